@@ -1,0 +1,191 @@
+// Package cli is Knocker's headless command line. It works over SSH without a
+// display and never imports the UI toolkit.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+)
+
+// Exit codes, a contract with scripts.
+const (
+	ExitOK     = 0 // every step sent (and verified, if asked)
+	ExitFailed = 1 // the knock or its verification failed
+	ExitUsage  = 2 // bad input, usage, missing profile or keyring error
+)
+
+// Version is set at build time with -ldflags "-X …/app/cli.Version=…".
+var Version = ""
+
+// IO is where a command reads and writes.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, io IO, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"send", "knock HOST with the steps given on the command line", runSend},
+		{"version", "print the version", runVersion},
+		{"help", "show this help or a command's", runHelp},
+	}
+}
+
+// Main runs the subcommand in args (without the program name) and returns the
+// process exit code. Ctrl+C cancels a running knock at once.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, IO{Stdin: stdin, Stdout: stdout, Stderr: stderr}, args)
+}
+
+// Run is Main with a caller's context.
+func Run(ctx context.Context, io IO, args []string) int {
+	if len(args) == 0 {
+		printUsage(io.Stderr)
+		return ExitUsage
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" {
+		name = "help"
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return report(io.Stderr, c.name, c.run(ctx, io, args[1:]))
+		}
+	}
+	fmt.Fprintf(io.Stderr, "knocker: unknown command %q (run \"knocker help\" for the list)\n", name)
+	return ExitUsage
+}
+
+// usageError marks bad input: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// errHelp is returned after help was printed on request.
+var errHelp = errors.New("help shown")
+
+// report prints err as one line on stderr and picks the exit code.
+func report(stderr io.Writer, cmd string, err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return ExitOK
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(stderr, "knocker %s: %s\n", cmd, msg)
+	if errors.As(err, new(usageError)) {
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
+// parseInterspersed lets flags follow positional arguments, as in
+// "knocker send HOST 1234 -v"; "--" ends flag parsing.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newFlagSet makes a flag set whose parse errors come back as one-line usage
+// errors instead of being printed with the whole flag list.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags wraps parseInterspersed, turning -h into help text on stdout.
+func parseFlags(fs *flag.FlagSet, io IO, args []string, usage string) ([]string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(io.Stdout, usage)
+		return nil, errHelp
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return pos, nil
+}
+
+func runVersion(_ context.Context, io IO, args []string) error {
+	if len(args) > 0 {
+		return usagef("takes no arguments")
+	}
+	fmt.Fprintf(io.Stdout, "knocker %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func runHelp(_ context.Context, io IO, args []string) error {
+	if len(args) == 0 {
+		printUsage(io.Stdout)
+		return nil
+	}
+	switch args[0] {
+	case "send":
+		fmt.Fprintln(io.Stdout, sendUsage)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			fmt.Fprintf(io.Stdout, "knocker %s: %s\n", c.name, c.summary)
+			return nil
+		}
+	}
+	return usagef("unknown command %q", args[0])
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Knocker sends port-knock sequences to open a router's protected services.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w, "  knocker                open the window")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  knocker %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Example: knocker send router.example 1234:udp=test --verify 22`)
+	fmt.Fprintln(w, `Exit codes: 0 sent (and verified), 1 knock or verification failed, 2 bad input.`)
+}

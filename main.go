@@ -1,0 +1,18 @@
+// Command knocker is a port-knocking client: with no arguments it opens the
+// window, with a subcommand it runs headless (see "knocker help").
+package main
+
+import (
+	"os"
+
+	"github.com/knocker/knocker/app"
+	"github.com/knocker/knocker/app/cli"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		app.Run()
+		return
+	}
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
