@@ -106,25 +106,10 @@ func runSend(ctx context.Context, io IO, args []string) error {
 	case 1:
 		return usagef("missing steps after HOST (e.g. 1234:udp=test)")
 	}
-	host, specs := pos[0], pos[1:]
-	defaultProto := knock.TCP
-	if udp {
-		defaultProto = knock.UDP
-	}
-	steps := make([]knock.Step, len(specs))
-	for i, spec := range specs {
-		s, err := knock.ParseStep(spec, defaultProto)
-		if err != nil {
-			return usagef("step %d: %v", i+1, err)
-		}
-		if i > 0 {
-			s.Delay = delay.d
-		}
-		steps[i] = s
-		if n := len(s.Payload.Data); n > knock.FragmentThreshold && s.Proto != knock.TCP {
-			fmt.Fprintf(io.Stderr, "knocker send: warning: step %d carries %d bytes; above %d it may be fragmented and dropped\n",
-				i+1, n, knock.FragmentThreshold)
-		}
+	host := pos[0]
+	steps, err := parseSteps(io.Stderr, pos[1:], udp, delay.d)
+	if err != nil {
+		return err
 	}
 
 	k := knock.Knocker{Family: knock.Auto}
@@ -142,6 +127,32 @@ func runSend(ctx context.Context, io IO, args []string) error {
 	}
 	_, err = k.Knock(ctx, host, steps)
 	return classify(err)
+}
+
+// parseSteps reads command-line steps. A bare port is TCP unless udp is set;
+// delay goes before every step but the first. Payloads too large for one
+// Ethernet frame get a warning on stderr, since routers often drop fragments.
+func parseSteps(stderr io.Writer, specs []string, udp bool, delay time.Duration) ([]knock.Step, error) {
+	defaultProto := knock.TCP
+	if udp {
+		defaultProto = knock.UDP
+	}
+	steps := make([]knock.Step, len(specs))
+	for i, spec := range specs {
+		s, err := knock.ParseStep(spec, defaultProto)
+		if err != nil {
+			return nil, usagef("step %d: %v", i+1, err)
+		}
+		if i > 0 {
+			s.Delay = delay
+		}
+		steps[i] = s
+		if n := len(s.Payload.Data); n > knock.FragmentThreshold {
+			fmt.Fprintf(stderr, "knocker: warning: step %d carries %d bytes; above %d it may be fragmented and dropped\n",
+				i+1, n, knock.FragmentThreshold)
+		}
+	}
+	return steps, nil
 }
 
 // classify marks the engine errors caused by what the user typed, so they
