@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"time"
 )
 
@@ -278,20 +279,29 @@ func (k *Knocker) resolve(ctx context.Context, host string) (netip.Addr, error) 
 	return addr, nil
 }
 
-// sleepUntil waits for the wall clock to reach t, or for ctx to end.
+// spinWindow is the final stretch of a delay that sleepUntil busy-waits:
+// the runtime's timers may fire up to a millisecond late, and a knock's
+// gaps should be as exact as the user asked.
+const spinWindow = 1500 * time.Microsecond
+
+// sleepUntil waits for the clock to reach t, or for ctx to end.
 func sleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return nil
+	if d := time.Until(t) - spinWindow; d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	for time.Now().Before(t) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		runtime.Gosched()
 	}
+	return nil
 }
 
 // lookup resolves host, returning only addresses of the families f allows.
