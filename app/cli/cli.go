@@ -43,6 +43,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"send", "knock HOST with the steps given on the command line", runSend},
+		{"router-config", "print RouterOS or nftables rules for a knock", runRouterConfig},
 		{"version", "print the version", runVersion},
 		{"help", "show this help or a command's", runHelp},
 	}
@@ -166,6 +167,9 @@ func runHelp(_ context.Context, io IO, args []string) error {
 	switch args[0] {
 	case "send":
 		fmt.Fprintln(io.Stdout, sendUsage)
+		return nil
+	case "router-config":
+		fmt.Fprintln(io.Stdout, routerConfigUsage)
 		return nil
 	}
 	for _, c := range commands {
