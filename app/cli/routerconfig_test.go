@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRouterConfig(t *testing.T) {
+	tests := []struct {
+		args       []string
+		has, lacks []string
+	}{
+		{
+			args: []string{"router-config", "--format", "routeros", "192.0.2.1", "1234:udp=test"},
+			has: []string{"/ip firewall filter", `dst-port=1234 packet-size=32 content="test"`,
+				"dst-port=22 src-address-list=knock-allow action=accept", "dst-port=22 action=drop"},
+			lacks: []string{"/ipv6"},
+		},
+		{
+			// Flags after positionals, a bare port made UDP, and the delay
+			// raising the default stage timeout.
+			args: []string{"router-config", "2001:db8::1", "-u", "7000", "8000", "--format", "nftables",
+				"-d", "2s", "--protect", "udp/51820", "--timeout", "90m", "--name", "vpn"},
+			has: []string{"table ip6 knocker-vpn {", "udp dport 7000 update @stage1 { ip6 saddr timeout 32s }",
+				"update @allow { ip6 saddr timeout 1h30m }", "udp dport 51820 ip6 saddr @allow accept"},
+			lacks: []string{"table ip knocker-vpn"},
+		},
+		{
+			args: []string{"router-config", "--format", "routeros", "--layer7", "-4", "router.example", "1:udp=Open"},
+			has:  []string{`add name=knock-step1 regexp="^open\$"`, "layer7-protocol=knock-step1"},
+		},
+		{
+			args: []string{"router-config", "--format", "nftables", "router.example", "icmp=size:64"},
+			has:  []string{"icmp type echo-request ip length 92", "icmpv6 type echo-request ip6 length 72"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code := run(tt.args...)
+			if code != ExitOK || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("output lacks %q:\n%s", s, stdout)
+				}
+			}
+			for _, s := range tt.lacks {
+				if strings.Contains(stdout, s) {
+					t.Errorf("output has %q:\n%s", s, stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestRouterConfigBadInput(t *testing.T) {
+	tests := []struct {
+		args   []string
+		errHas string
+	}{
+		{[]string{"router-config", "h", "1"}, "--format must be routeros or nftables"},
+		{[]string{"router-config", "--format", "pf", "h", "1"}, "--format must be routeros or nftables"},
+		{[]string{"router-config", "--format", "nftables", "h"}, "missing HOST and steps"},
+		{[]string{"router-config", "--format", "nftables", "--protect", "icmp/1", "h", "1"}, "is not PROTO/PORT"},
+		{[]string{"router-config", "--format", "nftables", "--protect", "tcp/0", "h", "1"}, "port 0 is out of range"},
+		{[]string{"router-config", "--format", "nftables", "--timeout", "0s", "h", "1"}, "--timeout must be positive"},
+		{[]string{"router-config", "--format", "nftables", "-4", "-6", "h", "1"}, "exclude each other"},
+		{[]string{"router-config", "--format", "nftables", "--name", "a b", "h", "1"}, "name must be"},
+		{[]string{"router-config", "--format", "nftables", "h", "1=secret"}, "step 1: a TCP step cannot carry a payload"},
+		{[]string{"router-config", "--format", "nftables", "--stage-timeout", "1s", "-d", "5s", "h", "1", "2"}, "too short"},
+		{[]string{"router-config", "--format", "routeros", "h", "1:udp=hex:00736563"}, "step 1: RouterOS cannot match a payload holding a zero byte"},
+		{[]string{"router-config", "--format", "routeros", "--layer7", "2001:db8::1", "1:udp=secret"}, "IPv4 only"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code := run(tt.args...)
+			if code != ExitUsage || stdout != "" {
+				t.Errorf("exit code %d and stdout %q, want %d and nothing", code, stdout, ExitUsage)
+			}
+			if !strings.Contains(stderr, tt.errHas) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q should be one line saying %q", stderr, tt.errHas)
+			}
+			if strings.Contains(stderr, "secret") || strings.Contains(stderr, "736563") {
+				t.Errorf("stderr %q reveals the payload", stderr)
+			}
+		})
+	}
+}
