@@ -1,0 +1,228 @@
+// Package e2e drives the built knocker binary the way a user's shell or
+// script does, against real listeners and (as root) real firewalls in
+// network namespaces the tests create.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+
+	"github.com/knocker/knocker/internal/testbin"
+)
+
+// noDisplay runs the CLI as over SSH: no X11 or Wayland to talk to.
+var noDisplay = []string{"DISPLAY=", "WAYLAND_DISPLAY="}
+
+// arrival is one packet or connection a loopback listener saw.
+type arrival struct {
+	what string // "udp:<payload>" or "tcp"
+	at   time.Time
+}
+
+// recorder listens for UDP and TCP on one loopback address and records
+// everything that arrives, in order.
+type recorder struct {
+	udp      *net.UDPConn
+	tcp      net.Listener
+	arrivals chan arrival
+}
+
+func newRecorder(t *testing.T, ip string, udpPort int) *recorder {
+	t.Helper()
+	u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip), Port: udpPort})
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", ip, err)
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		u.Close()
+		t.Skipf("cannot listen on %s: %v", ip, err)
+	}
+	r := &recorder{udp: u, tcp: l, arrivals: make(chan arrival, 64)}
+	t.Cleanup(func() { u.Close(); l.Close() })
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := u.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			r.arrivals <- arrival{"udp:" + string(buf[:n]), time.Now()}
+		}
+	}()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r.arrivals <- arrival{"tcp", time.Now()}
+			c.Close()
+		}
+	}()
+	return r
+}
+
+func (r *recorder) udpPort() int { return r.udp.LocalAddr().(*net.UDPAddr).Port }
+func (r *recorder) tcpPort() int { return r.tcp.Addr().(*net.TCPAddr).Port }
+
+// expect waits for exactly the given arrivals, in order, and then for silence.
+func (r *recorder) expect(t *testing.T, want ...string) []arrival {
+	t.Helper()
+	var got []arrival
+	for len(got) < len(want) {
+		select {
+		case a := <-r.arrivals:
+			got = append(got, a)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("got %v, still waiting for %v", got, want[len(got):])
+		}
+	}
+	select {
+	case a := <-r.arrivals:
+		t.Fatalf("unexpected extra arrival %q after %v", a.what, got)
+	case <-time.After(100 * time.Millisecond):
+	}
+	for i := range want {
+		if got[i].what != want[i] {
+			t.Fatalf("arrival %d = %q, want %q (all: %v)", i, got[i].what, want[i], got)
+		}
+	}
+	return got
+}
+
+// The seed's knock: nping --udp -p 1234 --data-string test HOST.
+func TestSeedKnock(t *testing.T) {
+	r := newRecorder(t, "127.0.0.1", 1234)
+	res := testbin.Run(t, noDisplay, "send", "127.0.0.1", "1234:udp=test")
+	if res.Code != 0 || res.Stderr != "" || res.Stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	r.expect(t, "udp:test")
+}
+
+func TestSendMixedSequenceInOrder(t *testing.T) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			r := newRecorder(t, ip, 0)
+			u, p := r.udpPort(), r.tcpPort()
+			steps := []string{
+				fmt.Sprintf("%d:udp=one", u),
+				fmt.Sprintf("%d:tcp", p),
+				fmt.Sprintf("%d:udp=hex:00ff0a", u),
+				fmt.Sprint(p), // bare port: TCP, as in knock
+				fmt.Sprintf("%d:udp=base64:dGVzdA==", u),
+			}
+			args := append([]string{"send", "-d", "40ms", ip}, steps...)
+			res := testbin.Run(t, noDisplay, args...)
+			if res.Code != 0 {
+				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+			}
+			got := r.expect(t, "udp:one", "tcp", "udp:\x00\xff\n", "tcp", "udp:test")
+			for i := 1; i < len(got); i++ {
+				if gap := got[i].at.Sub(got[i-1].at); gap < 30*time.Millisecond {
+					t.Errorf("gap %d was %v; the 40ms delay was not kept", i, gap)
+				}
+			}
+		})
+	}
+}
+
+func TestSendExitCodes(t *testing.T) {
+	r := newRecorder(t, "127.0.0.1", 0)
+	closed := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}()
+	step := fmt.Sprintf("%d:udp=test", r.udpPort())
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+		knocks int
+	}{
+		{"verified open", []string{"send", "--verify", fmt.Sprint(r.tcpPort()), "127.0.0.1", step}, 0, "", 1},
+		{"still closed", []string{"send", "--verify", fmt.Sprint(closed), "--verify-timeout", "200ms", "127.0.0.1", step}, 1, "still closed after 1 knock", 1},
+		{"bad port", []string{"send", "127.0.0.1", "70000"}, 2, "port 70000 is out of range", 0},
+		// .onion names fail without a DNS query (RFC 7686), keeping tests off the network.
+		{"unknown host", []string{"send", "nowhere.onion", step}, 2, "cannot resolve", 0},
+		{"no steps", []string{"send", "127.0.0.1"}, 2, "missing steps", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := testbin.Run(t, noDisplay, tt.args...)
+			if res.Code != tt.code || !strings.Contains(res.Stderr, tt.stderr) || strings.Count(res.Stderr, "\n") > 1 {
+				t.Fatalf("exit %d stderr %q, want %d and %q on one line", res.Code, res.Stderr, tt.code, tt.stderr)
+			}
+			want := []string{}
+			for range tt.knocks {
+				want = append(want, "udp:test")
+			}
+			if tt.name == "verified open" {
+				want = append(want, "tcp") // the verification connect itself
+			}
+			r.expect(t, want...)
+		})
+	}
+}
+
+func TestSendICMP(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("ICMP knocks need root or CAP_NET_RAW here (ping_group_range is closed); CI runs as root")
+	}
+	ln, err := icmp.ListenPacket("ip4:icmp", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	res := testbin.Run(t, noDisplay, "send", "127.0.0.1", "icmp=knock-icmp", "icmp=size:100")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	want := [][]byte{[]byte("knock-icmp"), make([]byte, 100)}
+	buf := make([]byte, 1500)
+	ln.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for len(want) > 0 {
+		n, _, err := ln.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("still waiting for %d echo requests: %v", len(want), err)
+		}
+		msg, err := icmp.ParseMessage(1, buf[:n])
+		if err != nil || msg.Type != ipv4.ICMPTypeEcho {
+			continue
+		}
+		if echo := msg.Body.(*icmp.Echo); bytes.Equal(echo.Data, want[0]) {
+			want = want[1:]
+		}
+	}
+}
+
+// BenchmarkCLISendOneStep is the whole-process wall time of a one-step knock,
+// as a script calling knocker would see it.
+func BenchmarkCLISendOneStep(b *testing.B) {
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer u.Close()
+	step := fmt.Sprintf("%d:udp=test", u.LocalAddr().(*net.UDPAddr).Port)
+	testbin.Path(b) // build outside the timed loop
+	for b.Loop() {
+		if res := testbin.Run(b, noDisplay, "send", "127.0.0.1", step); res.Code != 0 {
+			b.Fatalf("exit %d: %s", res.Code, res.Stderr)
+		}
+	}
+}
