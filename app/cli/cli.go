@@ -43,6 +43,12 @@ var commands []command
 func init() {
 	commands = []command{
 		{"send", "knock HOST with the steps given on the command line", runSend},
+		{"knock", "knock a saved profile (steps from the keyring)", runKnock},
+		{"list", "list saved profiles, one a line (no secrets)", runList},
+		{"import", "add profiles from Knocker JSON or a knockd.conf", runImport},
+		{"export", "print profiles as JSON (steps only with --with-secrets)", runExport},
+		{"rename", "rename a saved profile (its secret stays)", runRename},
+		{"delete", "delete a saved profile and its secret", runDelete},
 		{"router-config", "print RouterOS or nftables rules for a knock", runRouterConfig},
 		{"version", "print the version", runVersion},
 		{"help", "show this help or a command's", runHelp},

@@ -1,0 +1,238 @@
+// Package profile holds saved knock profiles: the model, the profiles.json
+// store, and import/export of Knocker JSON and knockd.conf. The secret part of
+// a profile (its steps) never goes to a file here; see package secret.
+// It never imports the UI toolkit.
+package profile
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/knocker/knocker/knock"
+)
+
+// Profile is one saved router.
+type Profile struct {
+	// ID is random and never changes, so a rename keeps the keyring item.
+	ID     string
+	Name   string
+	Host   string
+	Family knock.Family
+	// Steps are the secret part: kept in the keyring, never in profiles.json.
+	Steps []knock.Step
+	// Timeout is how long the router keeps the knocker's address allowed
+	// (its address-list timeout); 0 means unknown.
+	Timeout     time.Duration
+	AutoRefresh bool
+	Verify      *Verify // nil: no check after knocking
+	Notes       string
+	Created     time.Time
+	LastKnocked time.Time
+}
+
+// Verify is the TCP check run after a knock.
+type Verify struct {
+	Port    uint16
+	Timeout time.Duration // 0: knock.DefaultVerifyTimeout
+	Retries int
+}
+
+// Limits on hand-written fields, generous for people and small enough that
+// the list stays readable and the file small.
+const (
+	MaxNameLen  = 100  // runes
+	MaxHostLen  = 255  // bytes, a DNS name's limit
+	MaxNotesLen = 4096 // bytes
+	MaxRetries  = 10
+)
+
+// NewID returns a fresh random profile ID (128 bits, hex).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported systems
+	return hex.EncodeToString(b[:])
+}
+
+// Knocker returns an engine configured for this profile.
+func (p *Profile) Knocker() knock.Knocker {
+	k := knock.Knocker{Family: p.Family}
+	if p.Verify != nil {
+		k.Verify = &knock.Verify{Port: p.Verify.Port, Timeout: p.Verify.Timeout, Retries: p.Verify.Retries}
+	}
+	return k
+}
+
+// ValidateName reports why name cannot name a profile.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("name is empty")
+	case !utf8.ValidString(name):
+		return errors.New("name is not valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return fmt.Errorf("name is longer than %d characters", MaxNameLen)
+	case strings.TrimSpace(name) != name:
+		return errors.New("name starts or ends with a space")
+	case strings.HasPrefix(name, "-"):
+		// It would read as a flag on the command line.
+		return errors.New(`name starts with "-"`)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return errors.New("name holds a control character")
+	}
+	return nil
+}
+
+// validate checks every field; errors name the field, never a secret.
+func (p *Profile) validate() error {
+	if err := ValidateName(p.Name); err != nil {
+		return fieldErr("name", err)
+	}
+	switch {
+	case p.ID == "":
+		return fieldErr("id", errors.New("missing"))
+	case len(p.ID) > 64 || strings.ContainsFunc(p.ID, func(r rune) bool { return !isIDRune(r) }):
+		return fieldErr("id", errors.New("must be up to 64 letters, digits or dashes"))
+	case p.Host == "":
+		return fieldErr("host", errors.New("missing (the router's name or address)"))
+	case len(p.Host) > MaxHostLen:
+		return fieldErr("host", fmt.Errorf("longer than %d bytes", MaxHostLen))
+	case !utf8.ValidString(p.Host) || strings.ContainsFunc(p.Host, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		return fieldErr("host", errors.New("holds a space or control character"))
+	case p.Family > knock.PreferIPv6:
+		return fieldErr("family", errors.New("unknown address family"))
+	case p.Timeout < 0:
+		return fieldErr("timeout", errors.New("negative"))
+	case len(p.Notes) > MaxNotesLen:
+		return fieldErr("notes", fmt.Errorf("longer than %d bytes", MaxNotesLen))
+	}
+	if v := p.Verify; v != nil {
+		switch {
+		case v.Port == 0:
+			return fieldErr("verify.port", errors.New("missing (want 1-65535)"))
+		case v.Timeout < 0:
+			return fieldErr("verify.timeout", errors.New("negative"))
+		case v.Retries < 0 || v.Retries > MaxRetries:
+			return fieldErr("verify.retries", fmt.Errorf("want 0-%d", MaxRetries))
+		}
+	}
+	for i, s := range p.Steps {
+		if err := s.Validate(); err != nil {
+			return fieldErr(fmt.Sprintf("steps[%d]", i), err)
+		}
+	}
+	return nil
+}
+
+func isIDRune(r rune) bool {
+	return r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+// FieldError names the field of a file or profile at fault.
+type FieldError struct {
+	Field string // "profiles[2] (office).steps[0].port", "line 7"
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// fieldErr prefixes err with field, joining nested field names with dots.
+func fieldErr(field string, err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) && fe.Field != "" {
+		sep := "."
+		if strings.HasPrefix(fe.Field, "[") {
+			sep = ""
+		}
+		return &FieldError{Field: field + sep + fe.Field, Err: fe.Err}
+	}
+	return &FieldError{Field: field, Err: err}
+}
+
+// NotFoundError reports a profile name that is not saved.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no profile named %q (see knocker list)", e.Name)
+}
+
+// ExistsError reports a name already taken.
+type ExistsError struct{ Name string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("a profile named %q already exists (rename or delete it first)", e.Name)
+}
+
+// List is the saved profiles in file order. Names are unique regardless of
+// case, so "Office" and "office" cannot both exist and confuse a CLI user.
+type List struct {
+	Profiles []Profile
+}
+
+// Index returns the position of the profile called name (any case), or -1.
+func (l *List) Index(name string) int {
+	for i := range l.Profiles {
+		if strings.EqualFold(l.Profiles[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (l *List) indexID(id string) int {
+	for i := range l.Profiles {
+		if l.Profiles[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the profile called name.
+func (l *List) Get(name string) (Profile, error) {
+	i := l.Index(name)
+	if i < 0 {
+		return Profile{}, &NotFoundError{Name: name}
+	}
+	return l.Profiles[i], nil
+}
+
+// Add appends p after checking it and that its name and ID are free. The
+// stored copy has no steps: they belong in the keyring.
+func (l *List) Add(p Profile) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	if l.Index(p.Name) >= 0 {
+		return &ExistsError{Name: p.Name}
+	}
+	if l.indexID(p.ID) >= 0 {
+		return fieldErr("id", errors.New("used by two profiles"))
+	}
+	p.Steps = nil
+	l.Profiles = append(l.Profiles, p)
+	return nil
+}
+
+// Rename gives the profile called name a new name; its ID, and so its
+// secret, stay.
+func (l *List) Rename(name, newName string) error {
+	i := l.Index(name)
+	if i < 0 {
+		return &NotFoundError{Name: name}
+	}
+	if err := ValidateName(newName); err != nil {
+		return err
+	}
+	if j := l.Index(newName); j >= 0 && j != i {
+		return &ExistsError{Name: newName}
+	}
+	l.Profiles[i].Name = newName
+	return nil
+}
