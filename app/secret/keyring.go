@@ -55,8 +55,8 @@ type backend interface {
 type osBackend struct{}
 
 func (osBackend) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (osBackend) Set(service, user, pw string) error      { return keyring.Set(service, user, pw) }
-func (osBackend) Delete(service, user string) error       { return keyring.Delete(service, user) }
+func (osBackend) Set(service, user, pw string) error       { return keyring.Set(service, user, pw) }
+func (osBackend) Delete(service, user string) error        { return keyring.Delete(service, user) }
 
 // Keyring is the Store backed by the OS keyring (Secret Service on Linux,
 // Keychain on macOS, Credential Manager on Windows).
