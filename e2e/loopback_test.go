@@ -5,9 +5,11 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +226,29 @@ func BenchmarkCLISendOneStep(b *testing.B) {
 		if res := testbin.Run(b, noDisplay, "send", "127.0.0.1", step); res.Code != 0 {
 			b.Fatalf("exit %d: %s", res.Code, res.Stderr)
 		}
+	}
+}
+
+// Ctrl+C in the middle of a long sequence ends the process at once.
+func TestSendInterrupt(t *testing.T) {
+	r := newRecorder(t, "127.0.0.1", 0)
+	port := fmt.Sprint(r.udpPort())
+	cmd := exec.Command(testbin.Path(t), "send", "-u", "-d", "1h", "127.0.0.1", port, port)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.expect(t, "udp:") // the first step went out; the second waits an hour
+	interrupted := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	took := time.Since(interrupted)
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 || stderr.String() != "knocker send: interrupted\n" {
+		t.Fatalf("err %v, stderr %q; want exit 1 and an interrupted message", err, stderr.String())
+	}
+	if took > 2*time.Second {
+		t.Fatalf("took %v to stop after SIGINT", took)
 	}
 }

@@ -182,3 +182,18 @@ func TestSystemNetworkICMP(t *testing.T) {
 		})
 	}
 }
+
+// Knocking a closed UDP port makes the kernel answer with ICMP port
+// unreachable; on a connected socket that would fail the next write.
+func TestSystemNetworkUDPClosedPortDoesNotFailNextStep(t *testing.T) {
+	ln := listenUDP(t, "127.0.0.1")
+	closed := ln.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	ln.Close()
+	step := Step{Proto: UDP, Port: closed, Payload: Payload{Data: []byte("x")}}
+	second := step
+	second.Delay = 20 * time.Millisecond // time for the port-unreachable to come back
+	third := second
+	if _, err := (&Knocker{}).Knock(context.Background(), "127.0.0.1", []Step{step, second, third}); err != nil {
+		t.Fatalf("knocking a closed UDP port failed: %v", err)
+	}
+}
