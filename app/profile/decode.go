@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -35,6 +34,8 @@ func decodeDoc(data []byte, strict bool) (document, error) {
 	case *head.Version < 1:
 		return document{}, fieldErr("version", fmt.Errorf("%d is not a format version", *head.Version))
 	}
+	// json.Unmarshal above checked the syntax of the whole input, trailing
+	// data included, so this decode can only fail on types and fields.
 	var doc document
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if strict {
@@ -42,9 +43,6 @@ func decodeDoc(data []byte, strict bool) (document, error) {
 	}
 	if err := dec.Decode(&doc); err != nil {
 		return document{}, describeJSONError(data, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return document{}, errors.New("extra data after the JSON document")
 	}
 	return doc, nil
 }
@@ -54,8 +52,11 @@ func describeJSONError(data []byte, err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syntax) && syntax.Offset >= int64(len(data)):
+		return errors.New("the JSON ends too early (truncated file?)")
 	case errors.As(err, &syntax):
-		return &FieldError{Field: position(data, syntax.Offset), Err: errors.New("not valid JSON")}
+		// Offset counts the offending byte itself.
+		return &FieldError{Field: position(data, syntax.Offset-1), Err: errors.New("not valid JSON")}
 	case errors.As(err, &typ):
 		// Value is "number 123" or "string": keep only the kind.
 		kind, _, _ := strings.Cut(typ.Value, " ")
@@ -66,8 +67,6 @@ func describeJSONError(data []byte, err error) error {
 		return &FieldError{Field: field, Err: fmt.Errorf("want %s, found %s", jsonKind(typ.Type.Kind().String()), kind)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errors.New("the JSON ends too early")
 	}
 	return errors.New("not valid JSON")
 }
