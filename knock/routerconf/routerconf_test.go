@@ -88,8 +88,6 @@ func TestGolden(t *testing.T) {
 
 func TestInvalidSpecs(t *testing.T) {
 	base := func() Spec { return Spec{Name: "k", Steps: steps(t, "1234:udp=test", "2000"), Protect: ssh} }
-	tcpWithPayload := base()
-	tcpWithPayload.Steps[1].Payload = knock.Payload{Data: []byte("secret")}
 	cases := []struct {
 		name    string
 		edit    func(*Spec)
@@ -100,7 +98,7 @@ func TestInvalidSpecs(t *testing.T) {
 		{"name with space", func(s *Spec) { s.Name = "my office" }, RouterOS, "name must be"},
 		{"name with quote", func(s *Spec) { s.Name = `a"b` }, NFTables, "name must be"},
 		{"no steps", func(s *Spec) { s.Steps = nil }, RouterOS, "no knock steps"},
-		{"tcp payload", func(s *Spec) { *s = tcpWithPayload }, NFTables, "step 2: a TCP step cannot carry a payload"},
+		{"tcp payload", func(s *Spec) { s.Steps[1].Payload = knock.Payload{Data: []byte("secret")} }, NFTables, "step 2: a TCP step cannot carry a payload"},
 		{"protect icmp", func(s *Spec) { s.Protect.Proto = knock.ICMP }, RouterOS, "must be tcp or udp"},
 		{"protect port 0", func(s *Spec) { s.Protect.Port = 0 }, NFTables, "port 0"},
 		{"negative timeout", func(s *Spec) { s.Timeout = -time.Second }, RouterOS, "timeout must be"},

@@ -30,7 +30,7 @@ func RouterOS(s Spec) (string, error) {
 		p.name, len(p.stages), p.protect, formatDuration(p.timeout))
 	b.WriteString("# Move these rules above any input rule that accepts established traffic,\n")
 	b.WriteString("# ICMP or the protected port: RouterOS stops at the first accept or drop.\n")
-	if p.matcher == Layer7 && p.needsPayload() {
+	if p.matcher == Layer7 && p.hasExactPayload() {
 		b.WriteString("# Layer-7 matching ignores letter case.\n")
 	}
 	for _, f := range p.families {
@@ -39,7 +39,7 @@ func RouterOS(s Spec) (string, error) {
 	return b.String(), nil
 }
 
-func (p *plan) needsPayload() bool {
+func (p *plan) hasExactPayload() bool {
 	for _, sg := range p.stages {
 		if exactPayload(sg.step) {
 			return true
@@ -64,7 +64,7 @@ func (p *plan) checkRouterOS() error {
 			}
 		}
 	}
-	if p.matcher == Layer7 && p.needsPayload() {
+	if p.matcher == Layer7 && p.hasExactPayload() {
 		for _, f := range p.families {
 			if f != ipv4 {
 				return errors.New("RouterOS has layer-7 matching for IPv4 only: use content matching, or write IPv4 rules only")
@@ -77,7 +77,7 @@ func (p *plan) checkRouterOS() error {
 func (p *plan) writeRouterOS(b *strings.Builder, f family) {
 	comment := func(what string) string { return " comment=" + rosString([]byte("knocker "+p.name+": "+what)) }
 	b.WriteString("\n")
-	if p.matcher == Layer7 && p.needsPayload() {
+	if p.matcher == Layer7 && p.hasExactPayload() {
 		b.WriteString(f.rosMenu + " layer7-protocol\n")
 		for _, sg := range p.stages {
 			if exactPayload(sg.step) {

@@ -48,7 +48,7 @@ type Spec struct {
 	// Timeout is how long the final list keeps a source; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// StageTimeout is how long a stage list keeps a source while it sends the
-	// next step; 0 means DefaultStageTimeout, raised to cover the longest delay.
+	// next step; 0 means DefaultStageTimeout plus the longest delay.
 	StageTimeout time.Duration
 	Protect      Protect
 	// Family IPv4 or IPv6 writes rules for that family only; any other value
@@ -126,7 +126,7 @@ func newPlan(s Spec) (*plan, error) {
 	}
 	stageTimeout := s.StageTimeout
 	if stageTimeout == 0 {
-		stageTimeout = max(DefaultStageTimeout, maxDelay+DefaultStageTimeout)
+		stageTimeout = DefaultStageTimeout + maxDelay
 	}
 	if err := checkDuration("stage timeout", stageTimeout); err != nil {
 		return nil, err
