@@ -282,3 +282,26 @@ func FuzzParseKnockd(f *testing.F) {
 		checkImport(t, imp, err)
 	})
 }
+
+func FuzzDecodeList(f *testing.F) {
+	f.Add([]byte(`{"version":1,"profiles":[{"id":"a","name":"a","host":"h","family":"ipv4","timeout":"1h","verify":{"port":22},"created":"2026-01-02T03:04:05Z"}]}`))
+	f.Add([]byte(`{"version":1,"profiles":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := decodeList(data)
+		if err != nil {
+			return
+		}
+		out, err := encodeList(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeList(out)
+		if err != nil {
+			t.Fatalf("a loaded list does not load after saving: %v\n%s", err, out)
+		}
+		again, _ := encodeList(back)
+		if !bytes.Equal(out, again) {
+			t.Fatalf("save, load, save differs:\n%s\n%s", out, again)
+		}
+	})
+}
