@@ -178,6 +178,10 @@ func runHelp(_ context.Context, io IO, args []string) error {
 		fmt.Fprintln(io.Stdout, routerConfigUsage)
 		return nil
 	}
+	if u, ok := profileUsage[args[0]]; ok {
+		fmt.Fprintln(io.Stdout, u)
+		return nil
+	}
 	for _, c := range commands {
 		if c.name == args[0] {
 			fmt.Fprintf(io.Stdout, "knocker %s: %s\n", c.name, c.summary)

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/knocker/knocker/app/secret"
+)
+
+// useTestProfiles gives the test its own config folder and an in-memory
+// keyring (or ring, if given), and returns the keyring.
+func useTestProfiles(t *testing.T, ring secret.Store) secret.Store {
+	t.Helper()
+	t.Setenv("KNOCKER_CONFIG_DIR", t.TempDir())
+	if ring == nil {
+		ring = &secret.Memory{}
+	}
+	old := newSecrets
+	newSecrets = func() secret.Store { return ring }
+	t.Cleanup(func() { newSecrets = old })
+	return ring
+}
+
+func runStdin(stdin string, args ...string) (stdout, stderr string, code int) {
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut}, args)
+	return out.String(), errOut.String(), code
+}
+
+const cliSecret = "cli-secret-7f3a"
+
+func profileJSON(port int) string {
+	return fmt.Sprintf(`{"version":1,"profiles":[{"name":"office","host":"127.0.0.1","family":"ipv4",
+	"steps":[{"proto":"udp","port":%d,"payload":%q},{"proto":"udp","port":%d,"payload":"6869","encoding":"hex","delay":"10ms"}],
+	"timeout":"2h","auto_refresh":true}]}`, port, cliSecret, port)
+}
+
+func TestProfileCommands(t *testing.T) {
+	ring := useTestProfiles(t, nil)
+	ln := udpListener(t)
+	port := ln.LocalAddr().(*net.UDPAddr).Port
+
+	stdout, stderr, code := runStdin(profileJSON(port), "import", "-")
+	if code != ExitOK || stdout != "imported 1 profile: office\n" {
+		t.Fatalf("import: %d %q %q", code, stdout, stderr)
+	}
+	stdout, _, code = run("list")
+	if code != ExitOK || stdout != "office\t127.0.0.1\tnever knocked\n" {
+		t.Fatalf("list: %d %q", code, stdout)
+	}
+	stdout, _, code = run("knock", "office", "-v")
+	if code != ExitOK || strings.Count(stdout, " sent ") != 2 {
+		t.Fatalf("knock: %d %q", code, stdout)
+	}
+	if got := readDatagrams(t, ln, 2); got[0] != cliSecret || got[1] != "hi" {
+		t.Fatalf("listener got %q", got)
+	}
+	if stdout, _, _ = run("list"); !strings.Contains(stdout, "last knocked ") {
+		t.Fatalf("list after knocking: %q", stdout)
+	}
+	stdout, _, code = run("export", "office")
+	if code != ExitOK || strings.Contains(stdout, cliSecret) || strings.Contains(stdout, "steps") || !strings.Contains(stdout, `"name": "office"`) {
+		t.Fatalf("export without secrets: %d %q", code, stdout)
+	}
+	stdout, _, code = run("export", "--all", "--with-secrets")
+	if code != ExitOK || !strings.Contains(stdout, cliSecret) {
+		t.Fatalf("export --with-secrets: %d %q", code, stdout)
+	}
+	exported := stdout
+	if _, _, code = run("rename", "office", "work"); code != ExitOK {
+		t.Fatalf("rename: %d", code)
+	}
+	if _, stderr, code = run("knock", "work"); code != ExitOK {
+		t.Fatalf("knock after rename: %d %q", code, stderr)
+	}
+	readDatagrams(t, ln, 2)
+	if _, stderr, code = run("delete", "work"); code != ExitOK {
+		t.Fatalf("delete: %d %q", code, stderr)
+	}
+	if n := ring.(*secret.Memory).Len(); n != 0 {
+		t.Fatalf("%d secrets left after delete", n)
+	}
+	if stdout, _, _ = run("list"); stdout != "" {
+		t.Fatalf("list after delete: %q", stdout)
+	}
+	// What export --with-secrets wrote imports again.
+	if stdout, stderr, code = runStdin(exported, "import", "-"); code != ExitOK {
+		t.Fatalf("re-import: %d %q %q", code, stdout, stderr)
+	}
+
+	// The secret never reached the config folder.
+	dir := os.Getenv("KNOCKER_CONFIG_DIR")
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if bytes.Contains(data, []byte(cliSecret)) {
+			return fmt.Errorf("%s holds the secret", path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestProfileCommandErrors(t *testing.T) {
+	useTestProfiles(t, nil)
+	dir := os.Getenv("KNOCKER_CONFIG_DIR")
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\"version\":1,\n\"profiles\":[{\"name\":\"x\",\"host\":\"h\",\"steps\":[{\"proto\":\"udp\",\"port\":99999,\"payload\":\""+cliSecret+"\"}]}]}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(conf, []byte("[ssh]\nsequence = 7000:udp,8000\nseq_timeout = 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"knock"}, ExitUsage, "want one profile NAME"},
+		{[]string{"knock", "nope"}, ExitUsage, `no profile named "nope" (see knocker list)`},
+		{[]string{"list", "x"}, ExitUsage, "takes no arguments"},
+		{[]string{"import"}, ExitUsage, "want one FILE"},
+		{[]string{"import", filepath.Join(dir, "missing.json")}, ExitUsage, "no such file"},
+		{[]string{"import", bad}, ExitUsage, "bad.json: profiles[0] (x).steps[0].port: port 99999 is out of range"},
+		{[]string{"import", conf}, ExitUsage, "--host"},
+		{[]string{"export"}, ExitUsage, "want profile names or --all"},
+		{[]string{"export", "a", "--all"}, ExitUsage, "not both"},
+		{[]string{"export", "--all", "--format", "xml"}, ExitUsage, `unknown --format "xml"`},
+		{[]string{"export", "nope"}, ExitUsage, `no profile named "nope"`},
+		{[]string{"rename", "a"}, ExitUsage, "want NAME and NEW-NAME"},
+		{[]string{"rename", "a", "b"}, ExitUsage, `no profile named "a"`},
+		{[]string{"delete", "a"}, ExitUsage, `no profile named "a"`},
+		{[]string{"delete", "--bogus"}, ExitUsage, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code := run(tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) || strings.Count(stderr, "\n") != 1 {
+				t.Fatalf("code %d, stderr %q; want %d and one line with %q", code, stderr, tt.code, tt.stderr)
+			}
+			if strings.Contains(stdout+stderr, cliSecret) {
+				t.Fatal("output holds the secret")
+			}
+		})
+	}
+
+	stdout, stderr, code := run("import", "--host", "127.0.0.1", conf)
+	if code != ExitOK || !strings.Contains(stdout, "imported 1 profile: ssh") || !strings.Contains(stderr, "line 3: seq_timeout is not supported") {
+		t.Fatalf("knockd import: %d %q %q", code, stdout, stderr)
+	}
+	if _, stderr, code = run("import", "--host", "127.0.0.1", conf); code != ExitUsage || !strings.Contains(stderr, `nothing imported: a profile named "ssh" already exists`) {
+		t.Fatalf("second import: %d %q", code, stderr)
+	}
+}
+
+// downRing is a keyring that cannot be reached.
+type downRing struct{}
+
+var errRingDown = &secret.UnavailableError{Op: "read", Err: errors.New("no answer within 5s")}
+
+func (downRing) Get(context.Context, string) (string, error) { return "", errRingDown }
+func (downRing) Set(context.Context, string, string) error   { return errRingDown }
+func (downRing) Delete(context.Context, string) error        { return errRingDown }
+
+func TestProfilesWithoutKeyring(t *testing.T) {
+	useTestProfiles(t, nil)
+	if _, stderr, code := runStdin(profileJSON(9), "import", "-"); code != ExitOK {
+		t.Fatalf("import: %q", stderr)
+	}
+	newSecrets = func() secret.Store { return downRing{} }
+	if stdout, stderr, code := run("list"); code != ExitOK || !strings.HasPrefix(stdout, "office\t") {
+		t.Fatalf("list without a keyring: %d %q %q", code, stdout, stderr)
+	}
+	if stdout, _, code := run("export", "office"); code != ExitOK || !strings.Contains(stdout, "office") {
+		t.Fatalf("export without secrets needs no keyring: %d", code)
+	}
+	for _, args := range [][]string{{"knock", "office"}, {"export", "--all", "--with-secrets"}, {"delete", "office"}, {"import", "-"}} {
+		_, stderr, code := runStdin(strings.ReplaceAll(profileJSON(9), "office", "other"), args...)
+		if code != ExitUsage || !strings.Contains(stderr, "keyring unavailable") || !strings.Contains(stderr, "gnome-keyring") {
+			t.Errorf("%v: code %d, stderr %q; want exit 2 naming the fix", args, code, stderr)
+		}
+	}
+}
+
+func TestProfileCorruptFileStillLists(t *testing.T) {
+	useTestProfiles(t, nil)
+	dir := os.Getenv("KNOCKER_CONFIG_DIR")
+	if err := os.WriteFile(filepath.Join(dir, "profiles.json"), []byte("{garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run("list")
+	if code != ExitOK || stdout != "" || !strings.Contains(stderr, "knocker: warning: profiles.json is unreadable") || !strings.Contains(stderr, "profiles.json.corrupt-") {
+		t.Fatalf("list over a corrupt file: %d %q %q", code, stdout, stderr)
+	}
+}
+
+func TestProfileHelp(t *testing.T) {
+	for name, usage := range profileUsage {
+		for _, args := range [][]string{{"help", name}, {name, "--help"}} {
+			stdout, _, code := run(args...)
+			if code != ExitOK || stdout != usage+"\n" {
+				t.Errorf("%v: %d %q", args, code, stdout)
+			}
+		}
+	}
+}
