@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -59,13 +58,14 @@ func (f *protectFlag) Set(s string) error {
 func runRouterConfig(_ context.Context, io IO, args []string) error {
 	fs := newFlagSet("router-config")
 	var (
-		format              string
-		protect             = protectFlag{routerconf.Protect{Proto: knock.TCP, Port: 22}}
-		timeout             = routerconf.DefaultTimeout
-		stageTimeout        time.Duration
-		layer7, udp, o4, o6 bool
-		name                = "knock"
-		delay               delayFlag
+		format       string
+		protect      = protectFlag{routerconf.Protect{Proto: knock.TCP, Port: 22}}
+		timeout      = routerconf.DefaultTimeout
+		stageTimeout time.Duration
+		layer7, udp  bool
+		families     familyFlags
+		name         = "knock"
+		delay        delayFlag
 	)
 	fs.StringVar(&format, "format", "", "")
 	fs.Var(&protect, "protect", "")
@@ -76,8 +76,7 @@ func runRouterConfig(_ context.Context, io IO, args []string) error {
 	fs.BoolVar(&udp, "u", false, "")
 	fs.Var(&delay, "d", "")
 	fs.Var(&delay, "delay", "")
-	fs.BoolVar(&o4, "4", false, "")
-	fs.BoolVar(&o6, "6", false, "")
+	families.register(fs)
 	pos, err := parseFlags(fs, io, args, routerConfigUsage)
 	if err != nil {
 		return err
@@ -85,8 +84,9 @@ func runRouterConfig(_ context.Context, io IO, args []string) error {
 	if _, ok := routerFormats[format]; !ok {
 		return usagef("--format must be routeros or nftables")
 	}
-	if o4 && o6 {
-		return usagef("-4 and -6 exclude each other")
+	family, err := families.family()
+	if err != nil {
+		return err
 	}
 	if timeout <= 0 || stageTimeout < 0 {
 		return usagef("--timeout must be positive and --stage-timeout cannot be negative")
@@ -100,30 +100,12 @@ func runRouterConfig(_ context.Context, io IO, args []string) error {
 	}
 	spec := routerconf.Spec{
 		Name: name, Steps: steps, Timeout: timeout, StageTimeout: stageTimeout,
-		Protect: protect.p, Family: hostFamily(pos[0], o4, o6),
+		Protect: protect.p, Family: routerconf.HostFamily(pos[0], family),
 	}
 	if layer7 {
 		spec.Matcher = routerconf.Layer7
 	}
 	return writeRouterConfig(io.Stdout, format, spec)
-}
-
-// hostFamily picks the rules' address family: the flag if given, else the
-// family of an address literal; a host name may knock over either.
-func hostFamily(host string, only4, only6 bool) knock.Family {
-	switch {
-	case only4:
-		return knock.IPv4
-	case only6:
-		return knock.IPv6
-	}
-	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		if a.Unmap().Is4() {
-			return knock.IPv4
-		}
-		return knock.IPv6
-	}
-	return knock.Auto
 }
 
 // writeRouterConfig prints spec's router side in format ("routeros" or

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -56,6 +57,26 @@ func (f *delayFlag) Set(s string) error {
 	return nil
 }
 
+// familyFlags are -4 and -6.
+type familyFlags struct{ only4, only6 bool }
+
+func (f *familyFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.only4, "4", false, "")
+	fs.BoolVar(&f.only6, "6", false, "")
+}
+
+func (f *familyFlags) family() (knock.Family, error) {
+	switch {
+	case f.only4 && f.only6:
+		return 0, usagef("-4 and -6 exclude each other")
+	case f.only4:
+		return knock.IPv4, nil
+	case f.only6:
+		return knock.IPv6, nil
+	}
+	return knock.Auto, nil
+}
+
 type portFlag struct{ port uint16 }
 
 func (f *portFlag) String() string { return strconv.Itoa(int(f.port)) }
@@ -68,17 +89,17 @@ func (f *portFlag) Set(s string) error {
 func runSend(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("send")
 	var (
-		udp, only4, only6, verbose bool
-		delay                      delayFlag
-		verifyPort                 portFlag
-		verifyTimeout              = knock.DefaultVerifyTimeout
-		retries                    int
+		udp, verbose  bool
+		families      familyFlags
+		delay         delayFlag
+		verifyPort    portFlag
+		verifyTimeout = knock.DefaultVerifyTimeout
+		retries       int
 	)
 	fs.BoolVar(&udp, "u", false, "")
 	fs.Var(&delay, "d", "")
 	fs.Var(&delay, "delay", "")
-	fs.BoolVar(&only4, "4", false, "")
-	fs.BoolVar(&only6, "6", false, "")
+	families.register(fs)
 	fs.Var(&verifyPort, "verify", "")
 	fs.DurationVar(&verifyTimeout, "verify-timeout", verifyTimeout, "")
 	fs.IntVar(&retries, "retries", 0, "")
@@ -88,8 +109,9 @@ func runSend(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
-	if only4 && only6 {
-		return usagef("-4 and -6 exclude each other")
+	family, err := families.family()
+	if err != nil {
+		return err
 	}
 	if verifyTimeout <= 0 {
 		return usagef("--verify-timeout must be positive")
@@ -112,13 +134,7 @@ func runSend(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
-	k := knock.Knocker{Family: knock.Auto}
-	switch {
-	case only4:
-		k.Family = knock.IPv4
-	case only6:
-		k.Family = knock.IPv6
-	}
+	k := knock.Knocker{Family: family}
 	if verifyPort.port != 0 {
 		k.Verify = &knock.Verify{Port: verifyPort.port, Timeout: verifyTimeout, Retries: retries}
 	}

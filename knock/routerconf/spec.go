@@ -11,6 +11,7 @@ package routerconf
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -247,4 +248,20 @@ var (
 // packet-size, e.g. payload + 28 for ICMP or UDP over IPv4, + 48 over IPv6.
 func (f family) packetSize(s knock.Step) int {
 	return f.ipHeader + 8 + len(s.Payload.Data)
+}
+
+// HostFamily picks the rules' address family for a client that knocks host
+// with family f: f when it allows one family only, else the family of an
+// address literal; a host name may knock over either, so it gets both.
+func HostFamily(host string, f knock.Family) knock.Family {
+	if f == knock.IPv4 || f == knock.IPv6 {
+		return f
+	}
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		if a.Unmap().Is4() {
+			return knock.IPv4
+		}
+		return knock.IPv6
+	}
+	return knock.Auto
 }
