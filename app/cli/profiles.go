@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,8 +56,8 @@ func openBook(stderr io.Writer) (*profile.Book, error) {
 // bookErr marks profile and keyring failures as exit code 2: only a knock
 // that was sent and failed exits with 1.
 func bookErr(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, context.Canceled) {
+		return classify(err)
 	}
 	return usageError{err}
 }

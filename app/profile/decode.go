@@ -73,7 +73,9 @@ func describeJSONError(data []byte, err error) error {
 
 func jsonKind(goKind string) string {
 	switch goKind {
-	case "int", "int64", "uint16", "float64":
+	case "int", "int64", "uint16":
+		return "a whole number"
+	case "float64":
 		return "a number"
 	case "string":
 		return "a string"

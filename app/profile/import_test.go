@@ -95,7 +95,7 @@ func TestParseKnockerErrors(t *testing.T) {
 		{"future", `{"version":9,"profiles":[]}`, "newer Knocker"},
 		{"no profiles", `{"version":1,"profiles":[]}`, "no profiles in the file"},
 		{"unknown field", `{"version":1,"profiles":[{"name":"a","host":"h","colour":"red"}]}`, `unknown field "colour"`},
-		{"type", `{"version":1,"profiles":[{"name":"a","host":"h","steps":[{"proto":"udp","port":"1"}]}]}`, "line 1, column 83: profiles.steps.port: want a number, found string"},
+		{"type", `{"version":1,"profiles":[{"name":"a","host":"h","steps":[{"proto":"udp","port":"1"}]}]}`, "line 1, column 83: profiles.steps.port: want a whole number, found string"},
 		{"bad name", `{"version":1,"profiles":[{"name":"-x","host":"h","steps":[{"proto":"tcp","port":1}]}]}`, `profiles[0].name: name starts with "-"`},
 		{"duplicate name", `{"version":1,"profiles":[{"name":"a","host":"h","steps":[{"proto":"tcp","port":1}]},{"name":"A","host":"h","steps":[{"proto":"tcp","port":1}]}]}`, `profiles[1] (A): a profile named "A" already exists`},
 		{"no host", `{"version":1,"profiles":[{"name":"a","steps":[{"proto":"tcp","port":1}]}]}`, "profiles[0] (a).host: missing"},
@@ -221,7 +221,7 @@ func TestSecretRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(steps, ps[0].Steps) {
 		t.Fatalf("DecodeSecret = %+v, %v", steps, err)
 	}
-	for _, bad := range []string{"", "null", `{"steps":[]}`, `{"steps":[{"proto":"udp","port":0,"payload":"hunter2"}]}`, `{"x":1}`, `{"steps":"hunter2"}`} {
+	for _, bad := range []string{"", "null", `{"steps":[]}`, `{"steps":[{"proto":"udp","port":0,"payload":"hunter2"}]}`, `{"x":1}`, `{"steps":"hunter2"}`, `{"steps":[{"proto":"udp","port":1}]} trailing`} {
 		if _, err := DecodeSecret(bad); !errors.Is(err, errBadSecret) {
 			t.Errorf("DecodeSecret(%q) = %v, want errBadSecret", bad, err)
 		}

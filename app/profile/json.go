@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -237,6 +238,9 @@ func DecodeSecret(value string) ([]knock.Step, error) {
 	dec := json.NewDecoder(strings.NewReader(value))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
+		return nil, errBadSecret
+	}
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errBadSecret
 	}
 	steps, err := stepsFromJSON(s.Steps)

@@ -89,7 +89,13 @@ func (k *Keyring) Set(ctx context.Context, id, value string) error {
 	if err := CheckSize(value); err != nil {
 		return err
 	}
-	return k.call(ctx, "save", func() error { return k.os.Set(Service, id, value) })
+	err := k.call(ctx, "save", func() error { return k.os.Set(Service, id, value) })
+	if tooLarge := new(TooLargeError); errors.As(err, &tooLarge) {
+		// macOS counts service and account names too, so a value under
+		// MaxSize can still be refused there.
+		tooLarge.Size = len(value)
+	}
+	return err
 }
 
 func (k *Keyring) Delete(ctx context.Context, id string) error {
@@ -133,7 +139,7 @@ func classify(op string, err error) error {
 	case errors.Is(err, keyring.ErrNotFound):
 		return ErrNotFound
 	case errors.Is(err, keyring.ErrSetDataTooBig):
-		return &TooLargeError{Size: MaxSize + 1}
+		return &TooLargeError{} // Set fills in the size
 	}
 	return &UnavailableError{Op: op, Err: err}
 }

@@ -140,6 +140,16 @@ func TestKeyringTooLargeNeverSent(t *testing.T) {
 	}
 }
 
+// TestKeyringRefusesSize: macOS refuses some values under MaxSize, since
+// it counts the service and account names too.
+func TestKeyringRefusesSize(t *testing.T) {
+	k := &Keyring{timeout: time.Second, os: &fakeOS{err: keyring.ErrSetDataTooBig}}
+	var tooLarge *TooLargeError
+	if err := k.Set(context.Background(), "id", strings.Repeat("v", 2500)); !errors.As(err, &tooLarge) || tooLarge.Size != 2500 {
+		t.Fatalf("err = %v, want a TooLargeError for 2500 bytes", err)
+	}
+}
+
 func TestKeyringTimeout(t *testing.T) {
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
