@@ -64,7 +64,7 @@ func ParseKeys(rijndaelBase64, hmacBase64 string) (Keys, error) {
 	var k Keys
 	var err error
 	if k.Rijndael, err = decodeKey(rijndaelBase64); err != nil {
-		return Keys{}, fmt.Errorf("Rijndael key: %w", err)
+		return Keys{}, fmt.Errorf("encryption (Rijndael) key: %w", err)
 	}
 	if k.HMAC, err = decodeKey(hmacBase64); err != nil {
 		return Keys{}, fmt.Errorf("HMAC key: %w", err)
@@ -105,7 +105,7 @@ func (k Keys) Base64() (rijndael, hmac string) {
 func (k Keys) Validate() error {
 	switch {
 	case len(k.Rijndael) == 0 || len(k.Rijndael) > MaxRijndaelKey:
-		return fmt.Errorf("Rijndael key of %d bytes (want 1-%d)", len(k.Rijndael), MaxRijndaelKey)
+		return fmt.Errorf("encryption (Rijndael) key of %d bytes (want 1-%d)", len(k.Rijndael), MaxRijndaelKey)
 	case len(k.HMAC) == 0 || len(k.HMAC) > MaxHMACKey:
 		return fmt.Errorf("HMAC key of %d bytes (want 1-%d)", len(k.HMAC), MaxHMACKey)
 	case string(k.Rijndael) == string(k.HMAC):
