@@ -3,10 +3,12 @@
 # Seed corpora always run as part of go test; this adds fresh random inputs.
 set -euo pipefail
 fuzztime=${FUZZTIME:-10s}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . | sort | while read -r file; do
 	dir=$(dirname "$file")
 	grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | sed 's/^func //' | while read -r target; do
 		echo "fuzz $dir $target ($fuzztime)"
-		go test -tags ci -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >/tmp/knocker-fuzz.log 2>&1 || { cat /tmp/knocker-fuzz.log; exit 1; }
+		go test -tags ci -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >"$log" 2>&1 || { cat "$log"; exit 1; }
 	done
 done

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,11 +13,14 @@ import (
 	"github.com/knocker/knocker/knock/routerconf"
 )
 
-const routerConfigUsage = `Usage: knocker router-config --format routeros|nftables [flags] HOST STEP...
+const routerConfigUsage = `Usage: knocker router-config --format routeros|nftables [flags] NAME
+       knocker router-config --format routeros|nftables [flags] HOST STEP...
 
 Print the router side of a knock: RouterOS firewall commands or an nftables
 ruleset (for nft -f) that accept the protected port only from addresses that
-sent STEP... in order. Steps are written as for knocker send.
+sent the steps in order: those of the saved profile NAME (its check port is
+the protected one, its timeout the list's), or STEP... written as for
+knocker send. Flags given explicitly override the profile.
 
 Flags:
   --format F          routeros or nftables (required)
@@ -55,7 +60,7 @@ func (f *protectFlag) Set(s string) error {
 	return nil
 }
 
-func runRouterConfig(_ context.Context, io IO, args []string) error {
+func runRouterConfig(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("router-config")
 	var (
 		format       string
@@ -91,21 +96,58 @@ func runRouterConfig(_ context.Context, io IO, args []string) error {
 	if timeout <= 0 || stageTimeout < 0 {
 		return usagef("--timeout must be positive and --stage-timeout cannot be negative")
 	}
-	if len(pos) < 2 {
-		return usagef("missing HOST and steps (see knocker router-config --help)")
+	var spec routerconf.Spec
+	switch {
+	case len(pos) == 1:
+		if flagGiven(fs, "u", "d", "delay") {
+			return usagef("-u and -d describe steps given on the command line; a profile has its own")
+		}
+		book, err := openBook(io.Stderr)
+		if err != nil {
+			return err
+		}
+		p, err := book.Get(ctx, pos[0])
+		if err != nil {
+			return bookErr(err)
+		}
+		spec = p.RouterSpec()
+		// Flags given explicitly override what the profile implies.
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "protect":
+				spec.Protect = protect.p
+			case "timeout":
+				spec.Timeout = timeout
+			case "name":
+				spec.Name = name
+			case "4", "6":
+				spec.Family = family
+			}
+		})
+	case len(pos) >= 2:
+		steps, err := parseSteps(io.Stderr, pos[1:], udp, delay.d)
+		if err != nil {
+			return err
+		}
+		spec = routerconf.Spec{
+			Name: name, Steps: steps, Timeout: timeout,
+			Protect: protect.p, Family: routerconf.HostFamily(pos[0], family),
+		}
+	default:
+		return usagef("want a saved profile NAME, or HOST and steps (see knocker router-config --help)")
 	}
-	steps, err := parseSteps(io.Stderr, pos[1:], udp, delay.d)
-	if err != nil {
-		return err
-	}
-	spec := routerconf.Spec{
-		Name: name, Steps: steps, Timeout: timeout, StageTimeout: stageTimeout,
-		Protect: protect.p, Family: routerconf.HostFamily(pos[0], family),
-	}
+	spec.StageTimeout = stageTimeout
 	if layer7 {
 		spec.Matcher = routerconf.Layer7
 	}
 	return writeRouterConfig(io.Stdout, format, spec)
+}
+
+// flagGiven reports whether any of the named flags was set on the command line.
+func flagGiven(fs *flag.FlagSet, names ...string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || slices.Contains(names, f.Name) })
+	return given
 }
 
 // writeRouterConfig prints spec's router side in format ("routeros" or

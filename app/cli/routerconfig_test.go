@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/knocker/knocker/app/secret"
 )
 
 func TestRouterConfig(t *testing.T) {
@@ -61,7 +63,7 @@ func TestRouterConfigBadInput(t *testing.T) {
 	}{
 		{[]string{"router-config", "h", "1"}, "--format must be routeros or nftables"},
 		{[]string{"router-config", "--format", "pf", "h", "1"}, "--format must be routeros or nftables"},
-		{[]string{"router-config", "--format", "nftables", "h"}, "missing HOST and steps"},
+		{[]string{"router-config", "--format", "nftables"}, "want a saved profile NAME, or HOST and steps"},
 		{[]string{"router-config", "--format", "nftables", "--protect", "icmp/1", "h", "1"}, "is not PROTO/PORT"},
 		{[]string{"router-config", "--format", "nftables", "--protect", "tcp/0", "h", "1"}, "port 0 is out of range"},
 		{[]string{"router-config", "--format", "nftables", "--timeout", "0s", "h", "1"}, "--timeout must be positive"},
@@ -85,5 +87,35 @@ func TestRouterConfigBadInput(t *testing.T) {
 				t.Errorf("stderr %q reveals the payload", stderr)
 			}
 		})
+	}
+}
+
+func TestRouterConfigForSavedProfile(t *testing.T) {
+	useTestProfiles(t, &secret.Memory{})
+	if _, stderr, code := runStdin(`{"version": 1, "profiles": [{"name": "Office", "host": "192.0.2.7", "timeout": "90m",
+		"steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}],
+		"verify": {"proto": "tcp", "port": 8291}}]}`, "import", "-"); code != ExitOK {
+		t.Fatalf("import: %s", stderr)
+	}
+	stdout, stderr, code := run("router-config", "--format", "routeros", "office")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{`content="test"`, "dst-port=1234", "dst-port=8291", "address-list-timeout=1h30m", "address-list=office-allow"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	stdout, _, code = run("router-config", "--format", "nftables", "--protect", "tcp/22", "Office")
+	if code != ExitOK || !strings.Contains(stdout, "tcp dport 22 ") || strings.Contains(stdout, "8291") {
+		t.Fatalf("--protect must override the profile's check port:\n%s", stdout)
+	}
+	_, stderr, code = run("router-config", "--format", "nftables", "-u", "office")
+	if code != ExitUsage || !strings.Contains(stderr, "a profile has its own") {
+		t.Fatalf("-u with a profile: %d %q", code, stderr)
+	}
+	_, stderr, code = run("router-config", "--format", "nftables", "nobody")
+	if code != ExitUsage || !strings.Contains(stderr, "nobody") {
+		t.Fatalf("missing profile: %d %q", code, stderr)
 	}
 }

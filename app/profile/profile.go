@@ -88,6 +88,19 @@ func ValidateName(name string) error {
 	return nil
 }
 
+// ValidateHost reports why host cannot name a router.
+func ValidateHost(host string) error {
+	switch {
+	case host == "":
+		return errors.New("missing (the router's name or address)")
+	case len(host) > MaxHostLen:
+		return fmt.Errorf("longer than %d bytes", MaxHostLen)
+	case !utf8.ValidString(host) || strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		return errors.New("holds a space or control character")
+	}
+	return nil
+}
+
 // validate checks every field; errors name the field, never a secret.
 func (p *Profile) validate() error {
 	if err := ValidateName(p.Name); err != nil {
@@ -98,12 +111,11 @@ func (p *Profile) validate() error {
 		return fieldErr("id", errors.New("missing"))
 	case len(p.ID) > 64 || strings.ContainsFunc(p.ID, func(r rune) bool { return !isIDRune(r) }):
 		return fieldErr("id", errors.New("must be up to 64 letters, digits or dashes"))
-	case p.Host == "":
-		return fieldErr("host", errors.New("missing (the router's name or address)"))
-	case len(p.Host) > MaxHostLen:
-		return fieldErr("host", fmt.Errorf("longer than %d bytes", MaxHostLen))
-	case !utf8.ValidString(p.Host) || strings.ContainsFunc(p.Host, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
-		return fieldErr("host", errors.New("holds a space or control character"))
+	}
+	if err := ValidateHost(p.Host); err != nil {
+		return fieldErr("host", err)
+	}
+	switch {
 	case p.Family > knock.PreferIPv6:
 		return fieldErr("family", errors.New("unknown address family"))
 	case p.Timeout < 0:

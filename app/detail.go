@@ -1,0 +1,145 @@
+package app
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/knocker/knocker/app/profile"
+)
+
+// detailView shows the selected profile: what it knocks, how long the
+// router keeps it open, and what the last knocks did.
+type detailView struct {
+	u       *ui
+	content fyne.CanvasObject
+	none    *widget.Label
+	card    *fyne.Container
+
+	title       *widget.Label
+	host        *widget.Label
+	steps       *widget.Label
+	timeout     *widget.Label
+	status      *widget.Label
+	autoRefresh *widget.Check
+	knock       *widget.Button
+	cancel      *widget.Button
+	edit        *widget.Button
+	router      *widget.Button
+	progress    *widget.ProgressBar
+	result      *widget.Label
+	runLog      *widget.Label
+	history     *widget.Label
+
+	shownID string // the profile on screen, so a switch does not save into another
+}
+
+func newDetailView(u *ui) *detailView {
+	d := &detailView{u: u}
+	d.none = widget.NewLabel("Select a profile to see its knock.")
+	d.none.Alignment = fyne.TextAlignCenter
+	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.title.SizeName = theme.SizeNameSubHeadingText
+	d.host = widget.NewLabel("")
+	d.steps = widget.NewLabel("")
+	d.steps.Wrapping = fyne.TextWrapWord
+	d.timeout = widget.NewLabel("")
+	d.status = widget.NewLabel("")
+	d.autoRefresh = widget.NewCheck("Re-knock before the entry expires", func(on bool) { d.u.setAutoRefresh(d.shownID, on) })
+	d.knock = widget.NewButtonWithIcon("Knock", theme.MediaPlayIcon(), func() { d.u.knockSelected() })
+	d.knock.Importance = widget.HighImportance
+	d.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.u.cancelSelected() })
+	d.edit = widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { d.u.editSelected() })
+	d.router = widget.NewButtonWithIcon("Router setup", theme.SettingsIcon(), func() { d.u.routerSetupSelected() })
+	d.progress = widget.NewProgressBar()
+	d.result = widget.NewLabel("")
+	d.result.Wrapping = fyne.TextWrapWord
+	d.runLog = widget.NewLabel("")
+	d.runLog.Wrapping = fyne.TextWrapWord
+	d.history = widget.NewLabel("")
+
+	form := widget.NewForm(
+		widget.NewFormItem("Host", d.host),
+		widget.NewFormItem("Steps", d.steps),
+		widget.NewFormItem("Router timeout", d.timeout),
+		widget.NewFormItem("Status", d.status),
+		widget.NewFormItem("", d.autoRefresh),
+	)
+	d.card = container.NewVBox(
+		d.title, form,
+		container.NewHBox(d.knock, d.cancel, d.edit, d.router),
+		d.progress, d.result, d.runLog,
+		widget.NewLabelWithStyle("Recent knocks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		d.history,
+	)
+	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.card)))
+	d.clear()
+	return d
+}
+
+func (d *detailView) clear() {
+	d.shownID = ""
+	d.card.Hide()
+	d.none.Show()
+}
+
+func (d *detailView) show(p profile.Profile, run *knockRun, result string, history []string) {
+	d.shownID = "" // no save while the check box is set below
+	defer func() { d.shownID = p.ID }()
+	d.none.Hide()
+	d.card.Show()
+	d.title.SetText(p.Name)
+	d.host.SetText(p.Host + familySuffix(p))
+	d.steps.SetText(d.u.stepsText(p))
+	d.timeout.SetText(humanDuration(p.Timeout))
+	d.autoRefresh.SetChecked(p.AutoRefresh)
+	d.showStatus(p)
+
+	running := run != nil && !run.done
+	if running {
+		d.knock.Disable()
+		d.cancel.Enable()
+	} else {
+		d.knock.Enable()
+		d.cancel.Disable()
+	}
+	switch {
+	case run == nil:
+		d.progress.Hide()
+		d.runLog.SetText("")
+	default:
+		d.progress.Show()
+		d.progress.Max = float64(max(run.total, 1))
+		d.progress.SetValue(float64(run.steps))
+		d.runLog.SetText(strings.Join(run.lines, "\n"))
+	}
+	switch {
+	case running:
+		d.result.SetText("Knocking…")
+	case result != "":
+		d.result.SetText(result)
+	default:
+		d.result.SetText("")
+	}
+	if len(history) == 0 {
+		d.history.SetText("none in this session")
+	} else {
+		d.history.SetText(strings.Join(history, "\n"))
+	}
+}
+
+// showStatus updates the countdown only: it runs every second.
+func (d *detailView) showStatus(p profile.Profile) {
+	_, text := entryStatus(p, d.u.now())
+	d.status.SetText(text)
+}
+
+func familySuffix(p profile.Profile) string {
+	if p.Family == 0 {
+		return ""
+	}
+	return " (" + p.Family.String() + ")"
+}

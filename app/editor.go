@@ -1,0 +1,464 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/knock"
+)
+
+// familyChoices are the address-family options as the editor shows them.
+var familyChoices = []struct {
+	label  string
+	family knock.Family
+}{
+	{"Automatic", knock.Auto},
+	{"IPv4 only", knock.IPv4},
+	{"IPv6 only", knock.IPv6},
+	{"Prefer IPv4", knock.PreferIPv4},
+	{"Prefer IPv6", knock.PreferIPv6},
+}
+
+// editor is the add/edit/duplicate form, in a window of its own. Nothing
+// typed is lost on an error: the window stays open with the message.
+type editor struct {
+	u     *ui
+	win   fyne.Window
+	base  profile.Profile // ID, times and other fields the form does not show
+	isNew bool
+
+	name, host, timeout       *widget.Entry
+	verifyPort, verifyTimeout *widget.Entry
+	retries, notes            *widget.Entry
+	family                    *widget.Select
+	autoRefresh               *widget.Check
+	form                      *widget.Form
+	rows                      []*stepRow
+	stepsBox                  *fyne.Container
+	addStep                   *widget.Button
+	stepsErr                  *widget.Label
+	status                    *widget.Label
+	save, cancel              *widget.Button
+}
+
+// stepRow edits one step; its error shows right under it.
+type stepRow struct {
+	proto    *widget.Select
+	port     *widget.Entry
+	payload  *widget.Entry // a password entry: masked, with a reveal toggle
+	encoding *widget.Select
+	delay    *widget.Entry
+	up, down *widget.Button
+	remove   *widget.Button
+	err      *widget.Label
+	box      *fyne.Container
+}
+
+// openEditor shows the form for p. isNew is true for new profiles and
+// duplicates, which get a fresh ID when saved.
+func (u *ui) openEditor(p profile.Profile, isNew bool) *editor {
+	title := "Edit " + p.Name
+	if isNew {
+		title = "New profile"
+	}
+	e := &editor{u: u, win: u.app.NewWindow(title), base: p, isNew: isNew}
+	e.build()
+	e.fill(p)
+	e.win.Resize(fyne.NewSize(720, 640))
+	e.win.Show()
+	u.editor = e
+	e.win.SetOnClosed(func() {
+		if u.editor == e {
+			u.editor = nil
+		}
+	})
+	return e
+}
+
+func (e *editor) build() {
+	e.name = widget.NewEntry()
+	e.name.SetPlaceHolder("office router")
+	e.name.Validator = e.validateName
+	e.host = widget.NewEntry()
+	e.host.SetPlaceHolder("router.example.com or 203.0.113.7")
+	e.host.Validator = profile.ValidateHost
+	labels := make([]string, len(familyChoices))
+	for i, c := range familyChoices {
+		labels[i] = c.label
+	}
+	e.family = widget.NewSelect(labels, nil)
+	e.timeout = widget.NewEntry()
+	e.timeout.SetPlaceHolder("2h")
+	e.timeout.Validator = validateTimeout
+	e.autoRefresh = widget.NewCheck("Re-knock before it expires", nil)
+	e.verifyPort = widget.NewEntry()
+	e.verifyPort.SetPlaceHolder("22 (empty: no check)")
+	e.verifyPort.Validator = optional(func(s string) error { _, err := knock.ParsePort(s); return err })
+	e.verifyTimeout = widget.NewEntry()
+	e.verifyTimeout.SetPlaceHolder(knock.DefaultVerifyTimeout.String())
+	e.verifyTimeout.Validator = optional(validatePositiveDuration)
+	e.retries = widget.NewEntry()
+	e.retries.SetPlaceHolder("0")
+	e.retries.Validator = optional(validateRetries)
+	e.notes = widget.NewMultiLineEntry()
+	e.notes.SetMinRowsVisible(2)
+
+	e.form = widget.NewForm(
+		&widget.FormItem{Text: "Name", Widget: e.name},
+		&widget.FormItem{Text: "Host", Widget: e.host},
+		&widget.FormItem{Text: "Address family", Widget: e.family},
+		&widget.FormItem{Text: "Router timeout", Widget: e.timeout, HintText: "how long the router keeps your address (its address-list timeout)"},
+		&widget.FormItem{Text: "", Widget: e.autoRefresh},
+		&widget.FormItem{Text: "Check port", Widget: e.verifyPort, HintText: "TCP port that should open after the knock"},
+		&widget.FormItem{Text: "Check timeout", Widget: e.verifyTimeout},
+		&widget.FormItem{Text: "Retries", Widget: e.retries, HintText: "knock again while the port stays closed (0-10)"},
+		&widget.FormItem{Text: "Notes", Widget: e.notes},
+	)
+
+	e.stepsBox = container.NewVBox()
+	e.addStep = widget.NewButtonWithIcon("Add step", theme.ContentAddIcon(), func() { e.appendRow(knock.Step{Proto: knock.UDP}) })
+	e.stepsErr = widget.NewLabel("")
+	e.stepsErr.Importance = widget.DangerImportance
+	e.stepsErr.Hide()
+	e.status = widget.NewLabel("")
+	e.status.Wrapping = fyne.TextWrapWord
+	e.status.Importance = widget.DangerImportance
+	e.status.Hide()
+	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.submit)
+	e.save.Importance = widget.HighImportance
+	e.cancel = widget.NewButton("Cancel", func() { e.win.Close() })
+
+	stepsHeader := widget.NewLabelWithStyle("Knock sequence (secret: kept in the keyring)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	body := container.NewVBox(e.form, widget.NewSeparator(), stepsHeader, e.stepsBox, e.stepsErr, container.NewHBox(e.addStep))
+	buttons := container.NewVBox(e.status, container.NewHBox(layout.NewSpacer(), e.cancel, e.save))
+	e.win.SetContent(container.NewBorder(nil, container.NewPadded(buttons), nil, nil, container.NewVScroll(container.NewPadded(body))))
+	e.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { e.submit() })
+}
+
+func (e *editor) fill(p profile.Profile) {
+	e.name.SetText(p.Name)
+	e.host.SetText(p.Host)
+	e.family.SetSelectedIndex(0)
+	for i, c := range familyChoices {
+		if c.family == p.Family {
+			e.family.SetSelectedIndex(i)
+		}
+	}
+	if p.Timeout > 0 {
+		e.timeout.SetText(humanDuration(p.Timeout))
+	}
+	e.autoRefresh.SetChecked(p.AutoRefresh)
+	if v := p.Verify; v != nil {
+		e.verifyPort.SetText(strconv.Itoa(int(v.Port)))
+		if v.Timeout > 0 {
+			e.verifyTimeout.SetText(v.Timeout.String())
+		}
+		if v.Retries > 0 {
+			e.retries.SetText(strconv.Itoa(v.Retries))
+		}
+	}
+	e.notes.SetText(p.Notes)
+	for _, s := range p.Steps {
+		e.appendRow(s)
+	}
+	if len(p.Steps) == 0 {
+		e.appendRow(knock.Step{Proto: knock.UDP})
+	}
+}
+
+func (e *editor) appendRow(s knock.Step) {
+	r := &stepRow{}
+	r.proto = widget.NewSelect([]string{"udp", "tcp", "icmp"}, func(string) { r.adapt() })
+	r.port = widget.NewEntry()
+	r.port.SetPlaceHolder("port")
+	r.payload = widget.NewPasswordEntry()
+	r.payload.SetPlaceHolder("payload (optional)")
+	r.encoding = widget.NewSelect([]string{"text", "hex", "base64", "size"}, nil)
+	r.delay = widget.NewEntry()
+	r.delay.SetPlaceHolder("wait before, e.g. 200ms")
+	r.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { e.moveRow(r, -1) })
+	r.down = widget.NewButtonWithIcon("", theme.MoveDownIcon(), func() { e.moveRow(r, +1) })
+	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { e.removeRow(r) })
+	r.err = widget.NewLabel("")
+	r.err.Importance = widget.DangerImportance
+	r.err.Hide()
+	for _, entry := range []*widget.Entry{r.port, r.payload, r.delay} {
+		entry.OnChanged = func(string) { r.check(e.rowIndex(r)) }
+	}
+
+	r.proto.SetSelected(s.Proto.String())
+	if s.Port != 0 {
+		r.port.SetText(strconv.Itoa(int(s.Port)))
+	}
+	r.encoding.SetSelected(s.Payload.Encoding.String())
+	if len(s.Payload.Data) > 0 {
+		r.payload.SetText(s.Payload.Value())
+	}
+	if s.Delay > 0 {
+		r.delay.SetText(s.Delay.String())
+	}
+	r.encoding.OnChanged = func(string) { r.check(e.rowIndex(r)) }
+
+	fields := container.NewGridWithColumns(5, r.proto, r.port, r.payload, r.encoding, r.delay)
+	r.box = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(r.up, r.down, r.remove), fields), r.err)
+	e.rows = append(e.rows, r)
+	e.relayout()
+}
+
+func (e *editor) rowIndex(r *stepRow) int {
+	for i, x := range e.rows {
+		if x == r {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *editor) moveRow(r *stepRow, by int) {
+	i := e.rowIndex(r)
+	j := i + by
+	if i < 0 || j < 0 || j >= len(e.rows) {
+		return
+	}
+	e.rows[i], e.rows[j] = e.rows[j], e.rows[i]
+	e.relayout()
+}
+
+func (e *editor) removeRow(r *stepRow) {
+	i := e.rowIndex(r)
+	if i < 0 || len(e.rows) == 1 {
+		return // a profile keeps at least one step
+	}
+	e.rows = append(e.rows[:i], e.rows[i+1:]...)
+	e.relayout()
+}
+
+// relayout rebuilds the step list after a change of order or count: the
+// first step has no delay, the ends cannot move further, one row cannot go.
+func (e *editor) relayout() {
+	objs := make([]fyne.CanvasObject, len(e.rows))
+	for i, r := range e.rows {
+		objs[i] = r.box
+		setEnabled(r.up, i > 0)
+		setEnabled(r.down, i < len(e.rows)-1)
+		setEnabled(r.remove, len(e.rows) > 1)
+		r.adapt()
+		if i == 0 {
+			r.delay.SetText("")
+			r.delay.Disable()
+		} else {
+			r.delay.Enable()
+		}
+	}
+	e.stepsBox.Objects = objs
+	e.stepsBox.Refresh()
+}
+
+// adapt enables the fields the protocol uses: ICMP has no port, a TCP SYN
+// carries no payload.
+func (r *stepRow) adapt() {
+	switch r.proto.Selected {
+	case "icmp":
+		r.port.SetText("")
+		r.port.Disable()
+		r.payload.Enable()
+		r.encoding.Enable()
+	case "tcp":
+		r.port.Enable()
+		r.payload.SetText("")
+		r.payload.Disable()
+		r.encoding.Disable()
+	default:
+		r.port.Enable()
+		r.payload.Enable()
+		r.encoding.Enable()
+	}
+}
+
+// step reads the row; the error names the field at fault, never its content.
+func (r *stepRow) step(first bool) (knock.Step, error) {
+	proto, err := knock.ParseProto(r.proto.Selected)
+	if err != nil {
+		return knock.Step{}, errors.New("choose udp, tcp or icmp")
+	}
+	s := knock.Step{Proto: proto}
+	if proto != knock.ICMP {
+		if s.Port, err = knock.ParsePort(strings.TrimSpace(r.port.Text)); err != nil {
+			return knock.Step{}, err
+		}
+	}
+	if r.payload.Text != "" {
+		enc, err := knock.ParseEncoding(r.encoding.Selected)
+		if err != nil {
+			return knock.Step{}, errors.New("choose the payload's encoding")
+		}
+		if s.Payload, err = knock.DecodePayload(r.payload.Text, enc); err != nil {
+			return knock.Step{}, fmt.Errorf("payload: %w", err)
+		}
+	}
+	if d := strings.TrimSpace(r.delay.Text); d != "" && !first {
+		if s.Delay, err = time.ParseDuration(d); err != nil || s.Delay < 0 {
+			return knock.Step{}, errors.New("delay: want a duration such as 200ms or 1s")
+		}
+	}
+	return s, s.Validate()
+}
+
+// check validates the row and shows the verdict under it.
+func (r *stepRow) check(index int) error {
+	_, err := r.step(index == 0)
+	if err != nil {
+		r.err.SetText(fmt.Sprintf("Step %d: %v", index+1, err))
+		r.err.Show()
+	} else {
+		r.err.Hide()
+	}
+	return err
+}
+
+func (e *editor) validateName(s string) error {
+	if err := profile.ValidateName(s); err != nil {
+		return err
+	}
+	for _, p := range e.u.profiles {
+		if strings.EqualFold(p.Name, s) && (e.isNew || p.ID != e.base.ID) {
+			return fmt.Errorf("a profile called %q exists already", p.Name)
+		}
+	}
+	return nil
+}
+
+func validateTimeout(s string) error {
+	if s == "" {
+		return nil
+	}
+	return validatePositiveDuration(s)
+}
+
+func validatePositiveDuration(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 {
+		return errors.New("want a duration such as 2h, 30m or 90s")
+	}
+	return nil
+}
+
+func validateRetries(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > profile.MaxRetries {
+		return fmt.Errorf("want a whole number from 0 to %d", profile.MaxRetries)
+	}
+	return nil
+}
+
+// optional lets a field be left empty.
+func optional(v func(string) error) func(string) error {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		return v(s)
+	}
+}
+
+// collect validates every field, marks the faulty ones, and returns the
+// profile the form describes.
+func (e *editor) collect() (profile.Profile, bool) {
+	ok := e.form.Validate() == nil
+	for _, entry := range []*widget.Entry{e.name, e.host, e.timeout, e.verifyPort, e.verifyTimeout, e.retries} {
+		if entry.Validate() != nil {
+			ok = false
+		}
+	}
+	p := e.base
+	p.Name = e.name.Text
+	p.Host = strings.TrimSpace(e.host.Text)
+	p.Family = familyChoices[max(e.family.SelectedIndex(), 0)].family
+	p.Timeout, _ = time.ParseDuration(strings.TrimSpace(e.timeout.Text))
+	p.AutoRefresh = e.autoRefresh.Checked
+	p.Notes = e.notes.Text
+	p.Verify = nil
+	if port, err := knock.ParsePort(strings.TrimSpace(e.verifyPort.Text)); err == nil {
+		v := &profile.Verify{Port: port}
+		v.Timeout, _ = time.ParseDuration(strings.TrimSpace(e.verifyTimeout.Text))
+		v.Retries, _ = strconv.Atoi(strings.TrimSpace(e.retries.Text))
+		p.Verify = v
+	}
+	p.Steps = make([]knock.Step, 0, len(e.rows))
+	for i, r := range e.rows {
+		s, err := r.step(i == 0)
+		if r.check(i) != nil || err != nil {
+			ok = false
+			continue
+		}
+		p.Steps = append(p.Steps, s)
+	}
+	if p.AutoRefresh && p.Timeout <= 0 {
+		e.timeout.SetValidationError(errors.New("re-knocking needs the router's timeout"))
+		ok = false
+	}
+	return p, ok
+}
+
+// submit saves the profile: the steps to the keyring, the rest to
+// profiles.json. The window closes only once both succeeded.
+func (e *editor) submit() {
+	if !e.save.Disabled() {
+		p, ok := e.collect()
+		if !ok {
+			e.setStatus("Fix the fields marked above; nothing was saved.")
+			return
+		}
+		if e.isNew {
+			p.ID, p.Created = profile.NewID(), e.u.now()
+		}
+		e.save.Disable()
+		e.setStatus("")
+		background(&e.u.bridge, "saved", func() (struct{}, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if e.isNew {
+				return struct{}{}, e.u.book.Add(ctx, []profile.Profile{p})
+			}
+			return struct{}{}, e.u.book.Update(ctx, p)
+		}, func(_ struct{}, err error) {
+			e.save.Enable()
+			if err != nil {
+				e.setStatus("Not saved: " + err.Error())
+				return
+			}
+			e.u.selected = p.ID
+			e.u.reload()
+			e.win.Close()
+		})
+	}
+}
+
+func (e *editor) setStatus(msg string) {
+	e.status.SetText(msg)
+	if msg == "" {
+		e.status.Hide()
+	} else {
+		e.status.Show()
+	}
+}
+
+func setEnabled(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
+}

@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/knocker/knocker/app/profile"
+)
+
+// importFile asks for a Knocker JSON export or a knockd.conf and adds its
+// profiles, all or nothing, with their steps going to the keyring.
+func (u *ui) importFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		u.importFrom(r.URI().Name(), r)
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
+	d.Show()
+}
+
+// importFrom reads r and imports it; a knockd.conf first asks which router
+// it belongs to, since the file describes only the server.
+func (u *ui) importFrom(name string, r io.ReadCloser) {
+	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
+	r.Close()
+	if err != nil {
+		u.showError(fmt.Errorf("reading %s: %w", name, err))
+		return
+	}
+	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
+		u.importData(name, data, "")
+		return
+	}
+	host := widget.NewEntry()
+	host.SetPlaceHolder("router.example.com")
+	host.Validator = profile.ValidateHost
+	dialog.ShowForm("Import "+name, "Import", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Router to knock", host)},
+		func(ok bool) {
+			if ok {
+				u.importData(name, data, strings.TrimSpace(host.Text))
+			}
+		}, u.win)
+}
+
+func (u *ui) importData(name string, data []byte, host string) {
+	background(&u.bridge, "imported", func() (profile.Imported, error) {
+		imp, err := profile.ParseImport(data, host)
+		if err != nil {
+			return imp, fmt.Errorf("%s was not imported: %w", name, err)
+		}
+		if err := u.book.Add(context.Background(), imp.Profiles); err != nil {
+			return imp, fmt.Errorf("%s was not imported: %w", name, err)
+		}
+		return imp, nil
+	}, func(imp profile.Imported, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		u.showError(nil)
+		if len(imp.Profiles) > 0 {
+			u.selected = imp.Profiles[0].ID
+		}
+		u.reload()
+		msg := fmt.Sprintf("Imported %d %s from %s.", len(imp.Profiles), plural(len(imp.Profiles), "profile", "profiles"), name)
+		if len(imp.Warnings) > 0 {
+			msg += "\n\nNot carried over:\n" + strings.Join(imp.Warnings, "\n")
+		}
+		dialog.ShowInformation("Import", msg, u.win)
+	})
+}
+
+// exportFile writes every profile as Knocker JSON. Steps are included only
+// when the user says so, since the file then holds every knock in the clear.
+func (u *ui) exportFile() {
+	if len(u.profiles) == 0 {
+		u.showError(fmt.Errorf("there are no profiles to export"))
+		return
+	}
+	dialog.ShowCustomConfirm("Export profiles", "With secrets", "Without secrets",
+		widget.NewLabel("Include the knock sequences? Anyone who reads the file can then open your routers.\n"+
+			"Without them the file is a list of routers, for sharing or backup of settings."),
+		func(withSecrets bool) {
+			save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+				if err != nil {
+					u.showError(err)
+					return
+				}
+				if w != nil {
+					u.exportTo(w, withSecrets)
+				}
+			}, u.win)
+			save.SetFileName("knocker-profiles.json")
+			save.Show()
+		}, u.win)
+}
+
+func (u *ui) exportTo(w io.WriteCloser, withSecrets bool) {
+	profiles := u.profiles
+	background(&u.bridge, "exported", func() (struct{}, error) {
+		defer w.Close()
+		ps := profiles
+		if withSecrets {
+			var err error
+			if ps, err = u.book.WithSteps(context.Background(), profiles); err != nil {
+				return struct{}{}, err
+			}
+		}
+		data, err := profile.Export(ps, withSecrets)
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		return struct{}{}, err
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			u.showError(fmt.Errorf("export failed: %w", err))
+		}
+	})
+}

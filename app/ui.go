@@ -1,0 +1,436 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/knock"
+)
+
+// maxHistory is how many recent knocks the detail view lists per profile.
+const maxHistory = 20
+
+// ui is the main window. All its fields belong to Fyne's goroutine; work
+// that may block goes through the bridge.
+type ui struct {
+	app     fyne.App
+	win     fyne.Window
+	book    *profile.Book
+	network knock.Network // nil: the system's sockets
+	now     func() time.Time
+	bridge  bridge
+
+	profiles []profile.Profile // as listed: no steps
+	selected string            // ID of the selected profile, "" for none
+	runs     map[string]*knockRun
+	history  map[string][]string // recent knocks per profile ID, newest first
+	results  map[string]string   // last outcome per profile ID
+
+	banner        *widget.Label
+	bannerBox     *fyne.Container
+	list          *widget.List
+	empty         *fyne.Container
+	emptyText     *widget.Label
+	detail        *detailView
+	editor        *editor     // the open profile form, if any
+	routerView    *routerView // the open router setup window, if any
+	confirmDelete *dialog.ConfirmDialog
+	shortcuts     map[fyne.KeyName]func() // Ctrl/Cmd + key
+	summaries     map[string]string       // steps summary per profile ID, read from the keyring once
+	body          *fyne.Container
+	newButton     *widget.Button
+	importBtn     *widget.Button
+	ticker        *time.Ticker
+}
+
+// knockRun is one knock in progress or just finished.
+type knockRun struct {
+	cancel context.CancelFunc
+	steps  int // sent so far in this attempt
+	total  int
+	lines  []string
+	done   bool
+	ok     bool // finished without error
+}
+
+func newUI(a fyne.App, win fyne.Window, book *profile.Book) *ui {
+	u := &ui{
+		app: a, win: win, book: book, now: time.Now,
+		runs: map[string]*knockRun{}, history: map[string][]string{}, results: map[string]string{},
+		summaries: map[string]string{},
+	}
+	u.build()
+	u.reload()
+	return u
+}
+
+func (u *ui) build() {
+	u.banner = widget.NewLabel("")
+	u.banner.Wrapping = fyne.TextWrapWord
+	u.banner.Importance = widget.DangerImportance
+	closeBanner := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { u.showError(nil) })
+	closeBanner.Importance = widget.LowImportance
+	u.bannerBox = container.NewBorder(nil, nil, nil, closeBanner, u.banner)
+	u.bannerBox.Hide()
+
+	u.list = widget.NewList(
+		func() int { return len(u.profiles) },
+		newRow,
+		func(id widget.ListItemID, o fyne.CanvasObject) { u.updateRow(id, o) },
+	)
+	u.list.OnSelected = func(id widget.ListItemID) {
+		if id >= 0 && id < len(u.profiles) {
+			u.selected = u.profiles[id].ID
+			u.showSelected()
+		}
+	}
+
+	u.emptyText = widget.NewLabel("No profiles yet.\n\nA profile holds a router's address and its secret knock: " +
+		"the ports, protocols and payloads its firewall waits for. " +
+		"Add one by hand, or import a Knocker JSON export or a knockd.conf.")
+	u.emptyText.Wrapping = fyne.TextWrapWord
+	u.emptyText.Alignment = fyne.TextAlignCenter
+	u.newButton = widget.NewButtonWithIcon("Add a profile", theme.ContentAddIcon(), u.newProfile)
+	u.newButton.Importance = widget.HighImportance
+	u.importBtn = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.importFile)
+	u.empty = container.NewCenter(container.NewVBox(u.emptyText, container.NewCenter(container.NewHBox(u.newButton, u.importBtn))))
+
+	u.detail = newDetailView(u)
+	split := container.NewHSplit(u.list, u.detail.content)
+	split.Offset = 0.38
+	u.body = container.NewStack(split, u.empty)
+
+	u.win.SetContent(container.NewBorder(u.bannerBox, nil, nil, nil, u.body))
+	u.win.SetMainMenu(u.mainMenu())
+	u.addShortcuts()
+}
+
+func (u *ui) mainMenu() *fyne.MainMenu {
+	file := fyne.NewMenu("File",
+		fyne.NewMenuItem("New Profile…", u.newProfile),
+		fyne.NewMenuItem("Import…", u.importFile),
+		fyne.NewMenuItem("Export…", u.exportFile),
+	)
+	prof := fyne.NewMenu("Profile",
+		fyne.NewMenuItem("Knock", func() { u.knockSelected() }),
+		fyne.NewMenuItem("Edit…", u.editSelected),
+		fyne.NewMenuItem("Duplicate…", u.duplicateSelected),
+		fyne.NewMenuItem("Router Setup…", u.routerSetupSelected),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Delete…", u.deleteSelected),
+	)
+	return fyne.NewMainMenu(file, prof)
+}
+
+// addShortcuts binds the keys of the issue: Ctrl+N, Ctrl+K or Enter, Ctrl+E,
+// Delete, Ctrl+Q (Cmd on macOS). Plain keys reach the canvas only when no
+// text field has the focus.
+func (u *ui) addShortcuts() {
+	u.shortcuts = map[fyne.KeyName]func(){
+		fyne.KeyN: u.newProfile,
+		fyne.KeyK: func() { u.knockSelected() },
+		fyne.KeyE: u.editSelected,
+		fyne.KeyQ: u.app.Quit,
+	}
+	c := u.win.Canvas()
+	for key, f := range u.shortcuts {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { f() })
+	}
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			u.knockSelected()
+		case fyne.KeyDelete:
+			u.deleteSelected()
+		}
+	})
+}
+
+// reload reads the profile list again. It needs no keyring, so it works
+// while the keyring is locked.
+func (u *ui) reload() {
+	l, err := u.book.List()
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	u.profiles = l.Profiles
+	clear(u.summaries) // steps may have changed with the profiles
+	if u.selectedIndex() < 0 {
+		u.selected = ""
+	}
+	u.refresh()
+}
+
+func (u *ui) selectedIndex() int {
+	for i, p := range u.profiles {
+		if p.ID == u.selected {
+			return i
+		}
+	}
+	return -1
+}
+
+func (u *ui) selectedProfile() (profile.Profile, bool) {
+	if i := u.selectedIndex(); i >= 0 {
+		return u.profiles[i], true
+	}
+	return profile.Profile{}, false
+}
+
+func (u *ui) refresh() {
+	if len(u.profiles) == 0 {
+		u.empty.Show()
+	} else {
+		u.empty.Hide()
+	}
+	u.list.Refresh()
+	if i := u.selectedIndex(); i >= 0 {
+		u.list.Select(i)
+	} else {
+		u.list.UnselectAll()
+	}
+	u.showSelected()
+}
+
+func (u *ui) showSelected() {
+	p, ok := u.selectedProfile()
+	if !ok {
+		u.detail.clear()
+		return
+	}
+	u.detail.show(p, u.runs[p.ID], u.results[p.ID], u.history[p.ID])
+}
+
+// showWarning is showError for messages that are not errors.
+func (u *ui) showWarning(msg string) {
+	u.banner.SetText(msg)
+	u.bannerBox.Show()
+}
+
+// showError puts err in plain words above everything; nil hides it.
+func (u *ui) showError(err error) {
+	if err == nil {
+		u.bannerBox.Hide()
+		return
+	}
+	u.banner.SetText(err.Error())
+	u.bannerBox.Show()
+}
+
+// list rows: status icon, name over host, countdown on the right.
+func newRow() fyne.CanvasObject {
+	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	host := widget.NewLabel("")
+	host.Importance = widget.LowImportance
+	status := widget.NewLabel("")
+	return container.NewBorder(nil, nil, widget.NewIcon(nil), status, container.NewVBox(name, host))
+}
+
+func (u *ui) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id < 0 || id >= len(u.profiles) {
+		return
+	}
+	p := u.profiles[id]
+	row := o.(*fyne.Container)
+	texts := row.Objects[0].(*fyne.Container).Objects
+	texts[0].(*widget.Label).SetText(p.Name)
+	texts[1].(*widget.Label).SetText(p.Host)
+	state, text := entryStatus(p, u.now())
+	if run := u.runs[p.ID]; run != nil && !run.done {
+		text = "knocking…"
+	}
+	row.Objects[1].(*widget.Icon).SetResource(stateIcon(state, u.failed(p.ID)))
+	row.Objects[2].(*widget.Label).SetText(text)
+}
+
+// failed reports whether the profile's last knock in this session failed.
+func (u *ui) failed(id string) bool {
+	run := u.runs[id]
+	return run != nil && run.done && !run.ok
+}
+
+func stateIcon(s entryState, failed bool) fyne.Resource {
+	switch {
+	case failed:
+		return theme.NewErrorThemedResource(theme.ErrorIcon())
+	case s == entryOpen:
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case s == entryExpired:
+		return theme.NewWarningThemedResource(theme.HistoryIcon())
+	case s == entryUnknown:
+		return theme.NewThemedResource(theme.ConfirmIcon())
+	}
+	return theme.NewDisabledResource(theme.RadioButtonIcon())
+}
+
+// startTicking starts the one ticker that refreshes every countdown.
+func (u *ui) startTicking() {
+	if u.ticker != nil {
+		return
+	}
+	u.ticker = time.NewTicker(time.Second)
+	go func(t *time.Ticker) {
+		for range t.C {
+			u.bridge.post("tick", u.tick)
+		}
+	}(u.ticker)
+}
+
+func (u *ui) tick() {
+	u.list.Refresh()
+	if p, ok := u.selectedProfile(); ok {
+		u.detail.showStatus(p)
+	}
+}
+
+// knockSelected knocks the selected profile; it returns false when none is selected.
+func (u *ui) knockSelected() bool {
+	p, ok := u.selectedProfile()
+	if !ok {
+		return false
+	}
+	u.knock(p)
+	return true
+}
+
+// knock sends p's sequence. Secrets come from the keyring and the packets
+// leave through the engine, both off the UI goroutine; the progress comes
+// back through the bridge.
+func (u *ui) knock(p profile.Profile) {
+	if run := u.runs[p.ID]; run != nil && !run.done {
+		return // already knocking
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	run := &knockRun{cancel: cancel}
+	u.runs[p.ID] = run
+	u.results[p.ID] = ""
+	u.refresh()
+
+	hooks := u.bridge.knockHooks(
+		func(e knock.StepEvent) {
+			run.steps, run.total = e.Index+1, e.Count
+			attempt := ""
+			if e.Attempt > 1 {
+				attempt = fmt.Sprintf(" (knock %d)", e.Attempt)
+			}
+			run.lines = append(run.lines, fmt.Sprintf("step %d/%d %s sent%s", e.Index+1, e.Count, e.Step.Summary(), attempt))
+			u.showRun(p.ID)
+		},
+		func(e knock.VerifyEvent) {
+			state := "still closed"
+			if e.Open {
+				state = "open"
+			}
+			run.lines = append(run.lines, fmt.Sprintf("port %d %s", e.Port, state))
+			u.showRun(p.ID)
+		},
+		func(e knock.ResolvedEvent) {
+			run.lines = append(run.lines, fmt.Sprintf("%s is %v", e.Host, e.Addr))
+			u.showRun(p.ID)
+		},
+	)
+	background(&u.bridge, "knocked", func() (*knock.Result, error) {
+		full, err := u.book.Get(ctx, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		total := len(full.Steps)
+		u.bridge.post("loaded", func() { run.total = total; u.showRun(p.ID) })
+		k := full.Knocker()
+		k.Network, k.Hooks = u.network, hooks
+		res, err := k.Knock(ctx, full.Host, full.Steps)
+		if err == nil && len(res.Steps) > 0 {
+			// The router adds the address when the last step arrives.
+			err = u.book.MarkKnocked(full.ID, res.Steps[len(res.Steps)-1].Time)
+			if err != nil {
+				err = fmt.Errorf("knocked, but could not record the time: %w", err)
+			}
+		}
+		return res, err
+	}, func(res *knock.Result, err error) {
+		cancel()
+		run.done, run.ok = true, err == nil
+		text := knockOutcome(res, err)
+		u.results[p.ID] = text
+		u.history[p.ID] = append([]string{u.now().Format("Jan 2 15:04:05") + "  " + text}, u.history[p.ID]...)
+		if len(u.history[p.ID]) > maxHistory {
+			u.history[p.ID] = u.history[p.ID][:maxHistory]
+		}
+		u.reload()
+	})
+}
+
+func (u *ui) showRun(id string) {
+	if id == u.selected {
+		u.showSelected()
+	}
+}
+
+// cancelSelected stops the selected profile's knock at once.
+func (u *ui) cancelSelected() {
+	if run := u.runs[u.selected]; run != nil && !run.done {
+		run.cancel()
+	}
+}
+
+// knockOutcome says in a few plain words how a knock ended.
+func knockOutcome(res *knock.Result, err error) string {
+	var notOpen *knock.NotOpenError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.As(err, &notOpen):
+		return fmt.Sprintf("sent, port %d still closed", notOpen.Port)
+	case err != nil:
+		return "failed: " + err.Error()
+	case res.Verify != nil:
+		return fmt.Sprintf("port %d open", res.Verify.Port)
+	}
+	return fmt.Sprintf("sent %d %s to %v", len(res.Steps), plural(len(res.Steps), "step", "steps"), res.Addr)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// deleteSelected asks, then deletes the profile and its keyring secret.
+func (u *ui) deleteSelected() {
+	p, ok := u.selectedProfile()
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf("Delete %q and its secret knock from the keyring?\nThis cannot be undone; export it first to keep a copy.", p.Name)
+	u.confirmDelete = dialog.NewConfirm("Delete profile", msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		background(&u.bridge, "deleted", func() (struct{}, error) {
+			return struct{}{}, u.book.Delete(context.Background(), p.Name)
+		}, func(_ struct{}, err error) {
+			u.showError(err)
+			if err == nil {
+				delete(u.runs, p.ID)
+				delete(u.history, p.ID)
+				delete(u.results, p.ID)
+			}
+			u.reload()
+		})
+	}, u.win)
+	u.confirmDelete.SetConfirmText("Delete")
+	u.confirmDelete.SetConfirmImportance(widget.DangerImportance)
+	u.confirmDelete.Show()
+}

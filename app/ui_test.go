@@ -1,0 +1,621 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/knock"
+)
+
+// harness is a main window on Fyne's test driver, backed by a real
+// profiles.json in a temporary folder and an in-memory keyring.
+type harness struct {
+	t       *testing.T
+	u       *ui
+	secrets secret.Store
+	mem     *secret.Memory
+	updates chan update
+}
+
+type update struct {
+	what string
+	run  func()
+}
+
+func newHarness(t *testing.T, secrets secret.Store) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	mem := &secret.Memory{}
+	if secrets == nil {
+		secrets = mem
+	}
+	book := &profile.Book{Store: profile.NewStore(t.TempDir(), nil), Secrets: secrets}
+	w := a.NewWindow("Knocker")
+	t.Cleanup(w.Close)
+	h := &harness{t: t, secrets: secrets, mem: mem, updates: make(chan update, 1000)}
+	h.u = newUI(a, w, book)
+	h.u.bridge.dispatch = func(what string, run func()) { h.updates <- update{what, run} }
+	w.Resize(fyne.NewSize(900, 600))
+	return h
+}
+
+// settle plays Fyne's event loop on the test goroutine until every piece of
+// background work has reported back and its updates have run.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case u := <-h.updates:
+			u.run()
+			continue
+		default:
+		}
+		if h.u.bridge.pending.Load() == 0 && len(h.updates) == 0 {
+			return
+		}
+		select {
+		case u := <-h.updates:
+			u.run()
+		case <-time.After(time.Millisecond):
+		case <-deadline:
+			h.t.Fatal("background work did not finish")
+		}
+	}
+}
+
+// waitFor plays the event loop until an update of the given kind has run.
+func (h *harness) waitFor(what string) {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case u := <-h.updates:
+			u.run()
+			if u.what == what {
+				return
+			}
+		case <-deadline:
+			h.t.Fatalf("no %q update reached the UI", what)
+		}
+	}
+}
+
+// add saves a profile directly, as an earlier session would have.
+func (h *harness) add(p profile.Profile) profile.Profile {
+	h.t.Helper()
+	if p.ID == "" {
+		p.ID = profile.NewID()
+	}
+	if err := h.u.book.Add(context.Background(), []profile.Profile{p}); err != nil {
+		h.t.Fatal(err)
+	}
+	h.u.reload()
+	return p
+}
+
+func (h *harness) selectProfile(name string) {
+	h.t.Helper()
+	for i, p := range h.u.profiles {
+		if p.Name == name {
+			h.u.list.Select(i)
+			h.settle() // the steps summary comes from the keyring
+			return
+		}
+	}
+	h.t.Fatalf("no profile %q in the list", name)
+}
+
+func udpSteps(t *testing.T, ln *net.UDPConn, payloads ...string) []knock.Step {
+	t.Helper()
+	port := uint16(ln.LocalAddr().(*net.UDPAddr).Port)
+	steps := make([]knock.Step, len(payloads))
+	for i, p := range payloads {
+		steps[i] = knock.Step{Proto: knock.UDP, Port: port, Payload: knock.Payload{Data: []byte(p)}}
+	}
+	return steps
+}
+
+func listenUDP(t *testing.T) *net.UDPConn {
+	t.Helper()
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+func received(t *testing.T, ln *net.UDPConn, n int) []string {
+	t.Helper()
+	buf := make([]byte, 2048)
+	var got []string
+	for range n {
+		ln.SetReadDeadline(time.Now().Add(5 * time.Second))
+		m, _, err := ln.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		got = append(got, string(buf[:m]))
+	}
+	return got
+}
+
+func TestEmptyStateOnFirstStart(t *testing.T) {
+	h := newHarness(t, nil)
+	if !h.u.empty.Visible() || !strings.Contains(h.u.emptyText.Text, "No profiles yet") {
+		t.Fatal("a first start must explain what to do")
+	}
+	test.Tap(h.u.newButton)
+	if h.u.editor == nil {
+		t.Fatal("the empty state's button must open the profile form")
+	}
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	if h.u.empty.Visible() {
+		t.Fatal("the empty state must go once a profile exists")
+	}
+}
+
+func TestAddProfileThroughTheForm(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.newProfile()
+	e := h.u.editor
+	test.Type(e.name, "office")
+	test.Type(e.host, "192.0.2.1")
+	e.timeout.SetText("")
+	test.Type(e.timeout, "90m")
+	r := e.rows[0]
+	r.proto.SetSelected("udp")
+	test.Type(r.port, "1234")
+	test.Type(r.payload, "dGVzdA==")
+	r.encoding.SetSelected("base64")
+	test.Tap(e.addStep)
+	r2 := e.rows[1]
+	r2.proto.SetSelected("tcp")
+	test.Type(r2.port, "2000")
+	test.Type(r2.delay, "250ms")
+	test.Type(e.verifyPort, "22")
+	test.Tap(e.save)
+	h.settle()
+
+	if h.u.editor != nil {
+		t.Fatalf("the form must close after saving; it says %q", e.status.Text)
+	}
+	p, err := h.u.book.Get(context.Background(), "office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []knock.Step{
+		{Proto: knock.UDP, Port: 1234, Payload: knock.Payload{Data: []byte("test"), Encoding: knock.Base64}},
+		{Proto: knock.TCP, Port: 2000, Delay: 250 * time.Millisecond},
+	}
+	if fmt.Sprint(p.Steps) != fmt.Sprint(want) || p.Steps[1].Delay != want[1].Delay {
+		t.Fatalf("saved steps %v, want %v", p.Steps, want)
+	}
+	if p.Host != "192.0.2.1" || p.Timeout != 90*time.Minute || p.Verify == nil || p.Verify.Port != 22 {
+		t.Fatalf("saved %+v", p)
+	}
+	if h.mem.Len() != 1 {
+		t.Fatalf("keyring holds %d items, want 1", h.mem.Len())
+	}
+	if h.u.selected != p.ID || h.u.detail.title.Text != "office" {
+		t.Fatal("the new profile must be selected and shown")
+	}
+	if got := h.u.detail.steps.Text; got != "udp/1234 (4-byte payload) → tcp/2000" {
+		t.Fatalf("steps summary %q", got)
+	}
+}
+
+func TestFormShowsErrorsInlineAndKeepsInput(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "home", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.u.newProfile()
+	e := h.u.editor
+	test.Type(e.name, "HOME") // names are unique regardless of case
+	test.Type(e.host, "bad host")
+	r := e.rows[0]
+	r.proto.SetSelected("udp")
+	test.Type(r.port, "70000")
+	test.Type(r.payload, "abc")
+	r.encoding.SetSelected("hex")
+	test.Tap(e.save)
+	h.settle()
+
+	if h.u.editor == nil || !e.status.Visible() || !strings.Contains(e.status.Text, "nothing was saved") {
+		t.Fatal("an invalid form must stay open and say nothing was saved")
+	}
+	if err := e.name.Validate(); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("name error %v", err)
+	}
+	if err := e.host.Validate(); err == nil || !strings.Contains(err.Error(), "space") {
+		t.Errorf("host error %v", err)
+	}
+	if !r.err.Visible() || r.err.Text != "Step 1: port 70000 is out of range (want 1-65535)" {
+		t.Errorf("step error %q", r.err.Text)
+	}
+	test.Type(r.port, "\b\b\b\b\b") // fix the port; the odd hex is next
+	r.port.SetText("7000")
+	if !strings.Contains(r.err.Text, "odd number of digits") {
+		t.Errorf("step error after fixing the port %q", r.err.Text)
+	}
+	if e.name.Text != "HOME" || e.host.Text != "bad host" || r.payload.Text != "abc" {
+		t.Fatal("input was lost")
+	}
+	if l, _ := h.u.book.List(); len(l.Profiles) != 1 {
+		t.Fatal("nothing may be saved from an invalid form")
+	}
+}
+
+func TestStepRowsReorderAndRemove(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.openEditor(profile.Profile{Name: "x", Host: "h", Steps: []knock.Step{
+		{Proto: knock.UDP, Port: 1}, {Proto: knock.TCP, Port: 2, Delay: time.Second}, {Proto: knock.ICMP},
+	}}, false)
+	e := h.u.editor
+	if !e.rows[0].delay.Disabled() || e.rows[1].delay.Disabled() {
+		t.Fatal("only the first step has no delay")
+	}
+	if !e.rows[0].up.Disabled() || !e.rows[2].down.Disabled() {
+		t.Fatal("the ends cannot move further")
+	}
+	if !e.rows[1].payload.Disabled() || !e.rows[2].port.Disabled() {
+		t.Fatal("TCP has no payload and ICMP no port")
+	}
+	if !e.rows[0].payload.Password {
+		t.Fatal("payloads must be masked")
+	}
+	test.Tap(e.rows[0].down)
+	ports := func() string {
+		var s []string
+		for _, r := range e.rows {
+			s = append(s, r.proto.Selected+":"+r.port.Text)
+		}
+		return strings.Join(s, " ")
+	}
+	if got := ports(); got != "tcp:2 udp:1 icmp:" {
+		t.Fatalf("after moving step 1 down: %s", got)
+	}
+	test.Tap(e.rows[2].remove)
+	test.Tap(e.rows[1].remove)
+	if got := ports(); got != "tcp:2" || !e.rows[0].remove.Disabled() {
+		t.Fatalf("after removing two steps: %s (the last one must stay)", got)
+	}
+}
+
+// failingSecrets is a keyring that is locked.
+type failingSecrets struct{}
+
+var errLocked = &secret.UnavailableError{Op: "save", Err: errors.New("the keyring is locked")}
+
+func (failingSecrets) Get(context.Context, string) (string, error) { return "", errLocked }
+func (failingSecrets) Set(context.Context, string, string) error   { return errLocked }
+func (failingSecrets) Delete(context.Context, string) error        { return errLocked }
+
+func TestKeyringFailureKeepsTheFormOpen(t *testing.T) {
+	h := newHarness(t, failingSecrets{})
+	h.u.newProfile()
+	e := h.u.editor
+	test.Type(e.name, "office")
+	test.Type(e.host, "192.0.2.1")
+	test.Type(e.rows[0].port, "1234")
+	test.Type(e.rows[0].payload, "secret-payload")
+	test.Tap(e.save)
+	h.settle()
+	if h.u.editor != e || !strings.Contains(e.status.Text, "Not saved") || !strings.Contains(e.status.Text, "keyring") {
+		t.Fatalf("the form must stay open with the keyring's message; status %q", e.status.Text)
+	}
+	if strings.Contains(e.status.Text, "secret-payload") {
+		t.Fatal("the message reveals the payload")
+	}
+	if e.rows[0].payload.Text != "secret-payload" || e.name.Text != "office" {
+		t.Fatal("input was lost")
+	}
+	if e.save.Disabled() {
+		t.Fatal("the user must be able to try again")
+	}
+}
+
+func TestKnockShowsProgressAndResult(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	open, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	go func() {
+		for {
+			c, err := open.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: 2 * time.Hour,
+		Steps:  udpSteps(t, ln, "one", "two", "three"),
+		Verify: &profile.Verify{Port: uint16(open.Addr().(*net.TCPAddr).Port)}})
+	h.selectProfile("lab")
+	if h.u.detail.status.Text != "never knocked" {
+		t.Fatalf("status before knocking %q", h.u.detail.status.Text)
+	}
+	test.Tap(h.u.detail.knock)
+	h.settle()
+
+	if got := received(t, ln, 3); strings.Join(got, ",") != "one,two,three" {
+		t.Fatalf("router received %v", got)
+	}
+	d := h.u.detail
+	wantResult := fmt.Sprintf("port %d open", open.Addr().(*net.TCPAddr).Port)
+	if d.result.Text != wantResult {
+		t.Fatalf("result %q, want %q", d.result.Text, wantResult)
+	}
+	if d.progress.Value != 3 || d.progress.Max != 3 {
+		t.Fatalf("progress %v/%v", d.progress.Value, d.progress.Max)
+	}
+	for _, want := range []string{"step 1/3 udp/", "step 3/3 udp/", wantResult} {
+		if !strings.Contains(d.runLog.Text, want) {
+			t.Errorf("run log lacks %q:\n%s", want, d.runLog.Text)
+		}
+	}
+	if strings.Contains(d.runLog.Text, "three") {
+		t.Fatal("the log reveals a payload")
+	}
+	if !strings.HasPrefix(d.status.Text, "open for 1:59:5") && !strings.HasPrefix(d.status.Text, "open for 2:00:00") {
+		t.Fatalf("status after knocking %q", d.status.Text)
+	}
+	if !strings.Contains(d.history.Text, wantResult) {
+		t.Fatalf("history %q", d.history.Text)
+	}
+	l, _ := h.u.book.List()
+	if l.Profiles[0].LastKnocked.IsZero() {
+		t.Fatal("the knock time must be saved for the countdown and the scheduler")
+	}
+}
+
+func TestKnockReportsStillClosed(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := uint16(closed.Addr().(*net.TCPAddr).Port)
+	closed.Close()
+	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Steps: udpSteps(t, ln, "x"),
+		Verify: &profile.Verify{Port: port, Timeout: 200 * time.Millisecond}})
+	h.selectProfile("lab")
+	h.u.knockSelected()
+	h.settle()
+	if want := fmt.Sprintf("sent, port %d still closed", port); h.u.detail.result.Text != want {
+		t.Fatalf("result %q, want %q", h.u.detail.result.Text, want)
+	}
+	if !h.u.failed(h.u.selected) {
+		t.Fatal("the row must show the failure")
+	}
+}
+
+func TestCancelStopsAKnockAtOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	steps := udpSteps(t, ln, "a", "b")
+	steps[1].Delay = time.Hour
+	h.add(profile.Profile{Name: "slow", Host: "127.0.0.1", Steps: steps})
+	h.selectProfile("slow")
+	test.Tap(h.u.detail.knock)
+	h.waitFor("step")
+	if !h.u.detail.knock.Disabled() || h.u.detail.cancel.Disabled() {
+		t.Fatal("while knocking, Knock is off and Cancel on")
+	}
+	start := time.Now()
+	test.Tap(h.u.detail.cancel)
+	h.settle()
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("cancel took %v", took)
+	}
+	if h.u.detail.result.Text != "cancelled" || h.u.detail.knock.Disabled() {
+		t.Fatalf("after cancel: result %q", h.u.detail.result.Text)
+	}
+}
+
+func TestLockedKeyringStillListsProfiles(t *testing.T) {
+	mem := &secret.Memory{}
+	h := newHarness(t, mem)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.u.book.Secrets = failingSecrets{}
+	h.u.reload()
+	if len(h.u.profiles) != 1 || h.u.list.Length() != 1 {
+		t.Fatal("the list must show without a keyring")
+	}
+	h.selectProfile("office")
+	if !strings.Contains(h.u.detail.steps.Text, "keyring unavailable") {
+		t.Fatalf("steps shown as %q", h.u.detail.steps.Text)
+	}
+	h.u.knockSelected()
+	h.settle()
+	if !strings.HasPrefix(h.u.detail.result.Text, "failed: ") || !strings.Contains(h.u.detail.result.Text, "unlock") {
+		t.Fatalf("result %q must say the keyring is the problem and how to fix it", h.u.detail.result.Text)
+	}
+}
+
+func TestDeleteAsksThenRemovesProfileAndSecret(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "old", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.selectProfile("old")
+	h.u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if h.u.confirmDelete == nil {
+		t.Fatal("Delete must ask first")
+	}
+	if h.mem.Len() != 1 {
+		t.Fatal("nothing may go before the user confirms")
+	}
+	h.u.confirmDelete.Confirm()
+	h.settle()
+	if l, _ := h.u.book.List(); len(l.Profiles) != 0 || h.mem.Len() != 0 {
+		t.Fatalf("after delete: %d profiles, %d secrets", len(l.Profiles), h.mem.Len())
+	}
+	if !h.u.empty.Visible() {
+		t.Fatal("the empty state must come back")
+	}
+}
+
+func TestShortcuts(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Steps: udpSteps(t, ln, "k")})
+	h.selectProfile("lab")
+	c := h.u.win.Canvas()
+	shortcut := func(key fyne.KeyName) { h.u.shortcuts[key]() }
+	shortcut(fyne.KeyK)
+	h.settle()
+	if got := received(t, ln, 1); got[0] != "k" {
+		t.Fatal("Ctrl+K must knock")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.settle()
+	received(t, ln, 1)
+	shortcut(fyne.KeyE)
+	h.settle()
+	if h.u.editor == nil || h.u.editor.name.Text != "lab" || h.u.editor.isNew {
+		t.Fatal("Ctrl+E must edit the selected profile")
+	}
+	h.u.editor.win.Close()
+	shortcut(fyne.KeyN)
+	if h.u.editor == nil || !h.u.editor.isNew {
+		t.Fatal("Ctrl+N must open a new profile")
+	}
+}
+
+func TestDuplicateKeepsStepsUnderANewName(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.UDP, Port: 9, Payload: knock.Payload{Data: []byte("pw")}}}})
+	h.selectProfile("office")
+	h.u.duplicateSelected()
+	h.settle()
+	e := h.u.editor
+	if e == nil || e.name.Text != "office copy" || e.rows[0].payload.Text != "pw" || !e.isNew {
+		t.Fatal("duplicate must open a new profile with the same steps")
+	}
+	test.Tap(e.save)
+	h.settle()
+	l, _ := h.u.book.List()
+	if len(l.Profiles) != 2 || l.Profiles[0].ID == l.Profiles[1].ID || h.mem.Len() != 2 {
+		t.Fatalf("after duplicating: %+v", l.Profiles)
+	}
+}
+
+func TestRouterSetupShowsMatchingRules(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "Office Router", Host: "192.0.2.1", Timeout: time.Hour,
+		Steps:  []knock.Step{{Proto: knock.UDP, Port: 1234, Payload: knock.Payload{Data: []byte("test")}}},
+		Verify: &profile.Verify{Port: 8291}})
+	h.selectProfile("Office Router")
+	h.u.routerSetupSelected()
+	h.settle()
+	v := h.u.routerView
+	if v == nil {
+		t.Fatal("no router setup window")
+	}
+	for _, want := range []string{`content="test"`, "dst-port=8291", "address-list-timeout=1h", "office-router"} {
+		if !strings.Contains(v.rules.Text, want) {
+			t.Errorf("RouterOS rules lack %q:\n%s", want, v.rules.Text)
+		}
+	}
+	v.format.SetSelected("nftables")
+	if !strings.Contains(v.rules.Text, "udp dport 1234") || !strings.Contains(v.rules.Text, "tcp dport 8291") {
+		t.Fatalf("nftables rules:\n%s", v.rules.Text)
+	}
+	test.Tap(v.copy)
+	if got := h.u.app.Clipboard().Content(); got != v.rules.Text {
+		t.Fatal("Copy must put the rules on the clipboard")
+	}
+}
+
+func TestImportAndExport(t *testing.T) {
+	h := newHarness(t, nil)
+	data := []byte(`{"version": 1, "profiles": [{"name": "office", "host": "203.0.113.7",
+		"steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}], "timeout": "2h"}]}`)
+	h.u.importData("office.json", data, "")
+	h.settle()
+	if len(h.u.profiles) != 1 || h.u.profiles[0].Name != "office" || h.mem.Len() != 1 {
+		t.Fatalf("after import: %+v", h.u.profiles)
+	}
+	h.u.importData("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\n"), "192.0.2.9")
+	h.settle()
+	if len(h.u.profiles) != 2 {
+		t.Fatalf("after the knockd import: %d profiles (banner %q)", len(h.u.profiles), h.u.banner.Text)
+	}
+	h.u.importData("bad.json", []byte(`{"version": 1, "profiles": [{"name": "x"}]}`), "")
+	h.settle()
+	if len(h.u.profiles) != 2 || !h.u.bannerBox.Visible() || !strings.Contains(h.u.banner.Text, "bad.json was not imported") {
+		t.Fatalf("a bad file must change nothing and say so; banner %q", h.u.banner.Text)
+	}
+
+	for _, withSecrets := range []bool{false, true} {
+		var out closeBuffer
+		h.u.exportTo(&out, withSecrets)
+		h.settle()
+		if !out.closed || !strings.Contains(out.String(), `"office"`) {
+			t.Fatalf("export: %q", out.String())
+		}
+		if strings.Contains(out.String(), `"test"`) != withSecrets {
+			t.Fatalf("export withSecrets=%v holds steps: %q", withSecrets, out.String())
+		}
+	}
+}
+
+type closeBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+	closed bool
+}
+
+func (b *closeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
+}
+
+func (b *closeBuffer) Close() error { b.closed = true; return nil }
+
+func TestAutoRefreshSwitchIsSaved(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.selectProfile("office")
+	test.Tap(h.u.detail.autoRefresh)
+	h.settle()
+	if l, _ := h.u.book.List(); !l.Profiles[0].AutoRefresh {
+		t.Fatal("turning auto-refresh on must be saved")
+	}
+}
+
+func TestCountdownText(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		last    time.Time
+		timeout time.Duration
+		state   entryState
+		text    string
+	}{
+		{time.Time{}, time.Hour, neverKnocked, "never knocked"},
+		{now.Add(-8 * time.Minute), 2 * time.Hour, entryOpen, "open for 1:52:00"},
+		{now.Add(-59*time.Minute - 30*time.Second), time.Hour, entryOpen, "open for 0:30"},
+		{now.Add(-time.Hour - time.Nanosecond), time.Hour, entryExpired, "expired"},
+		{now.Add(-90 * time.Minute), 0, entryUnknown, "knocked 1 h ago"},
+	}
+	for _, tt := range tests {
+		state, text := entryStatus(profile.Profile{LastKnocked: tt.last, Timeout: tt.timeout}, now)
+		if state != tt.state || text != tt.text {
+			t.Errorf("last=%v timeout=%v: %v %q, want %v %q", tt.last, tt.timeout, state, text, tt.state, tt.text)
+		}
+	}
+}
