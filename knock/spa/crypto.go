@@ -79,7 +79,7 @@ func open(keys Keys, pkt []byte) ([]byte, error) {
 		return nil, fmt.Errorf("packet of %d bytes is too short", len(pkt))
 	}
 	if err := checkSize(sealedLen); err != nil {
-		return nil, fmt.Errorf("packet of %s", err)
+		return nil, fmt.Errorf("packet of %w", err)
 	}
 	if bytes.HasPrefix(pkt, []byte(b64SaltedPrefix)) {
 		return nil, errors.New("packet starts with the base64 of Salted__, which fwknop never sends")

@@ -36,8 +36,9 @@ const DefaultPort = 62201
 // (its library version, not the program's).
 const Version = "3.0.0"
 
-// Limits fwknop enforces; each was found by feeding the Debian fwknop 2.6.10
-// client values on both sides of it.
+// Limits fwknop enforces. Those on keys, user and timeout were found by
+// feeding the Debian fwknop 2.6.10 client values on both sides of them; the
+// packet bounds are fwknopd's own constants.
 const (
 	MaxRijndaelKey = 32    // bytes; longer keys are refused ("Invalid key length")
 	MaxHMACKey     = 128   // bytes
@@ -189,6 +190,8 @@ func Build(keys Keys, req Request, rand io.Reader) ([]byte, error) {
 	}
 	if req.Time.IsZero() {
 		req.Time = time.Now()
+	} else if req.Time.Unix() < 0 {
+		return nil, fmt.Errorf("time %v is before 1970", req.Time)
 	}
 	if rand == nil {
 		rand = cryptorand.Reader
@@ -219,7 +222,7 @@ func Build(keys Keys, req Request, rand io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if err := checkSize(len(pkt) - hmacLen); err != nil {
-		return nil, fmt.Errorf("request too long for one packet (%w): shorten the access list or user name", err)
+		return nil, fmt.Errorf("request too long for one packet (%w): shorten the access list or the user name", err)
 	}
 	return pkt, nil
 }
@@ -300,9 +303,9 @@ func allowIP(a netip.Addr) (netip.Addr, error) {
 func checkSize(sealedLen int) error {
 	switch total := sealedLen + hmacLen; {
 	case sealedLen > maxSealed:
-		return fmt.Errorf("%d characters of ciphertext, fwknop reads more than %d as GnuPG", sealedLen, maxSealed)
+		return fmt.Errorf("%d characters of ciphertext; fwknop takes more than %d for GnuPG", sealedLen, maxSealed)
 	case total < MinPacket || total > MaxPacket:
-		return fmt.Errorf("%d bytes, fwknopd accepts %d-%d", total, MinPacket, MaxPacket)
+		return fmt.Errorf("%d bytes; fwknopd accepts %d-%d", total, MinPacket, MaxPacket)
 	}
 	return nil
 }

@@ -179,10 +179,15 @@ func TestBuildErrors(t *testing.T) {
 		{"IPv6", testKeys, with(func(r *Request) { r.AllowIP = netip.MustParseAddr("2001:db8::1") }), "IPv4 addresses only"},
 		{"sub-second timeout", testKeys, with(func(r *Request) { r.Timeout = 1500 * time.Millisecond }), "whole seconds"},
 		{"negative timeout", testKeys, with(func(r *Request) { r.Timeout = -time.Second }), "whole seconds"},
+		{"time before 1970", testKeys, with(func(r *Request) { r.Time = time.Unix(-1, 0) }), "before 1970"},
 		{"huge timeout", testKeys, with(func(r *Request) { r.Timeout = (MaxTimeout + 1) * time.Second }), "whole seconds"},
 		// 13 ports of five digits take one cipher block more than fwknop
 		// reads as Rijndael (the 12-port case decodes in fwknop_test.go).
-		{"too long for rijndael", testKeys, with(func(r *Request) { r.User = "grace"; r.AllowIP = netip.MustParseAddr("10.0.0.1"); r.Access = manyPorts + ",tcp/10013" }), "GnuPG"},
+		{"too long for rijndael", testKeys, with(func(r *Request) {
+			r.User = "grace"
+			r.AllowIP = netip.MustParseAddr("10.0.0.1")
+			r.Access = manyPorts + ",tcp/10013"
+		}), "GnuPG"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,6 +238,10 @@ func TestKeysStayHidden(t *testing.T) {
 		if s := fmt.Sprintf(verb, &keys); leaks(s) {
 			t.Errorf("%s of a pointer prints a key: %s", verb, s)
 		}
+	}
+	// fmt only asks exported fields for their String method.
+	if s := fmt.Sprintf("%+v", struct{ Keys Keys }{keys}); leaks(s) {
+		t.Errorf("a struct holding keys prints them: %s", s)
 	}
 	if got := keys.String(); got != "spa.Keys{Rijndael: 24 bytes, HMAC: 20 bytes}" {
 		t.Errorf("String() = %s", got)
@@ -320,7 +329,9 @@ func TestDecodeFields(t *testing.T) {
 	}{
 		{"server auth", head + ":1:" + msg + ":" + b64("crypt,pw"), func(m *Message) bool { return m.ServerAuth == "crypt,pw" }},
 		{"nat, server auth, timeout", head + ":4:" + msg + ":" + b64("192.168.1.5,22") + ":" + b64("crypt,pw") + ":60",
-			func(m *Message) bool { return m.NATAccess == "192.168.1.5,22" && m.ServerAuth == "crypt,pw" && m.Timeout == time.Minute }},
+			func(m *Message) bool {
+				return m.NATAccess == "192.168.1.5,22" && m.ServerAuth == "crypt,pw" && m.Timeout == time.Minute
+			}},
 		{"local nat", head + ":5:" + msg + ":" + b64("127.0.0.1,2222"), func(m *Message) bool { return m.Type == LocalNATAccessMsg }},
 		{"largest timeout", head + ":3:" + msg + ":65536", func(m *Message) bool { return m.Timeout == MaxTimeout*time.Second }},
 	}
@@ -392,7 +403,7 @@ func TestDecodePacketErrors(t *testing.T) {
 		{"altered ciphertext", testKeys, flip(20), ErrHMAC, ""},
 		{"altered HMAC", testKeys, flip(len(pkt) - 5), ErrHMAC, ""},
 		{"truncated", testKeys, pkt[:len(pkt)-1], ErrHMAC, ""},
-		{"too short", testKeys, pkt[:MinPacket-1], nil, "accepts 140-1500"},
+		{"too short", testKeys, pkt[:MinPacket-1], nil, "fwknopd accepts 140-1500"},
 		{"tiny", testKeys, pkt[:10], nil, "too short"},
 		{"prefix sent", testKeys, append([]byte(b64SaltedPrefix), pkt...), nil, "Salted__"},
 		{"gpg length", testKeys, bytes.Repeat([]byte("A"), 500), nil, "GnuPG"},
