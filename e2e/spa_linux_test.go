@@ -28,13 +28,18 @@ type fwknopd struct {
 	log *syncBuffer
 }
 
-func startFwknopd(t *testing.T, l *lab, keys spa.Keys) *fwknopd {
+// needFwknopd skips the test, before it builds a lab, where fwknopd cannot run.
+func needFwknopd(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"fwknopd", "iptables-nft"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not found (Debian packages fwknop-server and iptables)", tool)
 		}
 	}
+}
+
+func startFwknopd(t *testing.T, l *lab, keys spa.Keys) *fwknopd {
+	t.Helper()
 	dir := t.TempDir()
 	run := filepath.Join(dir, "run")
 	if err := os.Mkdir(run, 0o700); err != nil {
@@ -111,6 +116,7 @@ func (d *fwknopd) send(t *testing.T, pkt []byte, want string) string {
 // sends, close it when the access times out, and refuse a wrong HMAC key, a
 // stale timestamp and a replay, each for its own logged reason.
 func TestLabSPA(t *testing.T) {
+	needFwknopd(t)
 	l := newLab(t)
 	keys, err := spa.GenerateKeys(nil)
 	if err != nil {
