@@ -6,9 +6,11 @@ LDFLAGS  := -X github.com/knocker/knocker/app/cli.Version=$(VERSION)
 FUZZTIME ?= 10s
 
 # Debian packages: building Fyne (cgo, OpenGL, X11, Wayland), then what the
-# tests use (firewalls and namespaces, captures, a keyring, a display, knockd).
+# tests use (firewalls and namespaces, captures, a keyring, a display and
+# input, and the knockd and fwknop servers the lab knocks on).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
-TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iproute2 tcpdump dbus gnome-keyring xvfb x11-utils knockd
+TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
+              xvfb x11-utils xdotool knockd fwknop-client fwknop-server
 
 .PHONY: all build run test check bench fuzz deps test-deps clean
 

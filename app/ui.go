@@ -167,7 +167,11 @@ func (u *ui) reload() {
 	u.profiles = l.Profiles
 	clear(u.summaries) // steps may have changed with the profiles
 	if u.selectedIndex() < 0 {
+		// Something is always selected, so Enter or Ctrl+K knocks at once.
 		u.selected = ""
+		if len(u.profiles) > 0 {
+			u.selected = u.profiles[0].ID
+		}
 	}
 	u.refresh()
 }
@@ -336,8 +340,10 @@ func (u *ui) knock(p profile.Profile) {
 			u.showRun(p.ID)
 		},
 		func(e knock.ResolvedEvent) {
-			run.lines = append(run.lines, fmt.Sprintf("%s is %v", e.Host, e.Addr))
-			u.showRun(p.ID)
+			if e.Host != e.Addr.String() {
+				run.lines = append(run.lines, fmt.Sprintf("%s is %v", e.Host, e.Addr))
+				u.showRun(p.ID)
+			}
 		},
 	)
 	background(&u.bridge, "knocked", func() (*knock.Result, error) {

@@ -3,8 +3,11 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,34 +69,104 @@ func windowMapped(display, title string, within time.Duration) bool {
 	return false
 }
 
-// With no arguments knocker opens its window: a real one, on a real X server.
-func TestWindowOpens(t *testing.T) {
+// gui is a knocker window running on a private X server.
+type gui struct {
+	display string
+	cancel  context.CancelFunc
+	exited  chan error
+	logs    *strings.Builder
+}
+
+// startGUI runs knocker with no arguments, as a desktop launcher does, and
+// waits for its window to map.
+func startGUI(t *testing.T, env ...string) *gui {
+	t.Helper()
 	display := startXvfb(t)
 	runtimeDir := t.TempDir()
 	os.Chmod(runtimeDir, 0o700)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	cmd := exec.CommandContext(ctx, testbin.Path(t))
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(),
 		"DISPLAY="+display, "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR="+runtimeDir,
-		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir())
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
+	g := &gui{display: display, cancel: cancel, exited: make(chan error, 1), logs: &strings.Builder{}}
+	cmd.Stdout, cmd.Stderr = g.logs, g.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { g.exited <- cmd.Wait() }()
+	t.Cleanup(g.stop)
 	if !windowMapped(display, "Knocker", 30*time.Second) {
-		cancel()
-		<-exited // the output is complete only once the process is gone
-		t.Fatalf("no window titled Knocker appeared; output:\n%s", logs.String())
+		g.stop() // the output is complete only once the process is gone
+		t.Fatalf("no window titled Knocker appeared; output:\n%s", g.logs.String())
 	}
+	return g
+}
+
+func (g *gui) stop() {
+	g.cancel()
 	select {
-	case err := <-exited:
-		t.Fatalf("knocker exited after showing its window: %v\n%s", err, logs.String())
-	default:
+	case err := <-g.exited:
+		g.exited <- err // let a second stop return too
+	case <-time.After(10 * time.Second):
 	}
-	cancel()
-	<-exited
+}
+
+// With no arguments knocker opens its window: a real one, on a real X server.
+func TestWindowOpens(t *testing.T) {
+	g := startGUI(t)
+	select {
+	case err := <-g.exited:
+		t.Fatalf("knocker exited after showing its window: %v\n%s", err, g.logs.String())
+	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// A saved profile is selected at start, and Ctrl+K in the real window sends
+// its knock: keyring, engine and window together.
+func TestWindowKnocksOnCtrlK(t *testing.T) {
+	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
+		t.Skip("no test keyring: run under scripts/with-keyring.sh (make test does)")
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed (make test installs it)")
+	}
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	config := t.TempDir()
+	file := filepath.Join(t.TempDir(), "lab.json")
+	os.WriteFile(file, fmt.Appendf(nil, `{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "2h",
+		"steps": [{"proto": "udp", "port": %d, "payload": "window-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port), 0o600)
+	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
+		t.Fatalf("import: %s", res.Stderr)
+	}
+	g := startGUI(t, "KNOCKER_CONFIG_DIR="+config)
+	xdotool := func(args ...string) string {
+		cmd := exec.Command("xdotool", args...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("xdotool %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	window := strings.Fields(xdotool("search", "--name", "^Knocker$"))[0]
+	// The profile list loads right after the window maps; retry until it knocks.
+	buf := make([]byte, 100)
+	for attempt := 0; attempt < 10; attempt++ {
+		xdotool("windowfocus", "--sync", window)
+		xdotool("key", "ctrl+k")
+		ln.SetReadDeadline(time.Now().Add(time.Second))
+		if n, _, err := ln.ReadFromUDP(buf); err == nil {
+			if got := string(buf[:n]); got != "window-knock" {
+				t.Fatalf("the router got %q", got)
+			}
+			return
+		}
+	}
+	g.stop()
+	t.Fatalf("Ctrl+K in the window sent nothing; output:\n%s", g.logs.String())
 }
