@@ -17,7 +17,7 @@ const (
 	// Failed: a knock returned an error; Failures counts the streak.
 	Failed
 	// Canceled: a knock was cut short by turning auto-refresh off, Remove or
-	// Close. It neither counts as a failure nor ends a failure streak.
+	// Close. It is not a failure: nothing went wrong on the network.
 	Canceled
 )
 
@@ -33,7 +33,7 @@ func (k Kind) String() string {
 // Reason says why a knock was planned.
 type Reason int
 
-// The zero Reason means "none"; it never appears in an Event.
+// The zero Reason means none; only a Planned event with a zero Next has it.
 const (
 	// ReasonStale: no entry on the router is known to be fresh (first
 	// knock, start-up after a long pause, or a router entry about to expire).

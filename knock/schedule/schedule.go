@@ -50,7 +50,7 @@ type KnockFunc func(ctx context.Context, id string) (sent time.Time, err error)
 type Config struct {
 	Knock   KnockFunc
 	Clock   Clock       // nil: RealClock
-	OnEvent func(Event) // nil: no events. Must not wait for Close.
+	OnEvent func(Event) // nil: no events. Must not call or wait for Close.
 	Workers int         // knocks running at once; 0: DefaultWorkers
 	// Backoff lists the waits after the 1st, 2nd, ... failure of a streak;
 	// the last one repeats. nil: 5 s, 15 s, 60 s, then every 5 min.

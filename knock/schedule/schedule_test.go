@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func TestSentTime(t *testing.T) {
 }
 
 func TestStartKnocksOnlyStale(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, Config{Workers: 8}) // room for every knock at once
 	hour := time.Hour // margin 6 min
 	h.add(
 		Profile{ID: "never", Timeout: hour, AutoRefresh: true},
@@ -455,7 +456,7 @@ func TestManyProfiles(t *testing.T) {
 	}})
 	clk = h.clk
 	for i := range n {
-		h.add(Profile{ID: string(rune(0x4e00 + i)), Timeout: time.Hour, AutoRefresh: true})
+		h.add(Profile{ID: strconv.Itoa(i), Timeout: time.Hour, AutoRefresh: true})
 	}
 	h.s.Start()
 	h.waitUntil("every profile was knocked", func() bool { return len(h.events(is(Succeeded), "")) == n })
@@ -656,7 +657,7 @@ func BenchmarkIdlePass1000(b *testing.B) {
 	defer s.Close()
 	now := time.Now()
 	for i := range 1000 {
-		err := s.Add(Profile{ID: string(rune(0x4e00 + i)), Timeout: time.Hour, AutoRefresh: true,
+		err := s.Add(Profile{ID: strconv.Itoa(i), Timeout: time.Hour, AutoRefresh: true,
 			LastSuccess: now.Add(-time.Duration(i) * time.Second)})
 		if err != nil {
 			b.Fatal(err)
@@ -688,7 +689,7 @@ func BenchmarkNetworkChange1000(b *testing.B) {
 	}
 	defer s.Close()
 	for i := range n {
-		if err := s.Add(Profile{ID: string(rune(0x4e00 + i)), Timeout: time.Hour, AutoRefresh: true, LastSuccess: t0}); err != nil {
+		if err := s.Add(Profile{ID: strconv.Itoa(i), Timeout: time.Hour, AutoRefresh: true, LastSuccess: t0}); err != nil {
 			b.Fatal(err)
 		}
 	}
