@@ -132,7 +132,7 @@ func TestSentTime(t *testing.T) {
 
 func TestStartKnocksOnlyStale(t *testing.T) {
 	h := newHarness(t, Config{Workers: 8}) // room for every knock at once
-	hour := time.Hour // margin 6 min
+	hour := time.Hour                      // margin 6 min
 	h.add(
 		Profile{ID: "never", Timeout: hour, AutoRefresh: true},
 		Profile{ID: "fresh", Timeout: hour, AutoRefresh: true, LastSuccess: t0.Add(-10 * time.Minute)},
