@@ -131,8 +131,9 @@ func TestSentTime(t *testing.T) {
 }
 
 func TestStartKnocksOnlyStale(t *testing.T) {
-	h := newHarness(t, Config{Workers: 8}) // room for every knock at once
-	hour := time.Hour                      // margin 6 min
+	// Room for every knock at once; a 1 h timeout has a 6 min margin.
+	h := newHarness(t, Config{Workers: 8})
+	hour := time.Hour
 	h.add(
 		Profile{ID: "never", Timeout: hour, AutoRefresh: true},
 		Profile{ID: "fresh", Timeout: hour, AutoRefresh: true, LastSuccess: t0.Add(-10 * time.Minute)},
