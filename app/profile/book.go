@@ -51,12 +51,17 @@ func (b *Book) WithSteps(ctx context.Context, ps []Profile) ([]Profile, error) {
 func (b *Book) fillSteps(ctx context.Context, p *Profile) error {
 	v, err := b.Secrets.Get(ctx, p.ID)
 	if errors.Is(err, secret.ErrNotFound) {
-		return fmt.Errorf("profile %q has no steps in the keyring (a keyring from another machine or user?): delete it and import it again with its steps", p.Name)
+		return fmt.Errorf("profile %q has no secret (steps or SPA keys) in the keyring (a keyring from another machine or user?): delete it and import it again with its secrets", p.Name)
 	}
 	if err != nil {
 		return fmt.Errorf("profile %q: %w", p.Name, err)
 	}
-	if p.Steps, err = DecodeSecret(v); err != nil {
+	if p.SPA != nil {
+		// The stored SPA part is shared with the List it came from.
+		s := *p.SPA
+		p.SPA = &s
+	}
+	if err := DecodeSecret(v, p); err != nil {
 		return fmt.Errorf("profile %q: %w", p.Name, err)
 	}
 	return nil

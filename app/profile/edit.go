@@ -53,8 +53,7 @@ func replace(l *List, p Profile) error {
 	if j := l.Index(p.Name); j >= 0 && j != i {
 		return &ExistsError{Name: p.Name}
 	}
-	p.Steps = nil
-	l.Profiles[i] = p
+	l.Profiles[i] = p.public()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package profile
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,27 +15,76 @@ import (
 
 // Imported is what an import file held, checked and ready to add.
 type Imported struct {
-	Profiles []Profile // each with a fresh ID and its steps
+	Format   Format    // what the file was found to be
+	Profiles []Profile // each with a fresh ID and its secret
 	// Warnings name settings that were read but cannot be honoured.
 	Warnings []string
 }
 
-// ParseImport reads Knocker JSON or a knockd.conf. host is the router to
-// knock for knockd.conf, which describes only the server side; JSON names
-// its own hosts and host must then be empty. The whole file is checked
-// before anything is returned, and the first error names the field or line.
+// Format is a kind of file ParseImport reads.
+type Format string
+
+// The formats ParseImport tells apart, named as the user is told.
+const (
+	FormatKnocker   Format = "Knocker JSON"
+	FormatKoP       Format = "Knock on Ports JSON (format version 1)"
+	FormatKoPLegacy Format = "Knock on Ports JSON (legacy, unversioned)"
+	FormatKnockd    Format = "knockd.conf"
+	FormatFwknoprc  Format = "fwknop client configuration (.fwknoprc)"
+)
+
+// DetectFormat says which format data looks like, from its shape alone; the
+// parser for that format then gives the precise error if it is damaged.
+func DetectFormat(data []byte) Format {
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		var head struct {
+			Sequences json.RawMessage `json:"sequences"`
+		}
+		if json.Unmarshal(trimmed, &head) == nil && head.Sequences != nil {
+			return FormatKoP
+		}
+		return FormatKnocker
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		// A JSON array of objects, or an INI section header such as [openSSH].
+		if rest := bytes.TrimLeft(trimmed[1:], " \t\r\n"); len(rest) == 0 || rest[0] == '{' || rest[0] == ']' {
+			return FormatKoPLegacy
+		}
+	}
+	if looksLikeFwknoprc(data) {
+		return FormatFwknoprc
+	}
+	return FormatKnockd
+}
+
+// ParseImport reads any format DetectFormat knows. host is the router to
+// knock for knockd.conf, which describes only the server side; the other
+// formats name their own hosts and host must then be empty. The whole file
+// is checked before anything is returned, and the first error names the
+// field or line.
 func ParseImport(data []byte, host string) (Imported, error) {
 	if len(data) > MaxFileSize {
 		return Imported{}, fmt.Errorf("the file is larger than %d bytes", MaxFileSize)
 	}
-	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-		if host != "" {
-			return Imported{}, errors.New("a Knocker JSON file names its own hosts; --host is for knockd.conf")
-		}
-		ps, err := ParseKnocker(data)
-		return Imported{Profiles: ps}, err
+	format := DetectFormat(data)
+	if host != "" && format != FormatKnockd {
+		return Imported{Format: format}, fmt.Errorf("this is %s, which names its own hosts; --host is for knockd.conf", format)
 	}
-	return ParseKnockd(data, host)
+	var imp Imported
+	var err error
+	switch format {
+	case FormatKnocker:
+		imp.Profiles, err = ParseKnocker(data)
+	case FormatKoP, FormatKoPLegacy:
+		imp, err = ParseKnockOnPorts(data)
+	case FormatFwknoprc:
+		imp, err = ParseFwknoprc(data)
+	default:
+		imp, err = ParseKnockd(data, host)
+	}
+	imp.Format = format
+	return imp, err
 }
 
 // ParseKnocker reads interchange JSON (DESIGN.md section 3). Every profile
@@ -47,30 +97,56 @@ func ParseKnocker(data []byte) ([]Profile, error) {
 	if len(doc.Profiles) == 0 {
 		return nil, fieldErr("profiles", errors.New("no profiles in the file"))
 	}
-	var l List
+	var b importBatch
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
-		field := fmt.Sprintf("profiles[%d]", i)
-		if j.Name != "" && ValidateName(j.Name) == nil {
-			field += " (" + j.Name + ")"
-		}
 		j.ID, j.Created, j.LastKnocked = NewID(), time.Now().UTC(), time.Time{}
 		p, err := fromJSON(j)
-		if err == nil && len(p.Steps) == 0 {
-			err = fieldErr("steps", errors.New("missing: this looks like an export made without --with-secrets, which cannot be knocked"))
+		switch {
+		case err != nil:
+		case j.SPA != nil && !j.SPA.hasKeys():
+			err = fieldErr("spa.key_base64", errNoSecret)
+		case j.SPA == nil && len(p.Steps) == 0:
+			err = fieldErr("steps", errNoSecret)
 		}
 		if err == nil {
-			err = checkSecretSize(&p)
-		}
-		if err == nil {
-			err = l.Add(p)
+			err = b.add(p)
 		}
 		if err != nil {
-			return nil, fieldErr(field, err)
+			return nil, fieldErr(profileField("profiles", i, j.Name), err)
 		}
-		l.Profiles[len(l.Profiles)-1].Steps = p.Steps
 	}
-	return l.Profiles, nil
+	return b.out, nil
+}
+
+var errNoSecret = errors.New("missing: this looks like an export made without --with-secrets, which cannot be knocked")
+
+// profileField names the i-th profile of a file, with its name when usable.
+func profileField(list string, i int, name string) string {
+	field := fmt.Sprintf("%s[%d]", list, i)
+	if name != "" && ValidateName(name) == nil {
+		field += " (" + name + ")"
+	}
+	return field
+}
+
+// importBatch collects the profiles of one file, checking each as the
+// book will (valid, names and IDs free within the file, secret fits the
+// keyring) and keeping their secrets, which a List drops.
+type importBatch struct {
+	l   List
+	out []Profile
+}
+
+func (b *importBatch) add(p Profile) error {
+	if err := checkSecretSize(&p); err != nil {
+		return err
+	}
+	if err := b.l.Add(p); err != nil {
+		return err
+	}
+	b.out = append(b.out, p)
+	return nil
 }
 
 // knockdIgnored are knockd.conf settings that only matter to the server.
@@ -90,7 +166,7 @@ var knockdIgnored = map[string]bool{
 // and fail the import.
 func ParseKnockd(data []byte, host string) (Imported, error) {
 	var out Imported
-	var l List
+	var b importBatch
 	type section struct {
 		name     string
 		line     int
@@ -106,14 +182,9 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 			return fieldErr(field, errors.New("no sequence"))
 		}
 		p := Profile{ID: NewID(), Name: cur.name, Host: host, Steps: cur.sequence, Created: time.Now().UTC()}
-		err := checkSecretSize(&p)
-		if err == nil {
-			err = l.Add(p)
-		}
-		if err != nil {
+		if err := b.add(p); err != nil {
 			return fieldErr(field, err)
 		}
-		l.Profiles[len(l.Profiles)-1].Steps = p.Steps
 		return nil
 	}
 	if host == "" {
@@ -176,10 +247,10 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 	if err := finish(); err != nil {
 		return out, err
 	}
-	if len(l.Profiles) == 0 {
+	if len(b.out) == 0 {
 		return out, errors.New("no knock sequence found (want a knockd.conf section with sequence = PORT[:PROTO],...)")
 	}
-	out.Profiles = l.Profiles
+	out.Profiles = b.out
 	return out, nil
 }
 
@@ -218,7 +289,11 @@ func checkSecretSize(p *Profile) error {
 		return err
 	}
 	if err := secret.CheckSize(v); err != nil {
-		return fieldErr("steps", err)
+		field := "steps"
+		if p.SPA != nil {
+			field = "spa"
+		}
+		return fieldErr(field, err)
 	}
 	return nil
 }

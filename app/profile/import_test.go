@@ -217,12 +217,13 @@ func TestSecretRoundTrip(t *testing.T) {
 	if v != `{"steps":[{"proto":"udp","port":1234,"payload":"test","encoding":"text","delay":"0s"}]}` {
 		t.Fatalf("secret value %s", v)
 	}
-	steps, err := DecodeSecret(v)
-	if err != nil || !reflect.DeepEqual(steps, ps[0].Steps) {
-		t.Fatalf("DecodeSecret = %+v, %v", steps, err)
+	var back Profile
+	if err := DecodeSecret(v, &back); err != nil || !reflect.DeepEqual(back.Steps, ps[0].Steps) {
+		t.Fatalf("DecodeSecret = %+v, %v", back.Steps, err)
 	}
-	for _, bad := range []string{"", "null", `{"steps":[]}`, `{"steps":[{"proto":"udp","port":0,"payload":"hunter2"}]}`, `{"x":1}`, `{"steps":"hunter2"}`, `{"steps":[{"proto":"udp","port":1}]} trailing`} {
-		if _, err := DecodeSecret(bad); !errors.Is(err, errBadSecret) {
+	for _, bad := range []string{"", "null", `{"steps":[]}`, `{"steps":[{"proto":"udp","port":0,"payload":"hunter2"}]}`, `{"x":1}`, `{"steps":"hunter2"}`, `{"steps":[{"proto":"udp","port":1}]} trailing`,
+		`{"spa":{"key_base64":"AAAA","hmac_key_base64":"AQEB"}}`} {
+		if err := DecodeSecret(bad, &Profile{}); !errors.Is(err, errBadSecret) {
 			t.Errorf("DecodeSecret(%q) = %v, want errBadSecret", bad, err)
 		}
 	}

@@ -10,12 +10,25 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/knock"
+	"github.com/knocker/knocker/knock/spa"
 )
 
 // FormatVersion is the version of profiles.json and of the interchange JSON
 // this build reads and writes. Any new field bumps it, so that an older
 // build, which refuses newer files, never drops data it does not know.
-const FormatVersion = 1
+// Version 2 added "spa" and "open_url"; a file without them is still
+// written as version 1, so older builds keep reading it.
+const FormatVersion = 2
+
+// docVersion is the lowest format version that holds profiles.
+func docVersion(profiles []profileJSON) int {
+	for i := range profiles {
+		if profiles[i].SPA != nil || profiles[i].OpenURL != "" {
+			return 2
+		}
+	}
+	return 1
+}
 
 // document is the shape of profiles.json and of an export (DESIGN.md section 3).
 type document struct {
@@ -31,10 +44,12 @@ type profileJSON struct {
 	Host        string      `json:"host"`
 	Family      string      `json:"family,omitempty"`
 	Steps       []stepJSON  `json:"steps,omitempty"`
+	SPA         *spaJSON    `json:"spa,omitempty"`
 	Timeout     string      `json:"timeout,omitempty"`
 	AutoRefresh bool        `json:"auto_refresh"`
 	Verify      *verifyJSON `json:"verify,omitempty"`
 	Notes       string      `json:"notes,omitempty"`
+	OpenURL     string      `json:"open_url,omitempty"`
 	Created     time.Time   `json:"created,omitzero"`
 	LastKnocked time.Time   `json:"last_knocked,omitzero"`
 }
@@ -54,18 +69,34 @@ type verifyJSON struct {
 	Retries int    `json:"retries,omitempty"`
 }
 
-// secretJSON is the keyring item's value: the secret part of one profile.
-type secretJSON struct {
-	Steps []stepJSON `json:"steps"`
+// spaJSON is an SPA profile's "spa" object (issue 8). The keys appear only
+// in an export with secrets and, alone, in the keyring item.
+type spaJSON struct {
+	KeyBase64     string `json:"key_base64,omitempty"`
+	HMACKeyBase64 string `json:"hmac_key_base64,omitempty"`
+	Access        string `json:"access,omitempty"`
+	AllowIP       string `json:"allow_ip,omitempty"`
+	Port          int    `json:"port,omitempty"`
+	User          string `json:"user,omitempty"`
 }
 
-func toJSON(p *Profile, steps, local bool) profileJSON {
+func (j *spaJSON) hasKeys() bool { return j.KeyBase64 != "" || j.HMACKeyBase64 != "" }
+
+// secretJSON is the keyring item's value: the secret part of one profile,
+// its steps or its SPA keys.
+type secretJSON struct {
+	Steps []stepJSON `json:"steps,omitempty"`
+	SPA   *spaJSON   `json:"spa,omitempty"`
+}
+
+func toJSON(p *Profile, secrets, local bool) profileJSON {
 	j := profileJSON{
 		Name:        p.Name,
 		Host:        p.Host,
 		Family:      p.Family.String(),
 		AutoRefresh: p.AutoRefresh,
 		Notes:       p.Notes,
+		OpenURL:     p.OpenURL,
 	}
 	if p.Timeout > 0 {
 		j.Timeout = formatDuration(p.Timeout)
@@ -76,7 +107,13 @@ func toJSON(p *Profile, steps, local bool) profileJSON {
 			j.Verify.Timeout = formatDuration(v.Timeout)
 		}
 	}
-	if steps {
+	if s := p.SPA; s != nil {
+		j.SPA = &spaJSON{Access: s.Access, AllowIP: allowIPText(s.AllowIP), Port: int(s.port()), User: s.User}
+		if secrets {
+			j.SPA.KeyBase64, j.SPA.HMACKeyBase64 = s.Keys.Keys().Base64()
+		}
+	}
+	if secrets {
 		j.Steps = stepsToJSON(p.Steps)
 	}
 	if local {
@@ -105,6 +142,7 @@ func fromJSON(j *profileJSON) (Profile, error) {
 		Host:        j.Host,
 		AutoRefresh: j.AutoRefresh,
 		Notes:       j.Notes,
+		OpenURL:     j.OpenURL,
 		Created:     j.Created,
 		LastKnocked: j.LastKnocked,
 	}
@@ -133,10 +171,51 @@ func fromJSON(j *profileJSON) (Profile, error) {
 	if p.Steps, err = stepsFromJSON(j.Steps); err != nil {
 		return Profile{}, err
 	}
+	if j.SPA != nil {
+		if p.SPA, err = spaFromJSON(j.SPA); err != nil {
+			return Profile{}, fieldErr("spa", err)
+		}
+	}
 	if err := p.validate(); err != nil {
 		return Profile{}, err
 	}
 	return p, nil
+}
+
+// spaFromJSON reads an "spa" object; the keys are optional here (the store
+// has none) and required by the callers that need them.
+func spaFromJSON(j *spaJSON) (*SPA, error) {
+	s := &SPA{Access: j.Access, User: j.User}
+	var err error
+	if j.hasKeys() {
+		if s.Keys, err = keysFromJSON(j); err != nil {
+			return nil, err
+		}
+	}
+	if s.AllowIP, err = parseAllowIP(j.AllowIP); err != nil {
+		return nil, fieldErr("allow_ip", err)
+	}
+	if j.Port != 0 {
+		if s.Port, err = parsePort(j.Port); err != nil {
+			return nil, fieldErr("port", err)
+		}
+	}
+	return s, nil
+}
+
+// keysFromJSON reads both keys; errors name the key, never quote it.
+func keysFromJSON(j *spaJSON) (SPAKeys, error) {
+	switch {
+	case j.KeyBase64 == "":
+		return SPAKeys{}, fieldErr("key_base64", errors.New("missing"))
+	case j.HMACKeyBase64 == "":
+		return SPAKeys{}, fieldErr("hmac_key_base64", errors.New("missing (Knocker sends only HMAC-authenticated packets)"))
+	}
+	k, err := spa.ParseKeys(j.KeyBase64, j.HMACKeyBase64)
+	if err != nil {
+		return SPAKeys{}, err
+	}
+	return NewSPAKeys(k), nil
 }
 
 func stepsFromJSON(js []stepJSON) ([]knock.Step, error) {
@@ -222,45 +301,68 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// EncodeSecret renders the secret part of p as the compact JSON stored in
-// its keyring item.
+// EncodeSecret renders the secret part of p, its steps or its SPA keys, as
+// the compact JSON stored in its keyring item.
 func EncodeSecret(p *Profile) (string, error) {
-	b, err := json.Marshal(secretJSON{Steps: stepsToJSON(p.Steps)})
+	v := secretJSON{Steps: stepsToJSON(p.Steps)}
+	if p.SPA != nil {
+		if p.SPA.Keys.IsZero() {
+			return "", fmt.Errorf("profile %q: SPA without keys", p.Name)
+		}
+		v.SPA = &spaJSON{}
+		v.SPA.KeyBase64, v.SPA.HMACKeyBase64 = p.SPA.Keys.Keys().Base64()
+	}
+	b, err := json.Marshal(v)
 	return string(b), err
 }
 
 // errBadSecret never wraps the decoder's error, which may quote the value.
 var errBadSecret = errors.New("the profile's keyring item is damaged (delete the profile and import it again)")
 
-// DecodeSecret reads a keyring item's value back into steps.
-func DecodeSecret(value string) ([]knock.Step, error) {
+// DecodeSecret reads a keyring item's value into p: its steps, or the keys
+// of its SPA part. The kind must match what profiles.json says p is.
+func DecodeSecret(value string, p *Profile) error {
 	var s secretJSON
 	dec := json.NewDecoder(strings.NewReader(value))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return nil, errBadSecret
+		return errBadSecret
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errBadSecret
+		return errBadSecret
+	}
+	if p.SPA != nil {
+		if len(s.Steps) > 0 || s.SPA == nil || *s.SPA != (spaJSON{KeyBase64: s.SPA.KeyBase64, HMACKeyBase64: s.SPA.HMACKeyBase64}) {
+			return errBadSecret
+		}
+		keys, err := keysFromJSON(s.SPA)
+		if err != nil {
+			return errBadSecret
+		}
+		p.SPA.Keys = keys
+		return nil
 	}
 	steps, err := stepsFromJSON(s.Steps)
-	if err != nil || len(steps) == 0 {
-		return nil, errBadSecret
+	if err != nil || len(steps) == 0 || s.SPA != nil {
+		return errBadSecret
 	}
-	return steps, nil
+	p.Steps = steps
+	return nil
 }
 
 // Export renders profiles as interchange JSON. Without withSecrets the steps
 // are left out, so the result is safe to share or paste.
 func Export(profiles []Profile, withSecrets bool) ([]byte, error) {
-	doc := document{Version: FormatVersion, Profiles: make([]profileJSON, len(profiles))}
+	doc := document{Profiles: make([]profileJSON, len(profiles))}
 	for i := range profiles {
 		doc.Profiles[i] = toJSON(&profiles[i], withSecrets, false)
 	}
 	return marshalDoc(doc)
 }
 
+// marshalDoc writes doc with the version its profiles need.
 func marshalDoc(doc document) ([]byte, error) {
+	doc.Version = docVersion(doc.Profiles)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")

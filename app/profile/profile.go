@@ -25,13 +25,19 @@ type Profile struct {
 	Host   string
 	Family knock.Family
 	// Steps are the secret part: kept in the keyring, never in profiles.json.
+	// An SPA profile has none.
 	Steps []knock.Step
+	// SPA, when set, makes this a single packet authorization profile.
+	SPA *SPA
 	// Timeout is how long the router keeps the knocker's address allowed
 	// (its address-list timeout); 0 means unknown.
 	Timeout     time.Duration
 	AutoRefresh bool
 	Verify      *Verify // nil: no check after knocking
 	Notes       string
+	// OpenURL is opened by the desktop after a verified knock; see
+	// ValidateOpenURL for what it may be.
+	OpenURL     string
 	Created     time.Time
 	LastKnocked time.Time
 }
@@ -133,12 +139,34 @@ func (p *Profile) validate() error {
 			return fieldErr("verify.retries", fmt.Errorf("want 0-%d", MaxRetries))
 		}
 	}
+	if err := ValidateOpenURL(p.OpenURL); err != nil {
+		return fieldErr("open_url", err)
+	}
 	for i, s := range p.Steps {
 		if err := s.Validate(); err != nil {
 			return fieldErr(fmt.Sprintf("steps[%d]", i), err)
 		}
 	}
+	if p.SPA != nil {
+		if len(p.Steps) > 0 {
+			return fieldErr("spa", errors.New("a profile knocks steps or sends SPA, not both"))
+		}
+		if err := p.SPA.validate(); err != nil {
+			return fieldErr("spa", err)
+		}
+	}
 	return nil
+}
+
+// public is p as profiles.json holds it: without steps or SPA keys.
+func (p Profile) public() Profile {
+	p.Steps = nil
+	if p.SPA != nil {
+		s := *p.SPA
+		s.Keys = SPAKeys{}
+		p.SPA = &s
+	}
+	return p
 }
 
 func isIDRune(r rune) bool {
@@ -216,7 +244,7 @@ func (l *List) Get(name string) (Profile, error) {
 }
 
 // Add appends p after checking it and that its name and ID are free. The
-// stored copy has no steps: they belong in the keyring.
+// stored copy has no secret (steps or SPA keys): it belongs in the keyring.
 func (l *List) Add(p Profile) error {
 	if err := p.validate(); err != nil {
 		return err
@@ -227,8 +255,7 @@ func (l *List) Add(p Profile) error {
 	if l.indexID(p.ID) >= 0 {
 		return fieldErr("id", errors.New("used by two profiles"))
 	}
-	p.Steps = nil
-	l.Profiles = append(l.Profiles, p)
+	l.Profiles = append(l.Profiles, p.public())
 	return nil
 }
 

@@ -158,6 +158,8 @@ func (s *Store) read() (List, error) {
 	return l, nil
 }
 
+var errSecretsInFile = errors.New("secrets do not belong in this file")
+
 func decodeList(data []byte) (List, error) {
 	doc, err := decodeDoc(data, false)
 	if err != nil {
@@ -166,9 +168,12 @@ func decodeList(data []byte) (List, error) {
 	var l List
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
+		// A file with secrets in it must not be read as if it were fine.
 		if len(j.Steps) > 0 {
-			// A file with secrets in it must not be read as if it were fine.
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d].steps", i), errors.New("secrets do not belong in this file"))
+			return List{}, fieldErr(fmt.Sprintf("profiles[%d].steps", i), errSecretsInFile)
+		}
+		if j.SPA != nil && j.SPA.hasKeys() {
+			return List{}, fieldErr(fmt.Sprintf("profiles[%d].spa", i), errSecretsInFile)
 		}
 		p, err := fromJSON(j)
 		if err == nil {
@@ -182,7 +187,7 @@ func decodeList(data []byte) (List, error) {
 }
 
 func encodeList(l List) ([]byte, error) {
-	doc := document{Version: FormatVersion, Profiles: make([]profileJSON, len(l.Profiles))}
+	doc := document{Profiles: make([]profileJSON, len(l.Profiles))}
 	for i := range l.Profiles {
 		doc.Profiles[i] = toJSON(&l.Profiles[i], false, true)
 	}

@@ -1,0 +1,294 @@
+package profile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/knocker/knocker/knock/spa"
+)
+
+// The fwknop client's ~/.fwknoprc: [stanza] sections of "VARIABLE value"
+// lines, where the value is one word (fwknop stops at a space, tab, ";" or
+// "#") and [default] supplies what a named stanza leaves out.
+
+// fwknoprcRole says what the importer does with a variable.
+type fwknoprcRole uint8
+
+const (
+	rcUsed        fwknoprcRole = iota + 1 // becomes part of the profile
+	rcIgnored                             // reported, the profile still works
+	rcUnsupported                         // the stanza cannot become a profile
+)
+
+var fwknoprcVars = map[string]fwknoprcRole{
+	"SPA_SERVER": rcUsed, "SPA_SERVER_PORT": rcUsed, "SPA_SERVER_PROTO": rcUsed, "ACCESS": rcUsed,
+	"ALLOW_IP": rcUsed, "RESOLVE_IP_HTTPS": rcUsed, "KEY": rcUsed, "KEY_BASE64": rcUsed,
+	"HMAC_KEY": rcUsed, "HMAC_KEY_BASE64": rcUsed, "USE_HMAC": rcUsed, "HMAC_DIGEST_TYPE": rcUsed,
+	"DIGEST_TYPE": rcUsed, "ENCRYPTION_MODE": rcUsed, "SPOOF_USER": rcUsed, "FW_TIMEOUT": rcUsed,
+	"USE_GPG": rcUsed,
+
+	"SPA_SOURCE_PORT": rcIgnored, "RAND_PORT": rcIgnored, "TIME_OFFSET": rcIgnored,
+	"RESOLVE_URL": rcIgnored, "RESOLVE_HTTP_ONLY": rcIgnored, "WGET_CMD": rcIgnored,
+	"USE_WGET_USER_AGENT": rcIgnored, "HTTP_USER_AGENT": rcIgnored, "HTTP_PROXY": rcIgnored,
+	"SPOOF_SOURCE_IP": rcIgnored, "VERBOSE": rcIgnored, "NO_SAVE_ARGS": rcIgnored,
+	"KEY_FILE": rcIgnored, "SAVE_PACKET": rcIgnored, "SAVE_PACKET_FILE": rcIgnored,
+	"SAVE_PACKET_APPEND": rcIgnored,
+
+	"NAT_ACCESS": rcUnsupported, "NAT_LOCAL": rcUnsupported, "NAT_PORT": rcUnsupported,
+	"NAT_RAND_PORT": rcUnsupported, "SERVER_COMMAND": rcUnsupported, "GPG_RECIPIENT": rcUnsupported,
+	"GPG_SIGNER": rcUnsupported, "GPG_HOMEDIR": rcUnsupported, "GPG_EXE": rcUnsupported,
+	"GPG_SIGNING_PW": rcUnsupported, "GPG_NO_SIGNING_PW": rcUnsupported, "USE_GPG_AGENT": rcUnsupported,
+}
+
+// fwknoprcKeyVars hold key material: these are the lines ScrubFwknoprc removes.
+var fwknoprcKeyVars = map[string]bool{"KEY": true, "KEY_BASE64": true, "HMAC_KEY": true, "HMAC_KEY_BASE64": true}
+
+// rcLine splits a line as fwknop does; ok is false for blanks, comments and
+// section headers.
+func rcLine(line string) (name, value string, ok bool) {
+	fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' })
+	if len(fields) == 0 || strings.HasPrefix(fields[0], "#") || strings.HasPrefix(fields[0], "[") {
+		return "", "", false
+	}
+	name = strings.ToUpper(strings.TrimSuffix(fields[0], ":"))
+	if len(fields) > 1 {
+		value, _, _ = strings.Cut(fields[1], ";")
+		value, _, _ = strings.Cut(value, "#")
+	}
+	return name, value, true
+}
+
+// looksLikeFwknoprc: a line starting with a variable only .fwknoprc has
+// (knockd.conf writes lower-case "name = value").
+func looksLikeFwknoprc(data []byte) bool {
+	for line := range strings.Lines(string(data)) {
+		if name, _, ok := rcLine(line); ok && !strings.Contains(name, "=") && fwknoprcVars[name] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type rcSetting struct {
+	value string
+	line  int
+}
+
+type rcStanza struct {
+	name string
+	line int
+	vars map[string]rcSetting
+}
+
+// ParseFwknoprc reads the stanzas of a ~/.fwknoprc into SPA profiles, one a
+// stanza; [default] fills in what the named ones leave out (and is a profile
+// itself only when there is no other). The keys are the profiles' secrets.
+func ParseFwknoprc(data []byte) (Imported, error) {
+	var stanzas []*rcStanza
+	var def *rcStanza
+	var cur *rcStanza
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, MaxFileSize)
+	for n := 1; sc.Scan(); n++ {
+		text := strings.TrimSpace(sc.Text())
+		at := fmt.Sprintf("line %d", n)
+		if strings.HasPrefix(text, "[") {
+			name, _, ok := strings.Cut(text[1:], "]")
+			if !ok {
+				return Imported{}, fieldErr(at, errors.New(`section header without "]"`))
+			}
+			cur = &rcStanza{name: strings.TrimSpace(name), line: n, vars: map[string]rcSetting{}}
+			if strings.EqualFold(cur.name, "default") {
+				def = cur
+			} else {
+				stanzas = append(stanzas, cur)
+			}
+			continue
+		}
+		name, value, ok := rcLine(text)
+		switch {
+		case !ok:
+			continue
+		case cur == nil:
+			return Imported{}, fieldErr(at, errors.New("setting before the first [stanza]"))
+		case value == "":
+			return Imported{}, fieldErr(at, fmt.Errorf("%s has no value", name))
+		}
+		cur.vars[name] = rcSetting{value, n}
+	}
+	if err := sc.Err(); err != nil {
+		return Imported{}, err
+	}
+	if len(stanzas) == 0 && def != nil {
+		stanzas, def = []*rcStanza{def}, nil
+	}
+	if len(stanzas) == 0 {
+		return Imported{}, errors.New("no [stanza] found (want [name] with SPA_SERVER, ACCESS and keys)")
+	}
+	var out Imported
+	var b importBatch
+	for _, st := range stanzas {
+		if def != nil {
+			for k, v := range def.vars {
+				if _, ok := st.vars[k]; !ok {
+					st.vars[k] = v
+				}
+			}
+		}
+		field := fmt.Sprintf("line %d: [%s]", st.line, st.name)
+		p, warnings, err := st.profile()
+		if err == nil {
+			err = b.add(p)
+		}
+		if err != nil {
+			return Imported{}, fieldErr(field, err)
+		}
+		for _, w := range warnings {
+			out.Warnings = append(out.Warnings, field+": "+w)
+		}
+	}
+	out.Profiles = b.out
+	return out, nil
+}
+
+func (st *rcStanza) profile() (Profile, []string, error) {
+	var warn []string
+	s := &SPA{}
+	p := Profile{ID: NewID(), Name: st.name, SPA: s, Created: time.Now().UTC()}
+	get := func(name string) string { return st.vars[name].value }
+	at := func(name string) string { return fmt.Sprintf("line %d: %s", st.vars[name].line, name) }
+	yes := func(name string) bool { return strings.EqualFold(get(name), "Y") }
+	var names []string
+	for name := range st.vars {
+		names = append(names, name)
+	}
+	// Reported in file order; map order would shuffle the warnings.
+	slices.SortFunc(names, func(a, b string) int { return st.vars[a].line - st.vars[b].line })
+	for _, name := range names {
+		switch fwknoprcVars[name] {
+		case rcIgnored:
+			warn = append(warn, at(name)+": not supported, ignored")
+		case rcUnsupported:
+			return p, nil, fieldErr(at(name), errors.New("not supported: Knocker sends plain access requests with Rijndael and HMAC keys"))
+		case 0:
+			warn = append(warn, at(name)+": unknown setting, ignored")
+		}
+	}
+	p.Host = get("SPA_SERVER")
+	if p.Host == "" {
+		return p, nil, errors.New("no SPA_SERVER")
+	}
+	switch {
+	case get("SPA_SERVER_PROTO") != "" && !strings.EqualFold(get("SPA_SERVER_PROTO"), "udp"):
+		return p, nil, fieldErr(at("SPA_SERVER_PROTO"), errors.New("only udp is supported"))
+	case yes("USE_GPG"):
+		return p, nil, fieldErr(at("USE_GPG"), errors.New("GnuPG is not supported: use Rijndael and HMAC keys"))
+	case get("USE_HMAC") != "" && !yes("USE_HMAC"):
+		return p, nil, fieldErr(at("USE_HMAC"), errors.New("Knocker sends only HMAC-authenticated packets"))
+	case get("ENCRYPTION_MODE") != "" && !strings.EqualFold(get("ENCRYPTION_MODE"), "CBC"):
+		return p, nil, fieldErr(at("ENCRYPTION_MODE"), errors.New("only CBC is supported"))
+	}
+	for _, name := range []string{"HMAC_DIGEST_TYPE", "DIGEST_TYPE"} {
+		if v := get(name); v != "" && !strings.EqualFold(v, "SHA256") {
+			return p, nil, fieldErr(at(name), errors.New("only SHA256 is supported"))
+		}
+	}
+	if v := get("SPA_SERVER_PORT"); v != "" {
+		port, err := strconv.ParseUint(v, 10, 16)
+		if err != nil || port == 0 {
+			return p, nil, fieldErr(at("SPA_SERVER_PORT"), errors.New("want a port 1-65535"))
+		}
+		s.Port = uint16(port)
+	}
+	s.Access = strings.ToLower(get("ACCESS"))
+	s.User = get("SPOOF_USER")
+	switch v := get("ALLOW_IP"); {
+	case strings.EqualFold(v, "resolve") || yes("RESOLVE_IP_HTTPS"):
+		warn = append(warn, "ALLOW_IP resolve / RESOLVE_IP_HTTPS: Knocker does not look up external addresses over the network; the packet asks fwknopd to allow its source address instead")
+	case v == "" || strings.EqualFold(v, "source"):
+	default:
+		a, err := netip.ParseAddr(v)
+		if err != nil || !a.Is4() {
+			return p, nil, fieldErr(at("ALLOW_IP"), errors.New(`want "source", "resolve" or an IPv4 address`))
+		}
+		s.AllowIP = a
+	}
+	if v := get("FW_TIMEOUT"); v != "" {
+		secs, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || secs == 0 || secs > spa.MaxTimeout {
+			return p, nil, fieldErr(at("FW_TIMEOUT"), fmt.Errorf("want 1-%d seconds", spa.MaxTimeout))
+		}
+		p.Timeout = time.Duration(secs) * time.Second
+		warn = append(warn, at("FW_TIMEOUT")+": Knocker does not ask fwknopd for a timeout; it is kept as the profile's timeout, for re-knocking")
+	}
+	keys, err := rcKeys(get, at)
+	if err != nil {
+		return p, nil, err
+	}
+	s.Keys = keys
+	return p, warn, nil
+}
+
+// rcKeys reads the keys; KEY and HMAC_KEY are passphrases whose bytes are
+// the key, as fwknop uses them.
+func rcKeys(get func(string) string, at func(string) string) (SPAKeys, error) {
+	var k spa.Keys
+	var err error
+	for _, kv := range []struct {
+		dst         *[]byte
+		raw, base64 string
+	}{{&k.Rijndael, "KEY", "KEY_BASE64"}, {&k.HMAC, "HMAC_KEY", "HMAC_KEY_BASE64"}} {
+		switch {
+		case get(kv.base64) != "":
+			if *kv.dst, err = decodeKey(get(kv.base64)); err != nil {
+				return SPAKeys{}, fieldErr(at(kv.base64), err)
+			}
+		case get(kv.raw) != "":
+			*kv.dst = []byte(get(kv.raw))
+		default:
+			return SPAKeys{}, fmt.Errorf("no %s (fwknop --key-gen prints it)", kv.base64)
+		}
+	}
+	if err := k.Validate(); err != nil {
+		return SPAKeys{}, err
+	}
+	return NewSPAKeys(k), nil
+}
+
+// decodeKey reads base64 as fwknop --key-gen writes it; the error never
+// quotes the key.
+func decodeKey(s string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, errors.New("not valid base64")
+	}
+	return k, nil
+}
+
+// ScrubFwknoprc returns data with every key line (KEY, KEY_BASE64,
+// HMAC_KEY, HMAC_KEY_BASE64) replaced by a comment saying where the key
+// went, and how many lines that was. Everything else is kept byte for byte.
+func ScrubFwknoprc(data []byte) ([]byte, int) {
+	var b bytes.Buffer
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		name, _, ok := rcLine(line)
+		if !ok || !fwknoprcKeyVars[name] {
+			b.WriteString(line)
+			continue
+		}
+		n++
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		eol := line[len(strings.TrimRight(line, "\r\n")):]
+		fmt.Fprintf(&b, "%s# %s removed by knocker import --scrub-source: the key is in Knocker's keyring%s", indent, name, eol)
+	}
+	return b.Bytes(), n
+}
