@@ -106,7 +106,7 @@ func TestProfileLifecycle(t *testing.T) {
 		return res
 	}
 
-	if res := run(0, "import", file); res.Stdout != "imported 1 profile: office\n" {
+	if res := run(0, "import", file); res.Stdout != "imported 1 profile from Knocker JSON: office\n" {
 		t.Fatalf("import said %q", res.Stdout)
 	}
 	if res := run(0, "list"); res.Stdout != "office\t127.0.0.1\tnever knocked\n" {

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,16 +26,27 @@ Knock the saved profile NAME with the steps kept in the keyring.
 
 Print the saved profiles, one a line: name, host, and when last knocked
 (tab-separated). Steps are secret and never shown; no keyring is needed.`,
-	"import": `Usage: knocker import [--host HOST] FILE|-
+	"import": `Usage: knocker import [--host HOST] [--scrub-source] FILE|-
 
-Add the profiles in FILE (or standard input) and put their steps in the
-keyring. FILE is Knocker JSON (as written by export --with-secrets) or a
-knockd.conf, whose sections become profiles knocking HOST. Nothing is
-changed unless every profile in the file is valid and its name is free.`,
-	"export": `Usage: knocker export [--with-secrets] [--format knocker] NAME...|--all
+Add the profiles in FILE (or standard input) and put their secrets (steps,
+SPA keys) in the keyring. The format is detected and named:
+  Knocker JSON         as written by knocker export --with-secrets
+  Knock on Ports JSON  the Android app's export, format version 1 or legacy
+  knockd.conf          sections become profiles knocking HOST (--host)
+  ~/.fwknoprc          fwknop client stanzas become SPA profiles
+Settings Knocker cannot honour are reported as warnings. Nothing is
+changed unless every profile in the file is valid and its name is free.
 
-Print profiles as Knocker JSON. Steps are secret and left out unless
---with-secrets is given (then the keyring is read).`,
+  --scrub-source   for a .fwknoprc: after a successful import, rewrite FILE
+                   with its key lines replaced by comments (the keys are now
+                   in the keyring); never done without this flag`,
+	"export": `Usage: knocker export [--with-secrets] [--format knocker|knockonports] NAME...|--all
+
+Print profiles as Knocker JSON. Steps and SPA keys are secret and left out
+unless --with-secrets is given (then the keyring is read).
+--format knockonports writes a file for the Knock on Ports Android app; it
+needs --with-secrets, since the app needs the steps. SPA profiles cannot be
+written for it; settings it lacks are reported as warnings.`,
 	"rename": `Usage: knocker rename NAME NEW-NAME
 
 Rename a profile; its steps stay in the keyring.`,
@@ -87,11 +101,15 @@ func runKnock(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return bookErr(err)
 	}
+	steps, err := p.KnockSteps(time.Now())
+	if err != nil {
+		return usageError{err}
+	}
 	k := p.Knocker()
 	if *verbose {
 		k.Hooks = verboseHooks(io.Stdout)
 	}
-	if _, err := k.Knock(ctx, p.Host, p.Steps); err != nil {
+	if _, err := k.Knock(ctx, p.Host, steps); err != nil {
 		return classify(err)
 	}
 	if err := book.MarkKnocked(p.ID, time.Now()); err != nil {
@@ -129,6 +147,7 @@ func runList(_ context.Context, io IO, args []string) error {
 func runImport(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("import")
 	host := fs.String("host", "", "")
+	scrub := fs.Bool("scrub-source", false, "")
 	pos, err := parseFlags(fs, io, args, profileUsage["import"])
 	if err != nil {
 		return err
@@ -142,7 +161,11 @@ func runImport(ctx context.Context, io IO, args []string) error {
 	}
 	imp, err := profile.ParseImport(data, *host)
 	if err != nil {
-		return usagef("%s: %w", pos[0], err)
+		// The format is named last, so the line still starts with the place at fault.
+		return usagef("%s: %w (read as %s)", pos[0], err, imp.Format)
+	}
+	if *scrub && (imp.Format != profile.FormatFwknoprc || pos[0] == "-") {
+		return usagef("--scrub-source rewrites a .fwknoprc FILE; %s is %s", pos[0], imp.Format)
 	}
 	for _, w := range imp.Warnings {
 		fmt.Fprintf(io.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
@@ -158,8 +181,68 @@ func runImport(ctx context.Context, io IO, args []string) error {
 	for i, p := range imp.Profiles {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(io.Stdout, "imported %d profile%s: %s\n", len(names), plural(len(names)), strings.Join(names, ", "))
+	fmt.Fprintf(io.Stdout, "imported %d profile%s from %s: %s\n", len(names), plural(len(names)), imp.Format, strings.Join(names, ", "))
+	if imp.Format != profile.FormatFwknoprc {
+		return nil
+	}
+	if !*scrub {
+		fmt.Fprintf(io.Stdout, "the keys are in the keyring now and still in plain text in %s: remove them with knocker import --scrub-source (the profiles stay)\n", pos[0])
+		return nil
+	}
+	return scrubFwknoprc(io.Stdout, pos[0], data)
+}
+
+// scrubFwknoprc replaces the key lines of the .fwknoprc just imported,
+// atomically and keeping its mode, so a crash leaves the old file or the
+// new one. A file changed since it was read is left alone.
+func scrubFwknoprc(stdout io.Writer, name string, imported []byte) error {
+	current, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("imported, but could not re-read %s to scrub it: %w", name, err)
+	}
+	if !bytes.Equal(current, imported) {
+		return fmt.Errorf("imported, but %s changed while importing: not scrubbed", name)
+	}
+	scrubbed, n := profile.ScrubFwknoprc(current)
+	if n == 0 {
+		fmt.Fprintf(stdout, "%s holds no key lines: left unchanged\n", name)
+		return nil
+	}
+	if err := replaceFile(name, scrubbed); err != nil {
+		return fmt.Errorf("imported, but scrubbing %s failed (it is unchanged): %w", name, err)
+	}
+	fmt.Fprintf(stdout, "scrubbed %s: %d key line%s replaced by comments; fwknop itself now needs the keys another way (e.g. fwknop --get-key)\n", name, n, plural(n))
 	return nil
+}
+
+// replaceFile writes data over name atomically: a temporary file in the
+// same folder with name's mode, synced, then renamed over it.
+func replaceFile(name string, data []byte) error {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".knocker-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
 }
 
 // readImport reads FILE or stdin ("-"), refusing more than any profile file
@@ -194,8 +277,10 @@ func runExport(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	switch {
-	case *format != "knocker":
-		return usagef("unknown --format %q (want knocker)", *format)
+	case *format != "knocker" && *format != "knockonports":
+		return usagef("unknown --format %q (want knocker or knockonports)", *format)
+	case *format == "knockonports" && !*withSecrets:
+		return usagef("--format knockonports writes the steps, which are secret: add --with-secrets")
 	case *all && len(names) > 0:
 		return usagef("give profile names or --all, not both")
 	case !*all && len(names) == 0:
@@ -218,16 +303,55 @@ func runExport(ctx context.Context, io IO, args []string) error {
 			}
 		}
 	}
+	if *format == "knockonports" && *all {
+		// The app has no SPA: with --all, those are left out, and said so.
+		ps = slices.DeleteFunc(ps, func(p profile.Profile) bool {
+			if p.SPA != nil {
+				fmt.Fprintf(io.Stderr, "knocker: warning: profile %q is SPA, which Knock on Ports lacks: left out\n", p.Name)
+			}
+			return p.SPA != nil
+		})
+	}
 	if *withSecrets {
 		if ps, err = book.WithSteps(ctx, ps); err != nil {
 			return bookErr(err)
 		}
 	}
-	out, err := profile.Export(ps, *withSecrets)
-	if err != nil {
+	var out []byte
+	if *format == "knockonports" {
+		var warnings []string
+		if out, warnings, err = profile.ExportKnockOnPorts(ps); err != nil {
+			return usageError{err}
+		}
+		for _, w := range warnings {
+			fmt.Fprintf(io.Stderr, "knocker: warning: %s\n", w)
+		}
+	} else if out, err = profile.Export(ps, *withSecrets); err != nil {
 		return err
 	}
 	_, err = io.Stdout.Write(out)
+	return err
+}
+
+// runFwknopdConfig prints the fwknopd access.conf stanza of the SPA profile
+// NAME: knocker router-config NAME --format fwknopd.
+func runFwknopdConfig(ctx context.Context, io IO, pos []string) error {
+	if len(pos) != 1 {
+		return usagef("--format fwknopd takes one saved SPA profile NAME")
+	}
+	book, err := openBook(io.Stderr)
+	if err != nil {
+		return err
+	}
+	p, err := book.Get(ctx, pos[0])
+	if err != nil {
+		return bookErr(err)
+	}
+	stanza, err := p.FwknopdAccess()
+	if err != nil {
+		return usageError{err}
+	}
+	_, err = fmt.Fprint(io.Stdout, stanza)
 	return err
 }
 

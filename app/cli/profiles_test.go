@@ -48,7 +48,7 @@ func TestProfileCommands(t *testing.T) {
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 
 	stdout, stderr, code := runStdin(profileJSON(port), "import", "-")
-	if code != ExitOK || stdout != "imported 1 profile: office\n" {
+	if code != ExitOK || stdout != "imported 1 profile from Knocker JSON: office\n" {
 		t.Fatalf("import: %d %q %q", code, stdout, stderr)
 	}
 	stdout, _, code = run("list")
@@ -157,7 +157,7 @@ func TestProfileCommandErrors(t *testing.T) {
 	}
 
 	stdout, stderr, code := run("import", "--host", "127.0.0.1", conf)
-	if code != ExitOK || !strings.Contains(stdout, "imported 1 profile: ssh") || !strings.Contains(stderr, "line 3: seq_timeout is not supported") {
+	if code != ExitOK || !strings.Contains(stdout, "imported 1 profile from knockd.conf: ssh") || !strings.Contains(stderr, "line 3: seq_timeout is not supported") {
 		t.Fatalf("knockd import: %d %q %q", code, stdout, stderr)
 	}
 	if _, stderr, code = run("import", "--host", "127.0.0.1", conf); code != ExitUsage || !strings.Contains(stderr, `nothing imported: a profile named "ssh" already exists`) {

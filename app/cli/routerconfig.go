@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/routerconf"
 )
@@ -23,7 +24,8 @@ the protected one, its timeout the list's), or STEP... written as for
 knocker send. Flags given explicitly override the profile.
 
 Flags:
-  --format F          routeros or nftables (required)
+  --format F          routeros or nftables (required); for a saved SPA
+                      profile, fwknopd prints its access.conf stanza
   --protect P/N       the service to open, tcp/N or udp/N (default tcp/22)
   --timeout D         how long a knock keeps it open (default 2h)
   --stage-timeout D   how long each step waits for the next (default 30s plus -d)
@@ -86,6 +88,9 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	if format == "fwknopd" {
+		return runFwknopdConfig(ctx, io, pos)
+	}
 	if _, ok := routerFormats[format]; !ok {
 		return usagef("--format must be routeros or nftables")
 	}
@@ -109,6 +114,9 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 		p, err := book.Get(ctx, pos[0])
 		if err != nil {
 			return bookErr(err)
+		}
+		if p.SPA != nil {
+			return usageError{profile.ErrSPARouter}
 		}
 		spec = p.RouterSpec()
 		// Flags given explicitly override what the profile implies.
