@@ -6,13 +6,17 @@ import (
 	"os"
 
 	"github.com/knocker/knocker/app"
+	"github.com/knocker/knocker/app/autostart"
 	"github.com/knocker/knocker/app/cli"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		app.Run()
-		return
+	switch {
+	case len(os.Args) < 2:
+		app.Run(false)
+	case len(os.Args) == 2 && os.Args[1] == autostart.HiddenFlag:
+		app.Run(true) // started at login: only the tray icon
+	default:
+		os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

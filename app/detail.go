@@ -134,6 +134,9 @@ func (d *detailView) show(p profile.Profile, run *knockRun, result string, histo
 // showStatus updates the countdown only: it runs every second.
 func (d *detailView) showStatus(p profile.Profile) {
 	_, text := entryStatus(p, d.u.now())
+	if line := d.u.refreshLine(p); line != "" {
+		text += " · " + line
+	}
 	d.status.SetText(text)
 }
 

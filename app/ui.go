@@ -23,12 +23,20 @@ const maxHistory = 20
 // ui is the main window. All its fields belong to Fyne's goroutine; work
 // that may block goes through the bridge.
 type ui struct {
-	app     fyne.App
-	win     fyne.Window
-	book    *profile.Book
-	network knock.Network // nil: the system's sockets
-	now     func() time.Time
-	bridge  bridge
+	app       fyne.App
+	win       fyne.Window
+	book      *profile.Book
+	network   knock.Network // nil: the system's sockets
+	now       func() time.Time
+	bridge    bridge
+	ctx       context.Context // ends at Quit, and with it every knock
+	cancelAll context.CancelFunc
+	gate      knockGate
+	auto      refresher // re-knocking before expiry
+	tray      trayState
+	hidden    bool // closed to the tray
+	// sendNotification shows a desktop notification; tests record them.
+	sendNotification func(*fyne.Notification)
 
 	profiles []profile.Profile // as listed: no steps
 	selected string            // ID of the selected profile, "" for none
@@ -51,6 +59,7 @@ type ui struct {
 	newButton     *widget.Button
 	importBtn     *widget.Button
 	ticker        *time.Ticker
+	stopTick      chan struct{}
 }
 
 // knockRun is one knock in progress or just finished.
@@ -64,11 +73,13 @@ type knockRun struct {
 }
 
 func newUI(a fyne.App, win fyne.Window, book *profile.Book) *ui {
+	ctx, cancel := context.WithCancel(context.Background())
 	u := &ui{
-		app: a, win: win, book: book, now: time.Now,
+		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel,
 		runs: map[string]*knockRun{}, history: map[string][]string{}, results: map[string]string{},
 		summaries: map[string]string{},
 	}
+	u.sendNotification = a.SendNotification
 	u.build()
 	u.reload()
 	return u
@@ -133,14 +144,15 @@ func (u *ui) mainMenu() *fyne.MainMenu {
 }
 
 // addShortcuts binds the keys of the issue: Ctrl+N, Ctrl+K or Enter, Ctrl+E,
-// Delete, Ctrl+Q (Cmd on macOS). Plain keys reach the canvas only when no
+// Delete, Ctrl+Q, and Ctrl+W to close to the tray (Cmd on macOS). Plain keys reach the canvas only when no
 // text field has the focus.
 func (u *ui) addShortcuts() {
 	u.shortcuts = map[fyne.KeyName]func(){
 		fyne.KeyN: u.newProfile,
 		fyne.KeyK: func() { u.knockSelected() },
 		fyne.KeyE: u.editSelected,
-		fyne.KeyQ: u.app.Quit,
+		fyne.KeyQ: u.quit,
+		fyne.KeyW: u.closeWindow,
 	}
 	c := u.win.Canvas()
 	for key, f := range u.shortcuts {
@@ -173,7 +185,9 @@ func (u *ui) reload() {
 			u.selected = u.profiles[0].ID
 		}
 	}
+	u.syncSchedule()
 	u.refresh()
+	u.updateTray(true)
 }
 
 func (u *ui) selectedIndex() int {
@@ -278,17 +292,31 @@ func stateIcon(s entryState, failed bool) fyne.Resource {
 	return theme.NewDisabledResource(theme.RadioButtonIcon())
 }
 
-// startTicking starts the one ticker that refreshes every countdown.
+// startTicking starts the one ticker that refreshes every countdown; it
+// runs only while the window is visible.
 func (u *ui) startTicking() {
 	if u.ticker != nil {
 		return
 	}
-	u.ticker = time.NewTicker(time.Second)
-	go func(t *time.Ticker) {
-		for range t.C {
-			u.bridge.post("tick", u.tick)
+	u.ticker, u.stopTick = time.NewTicker(time.Second), make(chan struct{})
+	go func(t *time.Ticker, stop chan struct{}) {
+		for {
+			select {
+			case <-t.C:
+				u.bridge.post("tick", u.tick)
+			case <-stop:
+				return
+			}
 		}
-	}(u.ticker)
+	}(u.ticker, u.stopTick)
+}
+
+func (u *ui) stopTicking() {
+	if u.ticker != nil {
+		u.ticker.Stop()
+		close(u.stopTick)
+		u.ticker = nil
+	}
 }
 
 func (u *ui) tick() {
@@ -308,73 +336,11 @@ func (u *ui) knockSelected() bool {
 	return true
 }
 
-// knock sends p's sequence. Secrets come from the keyring and the packets
-// leave through the engine, both off the UI goroutine; the progress comes
-// back through the bridge.
+// knock sends p's sequence now, unless it is being knocked already.
 func (u *ui) knock(p profile.Profile) {
-	if run := u.runs[p.ID]; run != nil && !run.done {
-		return // already knocking
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	run := &knockRun{cancel: cancel}
-	u.runs[p.ID] = run
-	u.results[p.ID] = ""
-	u.refresh()
-
-	hooks := u.bridge.knockHooks(
-		func(e knock.StepEvent) {
-			run.steps, run.total = e.Index+1, e.Count
-			attempt := ""
-			if e.Attempt > 1 {
-				attempt = fmt.Sprintf(" (knock %d)", e.Attempt)
-			}
-			run.lines = append(run.lines, fmt.Sprintf("step %d/%d %s sent%s", e.Index+1, e.Count, e.Step.Summary(), attempt))
-			u.showRun(p.ID)
-		},
-		func(e knock.VerifyEvent) {
-			state := "still closed"
-			if e.Open {
-				state = "open"
-			}
-			run.lines = append(run.lines, fmt.Sprintf("port %d %s", e.Port, state))
-			u.showRun(p.ID)
-		},
-		func(e knock.ResolvedEvent) {
-			if e.Host != e.Addr.String() {
-				run.lines = append(run.lines, fmt.Sprintf("%s is %v", e.Host, e.Addr))
-				u.showRun(p.ID)
-			}
-		},
-	)
-	background(&u.bridge, "knocked", func() (*knock.Result, error) {
-		full, err := u.book.Get(ctx, p.Name)
-		if err != nil {
-			return nil, err
-		}
-		total := len(full.Steps)
-		u.bridge.post("loaded", func() { run.total = total; u.showRun(p.ID) })
-		k := full.Knocker()
-		k.Network, k.Hooks = u.network, hooks
-		res, err := k.Knock(ctx, full.Host, full.Steps)
-		if err == nil && len(res.Steps) > 0 {
-			// The router adds the address when the last step arrives.
-			err = u.book.MarkKnocked(full.ID, res.Steps[len(res.Steps)-1].Time)
-			if err != nil {
-				err = fmt.Errorf("knocked, but could not record the time: %w", err)
-			}
-		}
-		return res, err
-	}, func(res *knock.Result, err error) {
-		cancel()
-		run.done, run.ok = true, err == nil
-		text := knockOutcome(res, err)
-		u.results[p.ID] = text
-		u.history[p.ID] = append([]string{u.now().Format("Jan 2 15:04:05") + "  " + text}, u.history[p.ID]...)
-		if len(u.history[p.ID]) > maxHistory {
-			u.history[p.ID] = u.history[p.ID][:maxHistory]
-		}
-		u.reload()
-	})
+	background(&u.bridge, "knock", func() (time.Time, error) {
+		return u.runKnock(u.ctx, p.ID, "", false)
+	}, func(time.Time, error) {})
 }
 
 func (u *ui) showRun(id string) {

@@ -431,6 +431,7 @@ func TestLockedKeyringStillListsProfiles(t *testing.T) {
 	mem := &secret.Memory{}
 	h := newHarness(t, mem)
 	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.settle() // the selected profile's steps were being read
 	h.u.book.Secrets = failingSecrets{}
 	h.u.reload()
 	if len(h.u.profiles) != 1 || h.u.list.Length() != 1 {

@@ -3,8 +3,11 @@
 package app
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
@@ -14,8 +17,9 @@ import (
 // ID is the application ID; it also names the keyring service.
 const ID = "io.knocker.desktop"
 
-// Run opens the main window and blocks until the user quits.
-func Run() {
+// Run opens the main window (or, with hidden, only the tray icon) and
+// blocks until the user quits. A second launch shows the first one's window.
+func Run(hidden bool) {
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.Icon)
 	w := a.NewWindow("Knocker")
@@ -30,16 +34,41 @@ func Run() {
 		}
 		u.bridge.post("warning", func() { u.showWarning(msg) })
 	}
-	dir, err := profile.DefaultDir()
+	first, err := claimInstance(func() {
+		if u != nil {
+			u.bridge.post("show", u.showWindow)
+		}
+	})
+	if !first {
+		return // the running Knocker shows its window instead
+	}
+	if err != nil {
+		early = append(early, "Another launch of Knocker may start a second copy: "+err.Error())
+	}
+	dir, dirErr := profile.DefaultDir()
 	book := &profile.Book{Store: profile.NewStore(dir, warn), Secrets: secret.NewKeyring(secret.DefaultTimeout)}
 	u = newUI(a, w, book)
 	for _, msg := range early {
 		u.showWarning(msg)
 	}
-	if err != nil {
-		u.showError(err)
+	if dirErr != nil {
+		u.showError(dirErr)
 	}
+	if err := u.startRefresh(nil, true); err != nil {
+		u.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
+	}
+	if desk, ok := a.(desktop.App); ok {
+		u.setupTray(desk, trayAvailable)
+	}
+	w.SetCloseIntercept(u.closeWindow)
 	w.Resize(fyne.NewSize(920, 580))
-	u.startTicking()
-	w.ShowAndRun()
+	if hidden && u.tray.host != nil && trayAvailable() {
+		u.hidden = true
+		a.Run()
+	} else {
+		u.startTicking()
+		w.ShowAndRun()
+	}
+	u.cancelAll()
+	u.stopRefresh()
 }

@@ -1,0 +1,180 @@
+package app
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/knock/schedule"
+)
+
+// fakeTray records what the app puts in the system tray.
+type fakeTray struct {
+	menus []*fyne.Menu
+	icons []fyne.Resource
+}
+
+func (f *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { f.menus = append(f.menus, m) }
+func (f *fakeTray) SetSystemTrayIcon(r fyne.Resource) { f.icons = append(f.icons, r) }
+
+func (f *fakeTray) labels() []string {
+	var out []string
+	for _, it := range f.menus[len(f.menus)-1].Items {
+		out = append(out, it.Label)
+	}
+	return out
+}
+
+func (f *fakeTray) item(t *testing.T, prefix string) *fyne.MenuItem {
+	t.Helper()
+	for _, it := range f.menus[len(f.menus)-1].Items {
+		if strings.HasPrefix(it.Label, prefix) {
+			return it
+		}
+	}
+	t.Fatalf("no tray item %q in %q", prefix, f.labels())
+	return nil
+}
+
+// Auto-refresh on a fake clock: knocked at start because nothing is known,
+// then again half a minute before a one-minute entry expires.
+func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Minute, AutoRefresh: true, Steps: udpSteps(t, ln, "auto")})
+	clock := schedule.NewFakeClock(time.Now())
+	if err := h.u.startRefresh(clock, false); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.u.stopRefresh)
+	h.waitFor("knocked")
+	if got := received(t, ln, 1); got[0] != "auto" {
+		t.Fatalf("start-up knock sent %q", got)
+	}
+	h.waitFor("schedule")
+	h.settle()
+	if !strings.Contains(h.u.detail.status.Text, "re-knock at") {
+		t.Fatalf("the detail must say when the next knock comes: %q", h.u.detail.status.Text)
+	}
+	clock.Advance(25 * time.Second)
+	ln.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, _, err := ln.ReadFromUDP(make([]byte, 10)); err == nil {
+		t.Fatal("re-knocked too early")
+	}
+	clock.Advance(10 * time.Second)
+	h.waitFor("knocked")
+	received(t, ln, 1)
+	if !strings.HasPrefix(h.u.history[h.u.selected][0][17:], "re-knock (auto): sent 1 step") {
+		t.Fatalf("history %q", h.u.history[h.u.selected])
+	}
+}
+
+func TestFailingRefreshNotifiesOnceAndMarksTheTray(t *testing.T) {
+	h := newHarness(t, nil)
+	var notes []string
+	h.u.sendNotification = func(n *fyne.Notification) { notes = append(notes, n.Content) }
+	tray := &fakeTray{}
+	h.u.setupTray(tray, func() bool { return true })
+	ln := listenUDP(t)
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := uint16(closed.Addr().(*net.TCPAddr).Port)
+	closed.Close()
+	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Hour, AutoRefresh: true, Steps: udpSteps(t, ln, "x"),
+		Verify: &profile.Verify{Port: port, Timeout: 50 * time.Millisecond}})
+	clock := schedule.NewFakeClock(time.Now())
+	if err := h.u.startRefresh(clock, false); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.u.stopRefresh)
+	for range 3 { // the first knock and two retries, all failing
+		h.waitFor("knocked")
+		h.waitFor("schedule")
+		h.settle()
+		clock.Advance(5 * time.Minute)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "lab: re-knock failed") {
+		t.Fatalf("notifications %q, want one for the whole failure streak", notes)
+	}
+	if tray.icons[len(tray.icons)-1] == nil || tray.icons[len(tray.icons)-1].Name() != "icon-failing.png" {
+		t.Fatal("the tray icon must show the failure")
+	}
+	if !strings.Contains(h.u.detail.status.Text, "re-knock failed") {
+		t.Fatalf("status %q", h.u.detail.status.Text)
+	}
+	if got := tray.item(t, "Knock lab").Label; got != "Knock lab — re-knock failing" {
+		t.Fatalf("tray item %q", got)
+	}
+}
+
+func TestTrayMenu(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	tray := &fakeTray{}
+	h.u.setupTray(tray, func() bool { return true })
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: 2 * time.Hour, Steps: udpSteps(t, ln, "tray")})
+	h.add(profile.Profile{Name: "no timeout", Host: "127.0.0.1", Steps: udpSteps(t, ln, "x")})
+	want := []string{"Show Knocker", "", "Knock office — never knocked", "Knock no timeout — never knocked", "", "Re-knock before expiry", "Start at login", "", "Quit"}
+	if got := tray.labels(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("tray menu %q, want %q", got, want)
+	}
+	refresh := tray.item(t, "Re-knock before expiry").ChildMenu.Items
+	if len(refresh) != 1 || refresh[0].Label != "office" || refresh[0].Checked {
+		t.Fatal("only profiles with a timeout can re-knock; office is off")
+	}
+
+	tray.item(t, "Knock office").Action()
+	h.settle()
+	if got := received(t, ln, 1); got[0] != "tray" {
+		t.Fatalf("tray knock sent %q", got)
+	}
+	if got := tray.item(t, "Knock office").Label; got != "Knock office — open 2:00" {
+		t.Fatalf("after knocking: %q", got)
+	}
+	menus := len(tray.menus)
+	h.u.updateTray(false)
+	if len(tray.menus) != menus {
+		t.Fatal("the countdown may change the menu at most once a minute")
+	}
+	refresh = tray.item(t, "Re-knock before expiry").ChildMenu.Items
+	refresh[0].Action()
+	h.settle()
+	if l, _ := h.u.book.List(); !l.Profiles[0].AutoRefresh {
+		t.Fatal("the tray switch must turn auto-refresh on")
+	}
+}
+
+func TestCloseHidesToTrayOnlyWhenATrayIsShown(t *testing.T) {
+	for _, shown := range []bool{true, false} {
+		h := newHarness(t, nil)
+		h.u.setupTray(&fakeTray{}, func() bool { return shown })
+		h.u.startTicking()
+		h.u.closeWindow()
+		if shown {
+			if !h.u.hidden || h.u.ticker != nil || h.u.ctx.Err() != nil {
+				t.Fatal("with a tray, closing must hide the window, stop the countdown ticker and keep running")
+			}
+			h.u.showWindow()
+			if h.u.hidden || h.u.ticker == nil {
+				t.Fatal("Show Knocker must bring the window and its countdowns back")
+			}
+			h.u.stopTicking()
+			continue
+		}
+		if h.u.ctx.Err() != context.Canceled {
+			t.Fatal("without a tray, closing must quit rather than leave an invisible process")
+		}
+	}
+}
+
+func TestTrimSeconds(t *testing.T) {
+	for in, want := range map[string]string{"1:52:10": "1:52", "12:00:59": "12:00", "4:10": "4 min", "0:30": "0 min"} {
+		if got := trimSeconds(in); got != want {
+			t.Errorf("trimSeconds(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package app
+
+import (
+	"os"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/knocker/knocker/app/autostart"
+	"github.com/knocker/knocker/assets"
+)
+
+// trayHost is the part of Fyne's desktop.App the tray needs; tests record it.
+type trayHost interface {
+	SetSystemTrayMenu(*fyne.Menu)
+	SetSystemTrayIcon(fyne.Resource)
+}
+
+type trayState struct {
+	host    trayHost // nil: this driver has no tray
+	menu    *fyne.Menu
+	updated time.Time
+	failing bool
+	// available reports whether a tray is shown right now (on Linux, whether
+	// a StatusNotifierWatcher runs); it decides what closing the window does.
+	available func() bool
+}
+
+// setupTray puts Knocker in the system tray and keeps its menu current: at
+// once when profiles or their health change, else once a minute, since a
+// menu refresh rebuilds the whole menu.
+func (u *ui) setupTray(host trayHost, available func() bool) {
+	u.tray.host, u.tray.available = host, available
+	host.SetSystemTrayIcon(assets.Icon)
+	u.updateTray(true)
+	go func() {
+		for range time.Tick(time.Minute) {
+			u.bridge.post("tray", func() { u.updateTray(false) })
+		}
+	}()
+}
+
+// updateTray rebuilds the tray menu; without force, at most once a minute.
+func (u *ui) updateTray(force bool) {
+	t := &u.tray
+	if t.host == nil {
+		return
+	}
+	failing := len(u.auto.failures) > 0
+	if failing != t.failing {
+		t.failing = failing
+		icon := assets.Icon
+		if failing {
+			icon = assets.IconFailing
+		}
+		t.host.SetSystemTrayIcon(icon)
+	}
+	now := u.now()
+	if !force && now.Sub(t.updated) < time.Minute {
+		return
+	}
+	t.updated = now
+	t.menu = u.trayMenu()
+	t.host.SetSystemTrayMenu(t.menu)
+}
+
+// trayMenu lists every profile with its state, the auto-refresh switches,
+// and the ways back to the window and out.
+func (u *ui) trayMenu() *fyne.Menu {
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Knocker", u.showWindow), fyne.NewMenuItemSeparator()}
+	var autos []*fyne.MenuItem
+	for _, p := range u.profiles {
+		_, state := entryStatus(p, u.now())
+		if len(state) > 9 && state[:9] == "open for " {
+			state = "open " + trimSeconds(state[9:])
+		}
+		if u.auto.failures[p.ID] > 0 {
+			state = "re-knock failing"
+		}
+		items = append(items, fyne.NewMenuItem("Knock "+p.Name+" — "+state, func() { u.knock(p) }))
+		if p.Timeout >= time.Second {
+			item := fyne.NewMenuItem(p.Name, func() { u.setAutoRefresh(p.ID, !p.AutoRefresh) })
+			item.Checked = p.AutoRefresh
+			autos = append(autos, item)
+		}
+	}
+	if len(autos) > 0 {
+		refresh := fyne.NewMenuItem("Re-knock before expiry", nil)
+		refresh.ChildMenu = fyne.NewMenu("", autos...)
+		items = append(items, fyne.NewMenuItemSeparator(), refresh)
+	}
+	login := fyne.NewMenuItem("Start at login", u.toggleAutostart)
+	login.Checked, _ = autostart.Enabled()
+	items = append(items, login, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Quit", u.quit))
+	return fyne.NewMenu("Knocker", items...)
+}
+
+// trimSeconds turns "1:52:10" into "1:52" and "4:10" into "4 min": the tray
+// changes once a minute, so seconds would only be wrong.
+func trimSeconds(clock string) string {
+	if len(clock) >= 7 {
+		return clock[:len(clock)-3]
+	}
+	minutes := clock[:len(clock)-3]
+	return minutes + " min"
+}
+
+func (u *ui) toggleAutostart() {
+	on, err := autostart.Enabled()
+	if err == nil {
+		if on {
+			err = autostart.Disable()
+		} else {
+			var exe string
+			if exe, err = os.Executable(); err == nil {
+				err = autostart.Enable(exe)
+			}
+		}
+	}
+	u.showError(err)
+	u.updateTray(true)
+}
+
+// closeWindow hides the window to the tray when one is shown, and quits
+// otherwise: Knocker never becomes an invisible process with no way back.
+func (u *ui) closeWindow() {
+	if u.tray.host != nil && u.tray.available != nil && u.tray.available() {
+		u.win.Hide()
+		u.hidden = true
+		u.stopTicking()
+		return
+	}
+	u.quit()
+}
+
+func (u *ui) showWindow() {
+	u.hidden = false
+	u.win.Show()
+	u.win.RequestFocus()
+	u.tick()
+	u.startTicking()
+}
+
+// quit stops every knock in flight and the scheduler, then the app.
+func (u *ui) quit() {
+	u.cancelAll()
+	u.stopRefresh()
+	u.app.Quit()
+}
