@@ -20,6 +20,7 @@ const (
 	ListExpired                   // Source's timeout on List ran out
 	Accepted                      // the service accepted a connection from a listed Source
 	Refused                       // the service closed a connection from an unlisted Source at once
+	ServiceFailed                 // the service could not follow the list (Err says why)
 )
 
 // Event is one thing the router saw or did.
@@ -33,6 +34,7 @@ type Event struct {
 	Count   int         // steps in the sequence, for StepMatched
 	List    string      // the address list, for list events, Accepted and Refused
 	Timeout time.Duration
+	Err     error
 }
 
 // String describes e in the words of RouterOS's firewall (address list,
@@ -54,6 +56,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s: accepted a connection from %s (on address list %s)", target, e.Source, e.List)
 	case Refused:
 		return fmt.Sprintf("%s: closed a connection from %s at once (not on address list %s)", target, e.Source, e.List)
+	case ServiceFailed:
+		return fmt.Sprintf("%s: the service cannot follow the address list: %v", target, e.Err)
 	}
 	return fmt.Sprintf("event %d from %s", e.Kind, e.Source)
 }

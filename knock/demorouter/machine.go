@@ -23,9 +23,9 @@ type machine struct {
 	names    []string        // list names, one per step
 	timeouts []time.Duration // list timeouts, one per step
 	emit     func(Event)
-	// allowed receives the final list whenever it changes, so the service's
-	// gate can follow it.
-	allowed func([]netip.Addr)
+	// allowed receives the final list whenever it changes, so that the
+	// service can follow it; its error is reported as a ServiceFailed event.
+	allowed func([]netip.Addr) error
 
 	mu      sync.Mutex
 	entries []map[netip.Addr]time.Duration // per list: source -> monotonic expiry
@@ -34,7 +34,7 @@ type machine struct {
 }
 
 func newMachine(clock schedule.Clock, steps []knock.Step, name string, stageTimeout, timeout time.Duration,
-	emit func(Event), allowed func([]netip.Addr)) *machine {
+	emit func(Event), allowed func([]netip.Addr) error) *machine {
 	m := &machine{clock: clock, steps: steps, emit: emit, allowed: allowed}
 	for i := range steps {
 		list, d := name+"-stage"+strconv.Itoa(i+1), stageTimeout
@@ -76,10 +76,11 @@ func (m *machine) packet(proto knock.Proto, port uint16, src netip.Addr, payload
 			kind = ListRefreshed
 		}
 		m.entries[i][src] = now + m.timeouts[i]
-		m.event(Event{Kind: kind, Source: src, List: m.names[i], Timeout: m.timeouts[i]})
 		if i == last && kind == ListAdded {
-			m.allowed(m.listed(last))
+			// First, as a client checks the service right after its last step.
+			m.follow()
 		}
+		m.event(Event{Kind: kind, Source: src, List: m.names[i], Timeout: m.timeouts[i]})
 	}
 	if !matched {
 		m.event(Event{Kind: NoMatch, Source: src, Proto: proto, Port: port})
@@ -117,6 +118,13 @@ func (m *machine) admit(port uint16, src netip.Addr) bool {
 	return ok
 }
 
+// follow hands the final list to allowed.
+func (m *machine) follow() {
+	if err := m.allowed(m.listed(len(m.entries) - 1)); err != nil {
+		m.event(Event{Kind: ServiceFailed, Proto: knock.TCP, Err: err})
+	}
+}
+
 func (m *machine) on(list int, src netip.Addr) bool {
 	_, ok := m.entries[list][src]
 	return ok
@@ -149,7 +157,7 @@ func (m *machine) expire(now time.Duration) {
 			m.event(Event{Kind: ListExpired, Source: a, List: m.names[i]})
 		}
 		if len(gone) > 0 && i == len(m.entries)-1 {
-			m.allowed(m.listed(i))
+			m.follow()
 		}
 	}
 }

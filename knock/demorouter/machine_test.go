@@ -155,8 +155,8 @@ func TestMachine(t *testing.T) {
 		},
 		{
 			name: "size payload matches the length only", steps: []string{"7000:udp=size:3"},
-			acts: []act{udp(alice, 7000, "abcd"), udp(alice, 7000, "xyz")},
-			want: []string{"127.0.0.1 no match udp/7000", "127.0.0.1 step 1", "127.0.0.1 added demo-allow 2m0s"},
+			acts:    []act{udp(alice, 7000, "abcd"), udp(alice, 7000, "xyz")},
+			want:    []string{"127.0.0.1 no match udp/7000", "127.0.0.1 step 1", "127.0.0.1 added demo-allow 2m0s"},
 			allowed: []netip.Addr{alice},
 		},
 		{
@@ -178,7 +178,7 @@ func TestMachine(t *testing.T) {
 			var gated []netip.Addr
 			m := newMachine(clk, steps(t, tc.steps...), "demo", stageTimeout, timeout,
 				func(e Event) { got = append(got, label(e)) },
-				func(a []netip.Addr) { gated = a })
+				func(a []netip.Addr) error { gated = a; return nil })
 			for _, a := range tc.acts {
 				if a.wait > 0 {
 					clk.Advance(a.wait)
@@ -207,7 +207,7 @@ func TestMachineExpiresOnTime(t *testing.T) {
 	clk := schedule.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	var got []Event
 	m := newMachine(clk, steps(t, "7000:udp=open"), "demo", stageTimeout, timeout,
-		func(e Event) { got = append(got, e) }, func([]netip.Addr) {})
+		func(e Event) { got = append(got, e) }, func([]netip.Addr) error { return nil })
 	m.packet(knock.UDP, 7000, alice, []byte("open"))
 	start := clk.Now()
 	clk.Advance(timeout - time.Millisecond)

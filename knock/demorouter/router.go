@@ -50,7 +50,7 @@ type Config struct {
 // Router is a running demo router.
 type Router struct {
 	m       *machine
-	service *net.TCPListener
+	service *service
 	sockets []interface{ Close() error }
 	wg      sync.WaitGroup
 	once    sync.Once
@@ -65,22 +65,11 @@ func Start(cfg Config) (*Router, error) {
 	if err := check(&cfg); err != nil {
 		return nil, err
 	}
-	r := &Router{}
-	var err error
-	r.service, err = net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(cfg.Listen, cfg.ServicePort)))
+	svc, err := listenService(netip.AddrPortFrom(cfg.Listen, cfg.ServicePort))
 	if err != nil {
-		return nil, fmt.Errorf("service port: %w", err)
+		return nil, err
 	}
-	r.sockets = append(r.sockets, r.service)
-	// Until a source is listed, the service takes no one.
-	if err := gate(r.service, nil); err != nil {
-		r.service.Close()
-		return nil, fmt.Errorf("service port: cannot attach its filter: %w", err)
-	}
-	// Later filters have the same shape as the one just accepted, within
-	// maxGated; should the kernel still refuse one, the accept-time check
-	// turns unlisted sources away all the same.
-	allowed := func(addrs []netip.Addr) { _ = gate(r.service, addrs) }
+	r := &Router{service: svc}
 	clock := cfg.Clock
 	if clock == nil {
 		clock = schedule.RealClock{}
@@ -89,12 +78,13 @@ func Start(cfg Config) (*Router, error) {
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	r.m = newMachine(clock, cfg.Steps, cfg.Name, cfg.StageTimeout, cfg.Timeout, emit, allowed)
+	r.m = newMachine(clock, cfg.Steps, cfg.Name, cfg.StageTimeout, cfg.Timeout, emit,
+		func(allowed []netip.Addr) error { return svc.follow(len(allowed) > 0) })
+	r.serve(func() { svc.accept(func(src netip.Addr) bool { return r.m.admit(svc.addr.Port(), src) }, r.greet) })
 	if err := r.listenSteps(cfg); err != nil {
 		r.Close()
 		return nil, err
 	}
-	r.serve(func() error { return r.accept(r.service) })
 	return r, nil
 }
 
@@ -167,20 +157,20 @@ func (r *Router) listenSteps(cfg Config) error {
 				return fmt.Errorf("knock port udp/%d: %w", s.Port, err)
 			}
 			r.sockets = append(r.sockets, c)
-			r.serve(func() error { return r.readUDP(c, s.Port) })
+			r.serve(func() { r.readUDP(c, s.Port) })
 		case knock.TCP:
 			ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
 			if err != nil {
 				return fmt.Errorf("knock port tcp/%d: %w", s.Port, err)
 			}
 			r.sockets = append(r.sockets, ln)
-			r.serve(func() error { return r.accept(ln) })
+			r.serve(func() { r.accept(ln, s.Port) })
 		}
 	}
 	return nil
 }
 
-func (r *Router) serve(loop func() error) {
+func (r *Router) serve(loop func()) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -188,13 +178,13 @@ func (r *Router) serve(loop func() error) {
 	}()
 }
 
-func (r *Router) readUDP(c *net.UDPConn, port uint16) error {
+func (r *Router) readUDP(c *net.UDPConn, port uint16) {
 	buf := make([]byte, 1<<16)
 	for {
 		n, from, err := c.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return err
+				return
 			}
 			continue // e.g. a datagram truncated by the OS: not a knock
 		}
@@ -202,46 +192,32 @@ func (r *Router) readUDP(c *net.UDPConn, port uint16) error {
 	}
 }
 
-// accept serves a TCP knock port or the service. A connection attempt to a
-// knock port is the step (the handshake proves the SYN came); the service
-// greets listed sources and resets the rest at once.
-func (r *Router) accept(ln *net.TCPListener) error {
-	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
+// accept serves a TCP knock port: a connection attempt is the step, the
+// handshake proving that the SYN came.
+func (r *Router) accept(ln *net.TCPListener, port uint16) {
 	for {
 		c, err := ln.AcceptTCP()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return err
-			}
 			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors: let some close
 			continue
 		}
 		src := c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()
-		if ln != r.service {
-			c.Close()
-			r.m.packet(knock.TCP, port, src, nil)
-			continue
-		}
-		r.serviceConn(port, src, c)
+		c.Close()
+		r.m.packet(knock.TCP, port, src, nil)
 	}
 }
 
-// serviceConn greets a listed source and resets anyone else's connection.
-func (r *Router) serviceConn(port uint16, src netip.Addr, c *net.TCPConn) {
-	if r.m.admit(port, src) {
-		c.SetWriteDeadline(time.Now().Add(time.Second))
-		fmt.Fprintf(c, "Knocker demo service: %s is on address list %s. Nothing else to see here.\r\n", src, r.m.finalList())
-	} else {
-		c.SetLinger(0) // a reset, not a polite close
-	}
-	c.Close()
+// greet tells a listed source where it stands; a real service would start here.
+func (r *Router) greet(c net.Conn, src netip.Addr) {
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	fmt.Fprintf(c, "Knocker demo service: %s is on address list %s. Nothing else to see here.\r\n", src, r.m.finalList())
 }
 
 // Service is the guarded TCP port's address.
-func (r *Router) Service() netip.AddrPort {
-	a := r.service.Addr().(*net.TCPAddr).AddrPort()
-	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
-}
+func (r *Router) Service() netip.AddrPort { return r.service.addr }
 
 // FinalList is the name of the address list the service accepts.
 func (r *Router) FinalList() string { return r.m.finalList() }
@@ -250,13 +226,12 @@ func (r *Router) FinalList() string { return r.m.finalList() }
 func (r *Router) Close() error {
 	var errs []error
 	r.once.Do(func() {
+		r.m.close()
+		errs = append(errs, r.service.close())
 		for _, s := range r.sockets {
 			errs = append(errs, s.Close())
 		}
 		r.wg.Wait()
-		if r.m != nil {
-			r.m.close()
-		}
 	})
 	return errors.Join(errs...)
 }

@@ -1,0 +1,154 @@
+package demorouter
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+)
+
+// service is the guarded TCP port. Nothing short of a firewall can refuse a
+// handshake source by source: a listener that completed every handshake
+// would tell an unlisted client "open" before any reset, and one opened only
+// once a source is listed would refuse the check a client sends right behind
+// its last step, as that check often beats the router to the list.
+//
+// So the port stays listening, and while nobody is listed it is shut the way
+// the rule "action=drop" shuts it: its accept queue is capped at zero and
+// filled by one connection of the router's own (the plug), so the system
+// drops every SYN unanswered. A client that knocked a moment before its SYN
+// was dropped gets in on the SYN's retry. While the port is open, the system
+// takes every handshake and accept resets unlisted sources at once.
+type service struct {
+	ln   *net.TCPListener
+	addr netip.AddrPort
+
+	mu     sync.Mutex
+	open   bool
+	opened chan struct{}   // closed when the port opens
+	plug   net.Conn        // the router's own connection while shut; nil if the queue was full already
+	plugs  map[uint16]bool // local ports of plugs whose server side was not accepted yet
+}
+
+// plugWait bounds the plug's connect; on loopback it completes at once
+// unless the queue is already full, which shuts the port all the same.
+const plugWait = 200 * time.Millisecond
+
+func listenService(addr netip.AddrPort) (*service, error) {
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
+	if err != nil {
+		return nil, fmt.Errorf("service port: %w", err)
+	}
+	a := ln.Addr().(*net.TCPAddr).AddrPort()
+	s := &service{ln: ln, addr: netip.AddrPortFrom(a.Addr().Unmap(), a.Port()), open: true, plugs: map[uint16]bool{}}
+	if err := s.follow(false); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("service port: %w", err)
+	}
+	return s, nil
+}
+
+// follow opens or shuts the port.
+func (s *service) follow(open bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if open == s.open {
+		return nil
+	}
+	if open {
+		if err := setBacklog(s.ln, 4096); err != nil {
+			return err
+		}
+		s.ln.SetDeadline(time.Time{})
+		s.open = true
+		close(s.opened)
+		s.unplug()
+		return nil
+	}
+	// Accept must stop before the plug goes in, or it would take it out.
+	s.ln.SetDeadline(time.Unix(1, 0))
+	if err := setBacklog(s.ln, 0); err != nil {
+		return err
+	}
+	plug, err := net.DialTimeout("tcp", s.addr.String(), plugWait)
+	var ne net.Error
+	if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("cannot shut the port: %w", err)
+	}
+	if plug != nil {
+		s.plug = plug
+		s.plugs[uint16(plug.LocalAddr().(*net.TCPAddr).Port)] = true
+	}
+	s.open = false
+	s.opened = make(chan struct{})
+	return nil
+}
+
+// accept serves the port until it is closed: admit says whether a source may stay.
+func (s *service) accept(admit func(netip.Addr) bool, greet func(net.Conn, netip.Addr)) {
+	for {
+		c, err := s.ln.AcceptTCP()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.mu.Lock()
+			opened, open := s.opened, s.open
+			s.mu.Unlock()
+			if !open {
+				<-opened
+			}
+			continue
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil {
+			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors: let some close
+			continue
+		}
+		remote := c.RemoteAddr().(*net.TCPAddr).AddrPort()
+		if s.isPlug(remote) {
+			c.Close()
+			continue
+		}
+		src := remote.Addr().Unmap()
+		if admit(src) {
+			greet(c, src)
+		} else {
+			c.SetLinger(0) // a reset, not a polite close
+		}
+		c.Close()
+	}
+}
+
+// unplug closes the plug's client side; accept drops its server side.
+func (s *service) unplug() {
+	if s.plug != nil {
+		s.plug.Close()
+		s.plug = nil
+	}
+}
+
+// isPlug recognises the server side of a plug.
+func (s *service) isPlug(remote netip.AddrPort) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if remote.Addr().Unmap() != s.addr.Addr() || !s.plugs[remote.Port()] {
+		return false
+	}
+	delete(s.plugs, remote.Port())
+	return true
+}
+
+// close stops the port; a parked accept loop is let go.
+func (s *service) close() error {
+	s.mu.Lock()
+	if !s.open {
+		close(s.opened)
+		s.unplug()
+		s.open = true
+	}
+	s.mu.Unlock()
+	return s.ln.Close()
+}
