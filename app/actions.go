@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/routerconf"
 )
 
@@ -69,14 +68,13 @@ func (u *ui) stepsText(p profile.Profile) string {
 	}
 	const reading = "reading the keyring…"
 	u.summaries[p.ID] = reading
-	background(&u.bridge, "steps", func() ([]knock.Step, error) {
-		full, err := u.book.Get(context.Background(), p.Name)
-		return full.Steps, err
-	}, func(steps []knock.Step, err error) {
+	background(&u.bridge, "steps", func() (profile.Profile, error) {
+		return u.book.Get(context.Background(), p.Name)
+	}, func(full profile.Profile, err error) {
 		if err != nil {
 			u.summaries[p.ID] = "unavailable: " + err.Error()
 		} else {
-			u.summaries[p.ID] = stepsSummary(steps)
+			u.summaries[p.ID] = knockSummary(full)
 		}
 		u.showSelected()
 	})

@@ -145,10 +145,14 @@ func (u *ui) knockProfile(ctx context.Context, id string, hooks knock.Hooks, loa
 	if err != nil {
 		return nil, err
 	}
-	loaded(len(p.Steps))
+	steps, err := p.KnockSteps(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	loaded(len(steps))
 	k := p.Knocker()
 	k.Network, k.Hooks = u.network, hooks
-	res, err := k.Knock(ctx, p.Host, p.Steps)
+	res, err := k.Knock(ctx, p.Host, steps)
 	if err == nil && len(res.Steps) > 0 {
 		if err := u.book.MarkKnocked(p.ID, res.Steps[len(res.Steps)-1].Time); err != nil {
 			return res, fmt.Errorf("knocked, but could not record the time: %w", err)

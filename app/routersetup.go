@@ -10,46 +10,65 @@ import (
 	"github.com/knocker/knocker/knock/routerconf"
 )
 
-// routerView shows the firewall rules that match a profile, ready to paste
-// into the router, so the two never disagree.
+// routerView shows the server side that matches a profile, ready to paste
+// into the router, so the two never disagree: firewall rules for a knock
+// sequence, fwknopd's access.conf stanza for SPA.
 type routerView struct {
-	win    fyne.Window
-	spec   routerconf.Spec
-	format *widget.RadioGroup
-	layer7 *widget.Check
-	rules  *widget.Label
-	copy   *widget.Button
-	note   *widget.Label
-	text   string // the rules as generated, for the clipboard
+	win     fyne.Window
+	formats []routerFormat
+	format  *widget.RadioGroup
+	layer7  *widget.Check
+	rules   *widget.Label
+	copy    *widget.Button
+	note    *widget.Label
+	text    string // the rules as generated, for the clipboard
 }
 
-var routerFormats = []struct {
+type routerFormat struct {
 	label string
-	gen   func(routerconf.Spec) (string, error)
-}{
-	{"RouterOS", routerconf.RouterOS},
-	{"nftables", routerconf.NFTables},
+	gen   func(layer7 bool) (string, error)
 }
 
 func (u *ui) routerSetupSelected() {
 	u.withSteps("router setup", func(p profile.Profile) { u.routerView = u.openRouterView(p) })
 }
 
+// serverFormats lists what the router side of p can be written as.
+func serverFormats(p profile.Profile) []routerFormat {
+	if p.SPA != nil {
+		return []routerFormat{{"fwknopd access.conf", func(bool) (string, error) { return p.FwknopdAccess() }}}
+	}
+	spec := p.RouterSpec()
+	with := func(gen func(routerconf.Spec) (string, error)) func(bool) (string, error) {
+		return func(layer7 bool) (string, error) {
+			s := spec
+			if layer7 {
+				s.Matcher = routerconf.Layer7
+			}
+			return gen(s)
+		}
+	}
+	return []routerFormat{{"RouterOS", with(routerconf.RouterOS)}, {"nftables", with(routerconf.NFTables)}}
+}
+
 func (u *ui) openRouterView(p profile.Profile) *routerView {
-	v := &routerView{win: u.app.NewWindow("Router setup — " + p.Name), spec: p.RouterSpec()}
-	labels := make([]string, len(routerFormats))
-	for i, f := range routerFormats {
+	v := &routerView{win: u.app.NewWindow("Router setup — " + p.Name), formats: serverFormats(p)}
+	labels := make([]string, len(v.formats))
+	for i, f := range v.formats {
 		labels[i] = f.label
 	}
 	v.format = widget.NewRadioGroup(labels, func(string) { v.render() })
 	v.format.Horizontal = true
 	v.layer7 = widget.NewCheck("RouterOS: match with layer-7 regexps instead of content=", func(bool) { v.render() })
+	if p.SPA != nil {
+		v.layer7.Hide()
+	}
 	v.rules = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	v.note = widget.NewLabel("")
 	v.note.Wrapping = fyne.TextWrapWord
 	v.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(v.text)
-		v.note.SetText("Copied. These rules contain the knock itself: treat them like the password they are.")
+		v.note.SetText("Copied. This text holds the knock or its keys: treat it like the password it is.")
 	})
 	v.copy.Importance = widget.HighImportance
 	v.format.SetSelected(labels[0])
@@ -62,22 +81,18 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	return v
 }
 
-// render regenerates the rules for the chosen format; a profile the format
+// render writes the server side in the chosen format; a profile the format
 // cannot express says why instead.
 func (v *routerView) render() {
-	spec := v.spec
-	if v.layer7.Checked {
-		spec.Matcher = routerconf.Layer7
-	}
-	for _, f := range routerFormats {
+	for _, f := range v.formats {
 		if f.label != v.format.Selected {
 			continue
 		}
-		text, err := f.gen(spec)
+		text, err := f.gen(v.layer7.Checked)
 		if err != nil {
 			v.text = ""
 			v.rules.SetText("")
-			v.note.SetText("Cannot write " + f.label + " rules for this profile: " + err.Error())
+			v.note.SetText("Cannot write " + f.label + " for this profile: " + err.Error())
 			v.copy.Disable()
 			return
 		}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/knock"
+	"github.com/knocker/knocker/knock/spa"
 )
 
 // entryState is what Knocker knows of the router's address-list entry.
@@ -57,11 +57,23 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
 }
 
-// stepsSummary lists a sequence for the screen: protocols, ports and
-// payload sizes, never payloads.
-func stepsSummary(steps []knock.Step) string {
-	parts := make([]string, len(steps))
-	for i, s := range steps {
+// knockSummary describes what a profile sends, for the screen: protocols,
+// ports and payload sizes of a sequence, or what an SPA packet asks for;
+// never a payload or a key.
+func knockSummary(p profile.Profile) string {
+	if s := p.SPA; s != nil {
+		port := s.Port
+		if port == 0 {
+			port = spa.DefaultPort
+		}
+		allow := "the sender's address"
+		if s.AllowIP.IsValid() {
+			allow = s.AllowIP.String()
+		}
+		return fmt.Sprintf("fwknop SPA packet to udp/%d asking for %s from %s", port, s.Access, allow)
+	}
+	parts := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
 		parts[i] = s.Summary()
 	}
 	return strings.Join(parts, " → ")

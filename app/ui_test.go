@@ -17,6 +17,7 @@ import (
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/knock"
+	"github.com/knocker/knocker/knock/spa"
 )
 
 // harness is a main window on Fyne's test driver, backed by a real
@@ -618,5 +619,40 @@ func TestCountdownText(t *testing.T) {
 		if state != tt.state || text != tt.text {
 			t.Errorf("last=%v timeout=%v: %v %q, want %v %q", tt.last, tt.timeout, state, text, tt.state, tt.text)
 		}
+	}
+}
+
+func TestSPAProfileKnocksAndShowsItsServerSide(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := listenUDP(t)
+	keys, err := spa.GenerateKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(ln.LocalAddr().(*net.UDPAddr).Port)
+	h.add(profile.Profile{Name: "fw", Host: "127.0.0.1", Timeout: time.Hour,
+		SPA: &profile.SPA{Keys: profile.NewSPAKeys(keys), Access: "tcp/22", Port: port}})
+	h.selectProfile("fw")
+	want := fmt.Sprintf("fwknop SPA packet to udp/%d asking for tcp/22 from the sender's address", port)
+	if h.u.detail.steps.Text != want {
+		t.Fatalf("summary %q, want %q", h.u.detail.steps.Text, want)
+	}
+	h.u.knockSelected()
+	h.settle()
+	buf := make([]byte, 1500)
+	ln.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err := ln.ReadFromUDP(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := spa.Decode(keys, buf[:n])
+	if err != nil || !strings.Contains(fmt.Sprint(msg.Access), "tcp/22") {
+		t.Fatalf("the packet does not decode with the profile's keys: %v %+v", err, msg)
+	}
+	h.u.routerSetupSelected()
+	h.settle()
+	rijndael, _ := keys.Base64()
+	if v := h.u.routerView; v == nil || !strings.Contains(v.rules.Text, "OPEN_PORTS") || !strings.Contains(v.rules.Text, rijndael) {
+		t.Fatal("an SPA profile's router setup is its fwknopd access.conf stanza")
 	}
 }
