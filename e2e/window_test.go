@@ -71,6 +71,7 @@ func windowMapped(display, title string, within time.Duration) bool {
 
 // gui is a knocker window running on a private X server.
 type gui struct {
+	env     []string // the environment it runs in, for a second launch
 	display string
 	cancel  context.CancelFunc
 	exited  chan error
@@ -89,7 +90,7 @@ func startGUI(t *testing.T, env ...string) *gui {
 	cmd.Env = append(append(os.Environ(),
 		"DISPLAY="+display, "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR="+runtimeDir,
 		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
-	g := &gui{display: display, cancel: cancel, exited: make(chan error, 1), logs: &strings.Builder{}}
+	g := &gui{env: cmd.Env, display: display, cancel: cancel, exited: make(chan error, 1), logs: &strings.Builder{}}
 	cmd.Stdout, cmd.Stderr = g.logs, g.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -101,6 +102,26 @@ func startGUI(t *testing.T, env ...string) *gui {
 		t.Fatalf("no window titled Knocker appeared; output:\n%s", g.logs.String())
 	}
 	return g
+}
+
+// xdotool runs xdotool against the GUI's X server.
+func (g *gui) xdotool(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v", args, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// key focuses the Knocker window and types keys into it, as a user would.
+func (g *gui) key(t *testing.T, keys string) {
+	t.Helper()
+	window := strings.Fields(g.xdotool(t, "search", "--name", "^Knocker$"))[0]
+	g.xdotool(t, "windowfocus", "--sync", window)
+	g.xdotool(t, "key", keys)
 }
 
 func (g *gui) stop() {
@@ -144,21 +165,10 @@ func TestWindowKnocksOnCtrlK(t *testing.T) {
 		t.Fatalf("import: %s", res.Stderr)
 	}
 	g := startGUI(t, "KNOCKER_CONFIG_DIR="+config)
-	xdotool := func(args ...string) string {
-		cmd := exec.Command("xdotool", args...)
-		cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("xdotool %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	window := strings.Fields(xdotool("search", "--name", "^Knocker$"))[0]
 	// The profile list loads right after the window maps; retry until it knocks.
 	buf := make([]byte, 100)
 	for attempt := 0; attempt < 10; attempt++ {
-		xdotool("windowfocus", "--sync", window)
-		xdotool("key", "ctrl+k")
+		g.key(t, "ctrl+k")
 		ln.SetReadDeadline(time.Now().Add(time.Second))
 		if n, _, err := ln.ReadFromUDP(buf); err == nil {
 			if got := string(buf[:n]); got != "window-knock" {

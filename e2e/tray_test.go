@@ -1,0 +1,150 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/knocker/knocker/internal/testbin"
+)
+
+// sniWatcher stands in for a desktop's tray: it owns the
+// StatusNotifierWatcher name on the session bus and records the items that
+// register, as a panel would before drawing their icons.
+type sniWatcher struct{ registered chan string }
+
+func (w *sniWatcher) RegisterStatusNotifierItem(sender dbus.Sender, item string) *dbus.Error {
+	w.registered <- string(sender) + " " + item
+	return nil
+}
+
+func startWatcher(t *testing.T) *sniWatcher {
+	t.Helper()
+	conn, err := dbus.SessionBusPrivate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	w := &sniWatcher{registered: make(chan string, 10)}
+	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("cannot own the watcher name: %v %v", reply, err)
+	}
+	return w
+}
+
+// windowViewable reports whether the window titled title is mapped.
+func windowViewable(t *testing.T, display, title string) bool {
+	t.Helper()
+	cmd := exec.Command("xwininfo", "-name", title)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	return strings.Contains(string(out), "Map State: IsViewable")
+}
+
+func waitViewable(t *testing.T, display string, want bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if windowViewable(t, display, "Knocker") == want {
+			return
+		}
+	}
+	t.Fatalf("the window never became viewable=%v", want)
+}
+
+// The tray's whole promise, with no click: a one-minute router entry is
+// knocked at start and again before the minute is over, while the window is
+// closed to a tray that a StatusNotifierWatcher shows; a second launch
+// brings the window back instead of starting another Knocker.
+func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
+	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
+		t.Skip("no test session bus and keyring: run under scripts/with-keyring.sh (make test does)")
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed (make test installs it)")
+	}
+	watcher := startWatcher(t)
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	config := t.TempDir()
+	file := filepath.Join(t.TempDir(), "lab.json")
+	os.WriteFile(file, fmt.Appendf(nil, `{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "1m", "auto_refresh": true,
+		"steps": [{"proto": "udp", "port": %d, "payload": "tray-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port), 0o600)
+	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
+		t.Fatalf("import: %s", res.Stderr)
+	}
+
+	g := startGUI(t, "KNOCKER_CONFIG_DIR="+config)
+	select {
+	case item := <-watcher.registered:
+		t.Logf("tray item registered: %s", item)
+	case <-time.After(15 * time.Second):
+		t.Fatal("Knocker never registered a tray item with the watcher")
+	}
+	knocks := make(chan time.Time, 10)
+	go func() {
+		buf := make([]byte, 100)
+		for {
+			n, _, err := ln.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			if string(buf[:n]) == "tray-knock" {
+				knocks <- time.Now()
+			}
+		}
+	}()
+	var first time.Time
+	select {
+	case first = <-knocks:
+	case <-time.After(15 * time.Second):
+		t.Fatal("an auto-refresh profile with no known entry must be knocked at start")
+	}
+
+	g.key(t, "ctrl+w")
+	waitViewable(t, g.display, false)
+	select {
+	case err := <-g.exited:
+		t.Fatalf("closing the window with a tray present must not quit: %v", err)
+	default:
+	}
+
+	select {
+	case again := <-knocks:
+		// A one-minute entry is re-knocked 30 s before it expires.
+		if gap := again.Sub(first); gap < 25*time.Second || gap > 45*time.Second {
+			t.Fatalf("re-knocked %v after the first knock, want about 30s", gap)
+		}
+	case <-time.After(50 * time.Second):
+		t.Fatal("no re-knock while hidden in the tray")
+	}
+
+	second := exec.Command(testbin.Path(t))
+	second.Env = g.env
+	if out, err := second.CombinedOutput(); err != nil {
+		t.Fatalf("a second launch must hand over to the first and exit: %v\n%s", err, out)
+	}
+	waitViewable(t, g.display, true)
+}
