@@ -70,7 +70,8 @@ func rcLine(line string) (name, value string, ok bool) {
 // (knockd.conf writes lower-case "name = value").
 func looksLikeFwknoprc(data []byte) bool {
 	for line := range strings.Lines(string(data)) {
-		if name, _, ok := rcLine(line); ok && !strings.Contains(name, "=") && fwknoprcVars[name] != 0 {
+		name, value, ok := rcLine(line)
+		if ok && !strings.Contains(name, "=") && !strings.HasPrefix(value, "=") && fwknoprcVars[name] != 0 {
 			return true
 		}
 	}

@@ -238,8 +238,8 @@ func checkImport(t *testing.T, imp Imported, err error) {
 	var l List
 	for i := range imp.Profiles {
 		p := imp.Profiles[i]
-		if len(p.Steps) == 0 {
-			t.Fatalf("accepted a profile without steps: %+v", p)
+		if len(p.Steps) == 0 && (p.SPA == nil || p.SPA.Keys.IsZero()) {
+			t.Fatalf("accepted a profile without its secret: %+v", p)
 		}
 		if err := checkSecretSize(&p); err != nil {
 			t.Fatalf("accepted a secret that does not fit: %v", err)
@@ -257,7 +257,7 @@ func checkImport(t *testing.T, imp Imported, err error) {
 		t.Fatalf("export of an accepted import does not import: %v\n%s", err, out)
 	}
 	for i := range back {
-		if !reflect.DeepEqual(back[i].Steps, imp.Profiles[i].Steps) || back[i].Name != imp.Profiles[i].Name {
+		if !reflect.DeepEqual(back[i].Steps, imp.Profiles[i].Steps) || back[i].Name != imp.Profiles[i].Name || !sameSPA(back[i].SPA, imp.Profiles[i].SPA) {
 			t.Fatalf("round trip changed profile %d", i)
 		}
 	}

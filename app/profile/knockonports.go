@@ -167,7 +167,6 @@ const importBudget = 4 * MaxFileSize
 // ParseKnockOnPorts reads a Knock on Ports export, either format.
 func ParseKnockOnPorts(data []byte) (Imported, error) {
 	var seqs []kopSequence
-	list := "sequences"
 	if DetectFormat(data) == FormatKoPLegacy {
 		var legacy []kopLegacySequence
 		if err := json.Unmarshal(data, &legacy); err != nil {
@@ -176,7 +175,6 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 		for i := range legacy {
 			seqs = append(seqs, legacy[i].current())
 		}
-		list = ""
 	} else {
 		var doc kopDoc
 		if err := json.Unmarshal(data, &doc); err != nil {
@@ -198,7 +196,7 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 		if seqs[i].Name != nil {
 			name = *seqs[i].Name
 		}
-		field := profileField(list, i, name)
+		field := profileField("sequences", i, name)
 		p, warnings, err := seqs[i].profile(&budget)
 		if err == nil {
 			err = b.add(p)
