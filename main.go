@@ -17,6 +17,7 @@ func main() {
 	case len(os.Args) == 2 && os.Args[1] == autostart.HiddenFlag:
 		app.Run(true) // started at login: only the tray icon
 	default:
+		attachConsole() // Windows: print to the console we were started from
 		os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 }
