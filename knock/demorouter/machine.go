@@ -29,8 +29,25 @@ type machine struct {
 
 	mu      sync.Mutex
 	entries []map[netip.Addr]time.Duration // per list: source -> monotonic expiry
+	held    []held                         // packets early for their step, oldest first
 	timer   schedule.Timer
 	closed  bool
+}
+
+// reorderWindow is how long a packet that fits a later step waits for its
+// source to complete the step before. Each knock port has its own socket and
+// goroutine, so packets sent microseconds apart (a TCP step, then a UDP one)
+// can reach the rules in either order, which a router's single packet path
+// never does; a client's deliberate delays are far longer.
+const reorderWindow = 25 * time.Millisecond
+
+// held is a packet waiting out the reorder window.
+type held struct {
+	proto   knock.Proto
+	port    uint16
+	src     netip.Addr
+	payload []byte
+	until   time.Duration // monotonic
 }
 
 func newMachine(clock schedule.Clock, steps []knock.Step, name string, stageTimeout, timeout time.Duration,
@@ -51,10 +68,9 @@ func newMachine(clock schedule.Clock, steps []knock.Step, name string, stageTime
 // finalList names the list the service accepts.
 func (m *machine) finalList() string { return m.names[len(m.names)-1] }
 
-// packet plays one knock packet through the rules. As in the generated
-// RouterOS and nftables rules, the steps are tried last first and every
-// matching rule applies, so one packet never counts for two consecutive
-// steps even when they share a port and payload.
+// packet plays one knock packet through the rules. A packet that fits a
+// step whose previous stage its source has not reached yet waits up to
+// reorderWindow for it (see there) before it counts as no match.
 func (m *machine) packet(proto knock.Proto, port uint16, src netip.Addr, payload []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -63,29 +79,54 @@ func (m *machine) packet(proto knock.Proto, port uint16, src netip.Addr, payload
 	}
 	now := m.clock.Mono()
 	m.expire(now)
+	p := held{proto: proto, port: port, src: src, payload: slices.Clone(payload), until: now + reorderWindow}
+	switch {
+	case m.apply(now, p):
+		m.retry(now, src)
+	case slices.ContainsFunc(m.steps, func(s knock.Step) bool { return matches(s, proto, port, payload) }):
+		m.held = append(m.held, p)
+	default:
+		m.event(Event{Kind: NoMatch, Source: src, Proto: proto, Port: port})
+	}
+	m.arm(now)
+}
+
+// apply plays p through the rules and reports whether any took it. As in
+// the generated RouterOS and nftables rules, the steps are tried last first
+// and every matching rule applies, so one packet never counts for two
+// consecutive steps even when they share a port and payload.
+func (m *machine) apply(now time.Duration, p held) bool {
 	matched := false
 	last := len(m.steps) - 1
 	for i := last; i >= 0; i-- {
-		if !matches(m.steps[i], proto, port, payload) || i > 0 && !m.on(i-1, src) {
+		if !matches(m.steps[i], p.proto, p.port, p.payload) || i > 0 && !m.on(i-1, p.src) {
 			continue
 		}
 		matched = true
-		m.event(Event{Kind: StepMatched, Source: src, Proto: proto, Port: port, Step: i, Count: len(m.steps)})
+		m.event(Event{Kind: StepMatched, Source: p.src, Proto: p.proto, Port: p.port, Step: i, Count: len(m.steps)})
 		kind := ListAdded
-		if m.on(i, src) {
+		if m.on(i, p.src) {
 			kind = ListRefreshed
 		}
-		m.entries[i][src] = now + m.timeouts[i]
+		m.entries[i][p.src] = now + m.timeouts[i]
 		if i == last && kind == ListAdded {
 			// First, as a client checks the service right after its last step.
 			m.follow()
 		}
-		m.event(Event{Kind: kind, Source: src, List: m.names[i], Timeout: m.timeouts[i]})
+		m.event(Event{Kind: kind, Source: p.src, List: m.names[i], Timeout: m.timeouts[i]})
 	}
-	if !matched {
-		m.event(Event{Kind: NoMatch, Source: src, Proto: proto, Port: port})
+	return matched
+}
+
+// retry plays src's held packets again, oldest first, now that src has
+// completed a step, until none is taken.
+func (m *machine) retry(now time.Duration, src netip.Addr) {
+	for i := 0; i < len(m.held); i++ {
+		if m.held[i].src == src && m.apply(now, m.held[i]) {
+			m.held = slices.Delete(m.held, i, i+1)
+			i = -1
+		}
 	}
-	m.arm(now)
 }
 
 // matches says whether a packet fits a step's rule: protocol and port, and
@@ -139,9 +180,17 @@ func (m *machine) listed(list int) []netip.Addr {
 	return out
 }
 
-// expire removes the entries whose timeout has run out by now, reporting
-// them list by list, soonest first.
+// expire reports the held packets whose window has closed as no match, and
+// removes the list entries whose timeout has run out by now, reporting them
+// list by list, soonest first.
 func (m *machine) expire(now time.Duration) {
+	m.held = slices.DeleteFunc(m.held, func(p held) bool {
+		if p.until > now {
+			return false
+		}
+		m.event(Event{Kind: NoMatch, Source: p.src, Proto: p.proto, Port: p.port})
+		return true
+	})
 	for i, entries := range m.entries {
 		var gone []netip.Addr
 		for a, at := range entries {
@@ -166,12 +215,18 @@ func (m *machine) expire(now time.Duration) {
 // (and the gate closed) when they happen rather than at the next packet.
 func (m *machine) arm(now time.Duration) {
 	next, any := time.Duration(0), false
+	soonest := func(at time.Duration) {
+		if !any || at < next {
+			next, any = at, true
+		}
+	}
 	for _, entries := range m.entries {
 		for _, at := range entries {
-			if !any || at < next {
-				next, any = at, true
-			}
+			soonest(at)
 		}
+	}
+	for _, p := range m.held {
+		soonest(p.until)
 	}
 	switch {
 	case !any:

@@ -87,7 +87,7 @@ func TestMachine(t *testing.T) {
 		{name: "right sequence", steps: three, acts: right, want: rightEvents, allowed: []netip.Addr{alice}},
 		{
 			name: "wrong payload", steps: three,
-			acts: []act{udp(alice, 7000, "Open"), tcp(alice, 8000), udp(alice, 9000, "\xc0\xff\xee")},
+			acts: []act{udp(alice, 7000, "Open"), tcp(alice, 8000), udp(alice, 9000, "\xc0\xff\xee"), wait(reorderWindow)},
 			want: []string{"127.0.0.1 no match udp/7000", "127.0.0.1 no match tcp/8000", "127.0.0.1 no match udp/9000"},
 		},
 		{
@@ -97,7 +97,7 @@ func TestMachine(t *testing.T) {
 		},
 		{
 			name: "steps out of order", steps: three,
-			acts: []act{udp(alice, 7000, "open"), udp(alice, 9000, "\xc0\xff\xee"), tcp(alice, 8000)},
+			acts: []act{udp(alice, 7000, "open"), udp(alice, 9000, "\xc0\xff\xee"), wait(reorderWindow), tcp(alice, 8000)},
 			want: []string{
 				"127.0.0.1 step 1", "127.0.0.1 added demo-stage1 10s",
 				"127.0.0.1 no match udp/9000",
@@ -106,7 +106,7 @@ func TestMachine(t *testing.T) {
 		},
 		{
 			name: "stage timeout runs out between steps", steps: three,
-			acts: []act{udp(alice, 7000, "open"), wait(stageTimeout), tcp(alice, 8000)},
+			acts: []act{udp(alice, 7000, "open"), wait(stageTimeout), tcp(alice, 8000), wait(reorderWindow)},
 			want: []string{
 				"127.0.0.1 step 1", "127.0.0.1 added demo-stage1 10s",
 				"127.0.0.1 expired demo-stage1",
@@ -130,12 +130,23 @@ func TestMachine(t *testing.T) {
 		},
 		{
 			name: "sources are kept apart", steps: three,
-			acts: []act{udp(alice, 7000, "open"), tcp(bob, 8000), udp(alice, 9000, "\xc0\xff\xee")},
+			acts: []act{udp(alice, 7000, "open"), tcp(bob, 8000), udp(alice, 9000, "\xc0\xff\xee"), wait(reorderWindow)},
 			want: []string{
 				"127.0.0.1 step 1", "127.0.0.1 added demo-stage1 10s",
 				"127.0.0.2 no match tcp/8000",
 				"127.0.0.1 no match udp/9000",
 			},
+		},
+		{
+			// Packets from different sockets may reach the rules in either order.
+			name: "steps swapped within the reorder window count in order", steps: three,
+			acts: []act{udp(alice, 7000, "open"), udp(alice, 9000, "\xc0\xff\xee"), wait(reorderWindow - time.Millisecond), tcp(alice, 8000)},
+			want: []string{
+				"127.0.0.1 step 1", "127.0.0.1 added demo-stage1 10s",
+				"127.0.0.1 step 2", "127.0.0.1 added demo-stage2 10s",
+				"127.0.0.1 step 3", "127.0.0.1 added demo-allow 2m0s",
+			},
+			allowed: []netip.Addr{alice},
 		},
 		{
 			// Rules are tried last first, so one packet cannot take two steps.

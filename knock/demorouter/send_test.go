@@ -43,7 +43,8 @@ func TestKnockerSend(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			routerSteps, order := sequence(t)
 			r, rec := startRouter(t, Config{Steps: steps(t, routerSteps...)})
-			args := append([]string{"send", "-d", "20ms", "127.0.0.1"}, tc.steps(order, routerSteps)...)
+			// Steps further apart than the reorder window, so that a wrong order stays wrong.
+			args := append([]string{"send", "-d", "100ms", "127.0.0.1"}, tc.steps(order, routerSteps)...)
 			// A shut port drops SYNs, so a check there lasts its whole timeout.
 			wait := "500ms"
 			if tc.open {
