@@ -101,13 +101,10 @@ func (u *ui) runKnock(ctx context.Context, id, why string, wait bool) (time.Time
 			}
 		},
 	)
-	res, err := u.knockProfile(ctx, id, hooks, func(total int) {
-		u.bridge.post("loaded", func() { run.total = total; show() })
-	})
+	res, err := u.knockProfile(ctx, id, hooks)
 	var sent time.Time
-	if err == nil && len(res.Steps) > 0 {
-		// The router adds the address when the last step arrives.
-		sent = res.Steps[len(res.Steps)-1].Time
+	if err == nil {
+		sent = profile.LastSent(res)
 	}
 	u.bridge.post("knocked", func() {
 		run.done, run.ok = true, err == nil
@@ -125,9 +122,8 @@ func (u *ui) runKnock(ctx context.Context, id, why string, wait bool) (time.Time
 	return sent, err
 }
 
-// knockProfile reads the profile with id and its secret, knocks, and
-// records the time for the countdown and the next start.
-func (u *ui) knockProfile(ctx context.Context, id string, hooks knock.Hooks, loaded func(steps int)) (*knock.Result, error) {
+// knockProfile reads the profile with id and its secret, and knocks.
+func (u *ui) knockProfile(ctx context.Context, id string, hooks knock.Hooks) (*knock.Result, error) {
 	l, err := u.book.List()
 	if err != nil {
 		return nil, err
@@ -145,20 +141,7 @@ func (u *ui) knockProfile(ctx context.Context, id string, hooks knock.Hooks, loa
 	if err != nil {
 		return nil, err
 	}
-	steps, err := p.KnockSteps(time.Now())
-	if err != nil {
-		return nil, err
-	}
-	loaded(len(steps))
-	k := p.Knocker()
-	k.Network, k.Hooks = u.network, hooks
-	res, err := k.Knock(ctx, p.Host, steps)
-	if err == nil && len(res.Steps) > 0 {
-		if err := u.book.MarkKnocked(p.ID, res.Steps[len(res.Steps)-1].Time); err != nil {
-			return res, fmt.Errorf("knocked, but could not record the time: %w", err)
-		}
-	}
-	return res, err
+	return u.book.Knock(ctx, p, hooks, u.network)
 }
 
 // refresher keeps routers' entries fresh in the background: the scheduler
@@ -239,7 +222,6 @@ func (u *ui) onScheduleEvent(ev schedule.Event) {
 		r.next[ev.ID] = ev.Next
 	case schedule.Failed:
 		r.failures[ev.ID] = ev.Failures
-		r.next[ev.ID] = ev.Next
 	case schedule.Succeeded:
 		delete(r.failures, ev.ID)
 	}

@@ -35,6 +35,7 @@ type IO struct {
 type command struct {
 	name    string
 	summary string
+	usage   string // the full help; "" means the summary says it all
 	run     func(ctx context.Context, io IO, args []string) error
 }
 
@@ -42,16 +43,17 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"send", "knock HOST with the steps given on the command line", runSend},
-		{"knock", "knock a saved profile (steps from the keyring)", runKnock},
-		{"list", "list saved profiles, one a line (no secrets)", runList},
-		{"import", "add profiles from Knocker JSON, Knock on Ports, knockd.conf or .fwknoprc", runImport},
-		{"export", "print profiles as Knocker or Knock on Ports JSON (secrets only with --with-secrets)", runExport},
-		{"rename", "rename a saved profile (its secret stays)", runRename},
-		{"delete", "delete a saved profile and its secret", runDelete},
-		{"router-config", "print RouterOS or nftables rules for a knock", runRouterConfig},
-		{"version", "print the version", runVersion},
-		{"help", "show this help or a command's", runHelp},
+		{"send", "knock HOST with the steps given on the command line", sendUsage, runSend},
+		{"knock", "knock a saved profile (steps from the keyring)", profileUsage["knock"], runKnock},
+		{"keep", "keep saved profiles open: re-knock before expiry, without a window", keepUsage, runKeep},
+		{"list", "list saved profiles, one a line (no secrets)", profileUsage["list"], runList},
+		{"import", "add profiles from Knocker JSON, Knock on Ports, knockd.conf or .fwknoprc", profileUsage["import"], runImport},
+		{"export", "print profiles as Knocker or Knock on Ports JSON (secrets only with --with-secrets)", profileUsage["export"], runExport},
+		{"rename", "rename a saved profile (its secret stays)", profileUsage["rename"], runRename},
+		{"delete", "delete a saved profile and its secret", profileUsage["delete"], runDelete},
+		{"router-config", "print RouterOS or nftables rules for a knock", routerConfigUsage, runRouterConfig},
+		{"version", "print the version", "", runVersion},
+		{"help", "show this help or a command's", "", runHelp},
 	}
 }
 
@@ -170,21 +172,13 @@ func runHelp(_ context.Context, io IO, args []string) error {
 		printUsage(io.Stdout)
 		return nil
 	}
-	switch args[0] {
-	case "send":
-		fmt.Fprintln(io.Stdout, sendUsage)
-		return nil
-	case "router-config":
-		fmt.Fprintln(io.Stdout, routerConfigUsage)
-		return nil
-	}
-	if u, ok := profileUsage[args[0]]; ok {
-		fmt.Fprintln(io.Stdout, u)
-		return nil
-	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			fmt.Fprintf(io.Stdout, "knocker %s: %s\n", c.name, c.summary)
+			if c.usage == "" {
+				fmt.Fprintf(io.Stdout, "knocker %s: %s\n", c.name, c.summary)
+			} else {
+				fmt.Fprintln(io.Stdout, c.usage)
+			}
 			return nil
 		}
 	}

@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/knocker/knocker/internal/testbin"
+)
+
+// A router entry that lasts 20 s stays open for 90 s of checks only because
+// knocker keep re-knocks, and closes once it stops.
+func TestLabKeepHoldsThePortOpen(t *testing.T) {
+	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
+		t.Skip("no test keyring: run under scripts/with-keyring.sh (make test does)")
+	}
+	t.Parallel()
+	l := newLab(t)
+	env := []string{"KNOCKER_CONFIG_DIR=" + t.TempDir()}
+	file := filepath.Join(t.TempDir(), "lab.json")
+	os.WriteFile(file, []byte(`{"version": 1, "profiles": [{"name": "lab", "host": "`+labRouter4.String()+`", "timeout": "20s",
+		"steps": [{"proto": "udp", "port": 1234, "payload": "test"}, {"proto": "tcp", "port": 2345, "delay": "50ms"}]}]}`), 0o600)
+	if res := testbin.Run(t, env, "import", file); res.Code != 0 {
+		t.Fatalf("import: %s", res.Stderr)
+	}
+	rules := testbin.Run(t, env, "router-config", "--format", "nftables", "--protect", "tcp/22", "lab")
+	if rules.Code != 0 {
+		t.Fatalf("router-config: %s", rules.Stderr)
+	}
+	l.nft(rules.Stdout)
+	if l.open(labRouter4) {
+		t.Fatal("the port is open before any knock")
+	}
+
+	keep := nsCommand(l.client, testbin.Path(t), "keep", "lab")
+	keep.Env = append(append(os.Environ(), noDisplay...), env...)
+	var out bytes.Buffer
+	keep.Stdout, keep.Stderr = &out, &out
+	if err := keep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			keep.Process.Signal(syscall.SIGINT)
+			keep.Wait()
+		}
+	}
+	t.Cleanup(stop)
+	if !waitFor(10*time.Second, func() bool { return l.open(labRouter4) }) {
+		stop()
+		t.Fatalf("knocker keep never opened the port:\n%s", out.String())
+	}
+	for start := time.Now(); time.Since(start) < 90*time.Second; time.Sleep(time.Second) {
+		if !l.open(labRouter4) {
+			stop()
+			t.Fatalf("the port closed after %v although knocker keep runs:\n%s", time.Since(start).Round(time.Second), out.String())
+		}
+	}
+	stop()
+	if code := keep.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("knocker keep exited %d after Ctrl+C:\n%s", code, out.String())
+	}
+	if n := strings.Count(out.String(), "lab: knocked"); n < 9 {
+		t.Fatalf("%d knocks in 90 s of a 20 s entry, want a re-knock every 10 s:\n%s", n, out.String())
+	}
+	if !waitFor(25*time.Second, func() bool { return !l.open(labRouter4) }) {
+		t.Fatal("the port stayed open after knocker keep stopped: the rules, not the re-knocks, kept it open")
+	}
+}
