@@ -54,20 +54,28 @@ func Run(hidden bool) {
 	if dirErr != nil {
 		u.showError(dirErr)
 	}
+	u.run(true, hidden)
+}
+
+// run starts automatic re-knocking and, withTray, the tray icon, shows the
+// window (or, hidden, only the tray icon) and blocks until the user quits.
+// Run and RunDemo (demo.go) share it; the demo has no tray, so closing its
+// window quits.
+func (u *ui) run(withTray, hidden bool) {
 	if err := u.startRefresh(nil, true); err != nil {
 		u.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
 	}
-	if desk, ok := a.(desktop.App); ok {
+	if desk, ok := u.app.(desktop.App); ok && withTray {
 		u.setupTray(desk, trayAvailable)
 	}
-	w.SetCloseIntercept(u.closeWindow)
-	w.Resize(fyne.NewSize(920, 580))
+	u.win.SetCloseIntercept(u.closeWindow)
+	u.win.Resize(fyne.NewSize(920, 580))
 	if hidden && u.tray.host != nil && trayAvailable() {
 		u.hidden = true
-		a.Run()
+		u.app.Run()
 	} else {
 		u.startTicking()
-		w.ShowAndRun()
+		u.win.ShowAndRun()
 	}
 	u.cancelAll()
 	u.stopRefresh()

@@ -52,6 +52,8 @@ func init() {
 		{"rename", "rename a saved profile (its secret stays)", profileUsage["rename"], runRename},
 		{"delete", "delete a saved profile and its secret", profileUsage["delete"], runDelete},
 		{"router-config", "print RouterOS or nftables rules for a knock", routerConfigUsage, runRouterConfig},
+		{"demo-router", "a pretend router on this machine to knock on (a demo, not a security product)", demoRouterUsage, runDemoRouter},
+		{"demo", "try Knocker without a router: the demo router and the window with a profile for it", demoUsage, runDemo},
 		{"version", "print the version", "", runVersion},
 		{"help", "show this help or a command's", "", runHelp},
 	}

@@ -47,9 +47,9 @@ func (e Event) String() string {
 	case NoMatch:
 		return fmt.Sprintf("%s from %s: no rule matched (wrong payload, or a step out of order); ignored", target, e.Source)
 	case ListAdded:
-		return fmt.Sprintf("address list %s: added %s, timeout %s", e.List, e.Source, shortDuration(e.Timeout))
+		return fmt.Sprintf("address list %s: added %s, timeout %s", e.List, e.Source, FormatDuration(e.Timeout))
 	case ListRefreshed:
-		return fmt.Sprintf("address list %s: %s knocked again, timeout back to %s", e.List, e.Source, shortDuration(e.Timeout))
+		return fmt.Sprintf("address list %s: %s knocked again, timeout back to %s", e.List, e.Source, FormatDuration(e.Timeout))
 	case ListExpired:
 		return fmt.Sprintf("address list %s: %s removed, its timeout ran out", e.List, e.Source)
 	case Accepted:
@@ -62,8 +62,9 @@ func (e Event) String() string {
 	return fmt.Sprintf("event %d from %s", e.Kind, e.Source)
 }
 
-// shortDuration drops the zero units time.Duration prints: "2m", not "2m0s".
-func shortDuration(d time.Duration) string {
+// FormatDuration writes d without the zero units time.Duration prints:
+// "2m", not "2m0s".
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]

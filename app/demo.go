@@ -1,0 +1,29 @@
+package app
+
+import (
+	"context"
+
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/knocker/knocker/app/cli"
+	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/assets"
+)
+
+// The CLI's knocker demo opens this window; the CLI cannot import the
+// toolkit itself, and main imports this package in every build with a window.
+func init() { cli.DemoWindow = RunDemo }
+
+// RunDemo opens the window over book for knocker demo, and returns when the
+// user quits or ctx ends. Unlike Run it claims no single instance (a running
+// Knocker stays as it is), shows no tray icon (closing the window quits), and
+// keeps Fyne's settings under an app ID of its own.
+func RunDemo(ctx context.Context, book *profile.Book) error {
+	a := fyneapp.NewWithID(ID + ".demo")
+	a.SetIcon(assets.Icon)
+	u := newUI(a, a.NewWindow("Knocker"), book)
+	stop := context.AfterFunc(ctx, func() { u.bridge.post("quit", u.quit) })
+	defer stop()
+	u.run(false, false)
+	return nil
+}
