@@ -41,14 +41,16 @@ type editor struct {
 
 	name, host, timeout       *widget.Entry
 	verifyPort, verifyTimeout *widget.Entry
-	retries, notes            *widget.Entry
+	retries, notes, openURL   *widget.Entry
 	family                    *widget.Select
 	autoRefresh               *widget.Check
 	form                      *widget.Form
+	kind                      *widget.RadioGroup
+	sequence                  *fyne.Container // the step rows, for a knock sequence
 	rows                      []*stepRow
 	stepsBox                  *fyne.Container
 	addStep                   *widget.Button
-	stepsErr                  *widget.Label
+	spa                       *spaFields
 	status                    *widget.Label
 	save, cancel              *widget.Button
 }
@@ -114,6 +116,18 @@ func (e *editor) build() {
 	e.retries.Validator = optional(validateRetries)
 	e.notes = widget.NewMultiLineEntry()
 	e.notes.SetMinRowsVisible(2)
+	e.openURL = widget.NewEntry()
+	e.openURL.SetPlaceHolder("ssh://admin@router.example.com")
+	e.openURL.Validator = func(s string) error {
+		if err := profile.ValidateOpenURL(strings.TrimSpace(s)); err != nil {
+			return err
+		}
+		if strings.TrimSpace(s) != "" && strings.TrimSpace(e.verifyPort.Text) == "" {
+			return errors.New("opens once the check port answers: set a check port")
+		}
+		return nil
+	}
+	e.verifyPort.OnChanged = func(string) { e.openURL.Validate() }
 
 	e.form = widget.NewForm(
 		&widget.FormItem{Text: "Name", Widget: e.name},
@@ -124,14 +138,15 @@ func (e *editor) build() {
 		&widget.FormItem{Text: "Check port", Widget: e.verifyPort, HintText: "TCP port that should open after the knock"},
 		&widget.FormItem{Text: "Check timeout", Widget: e.verifyTimeout},
 		&widget.FormItem{Text: "Retries", Widget: e.retries, HintText: "knock again while the port stays closed (0-10)"},
+		&widget.FormItem{Text: "Open after knock", Widget: e.openURL, HintText: "ssh://, https://, winbox://… opened once the check port answers"},
 		&widget.FormItem{Text: "Notes", Widget: e.notes},
 	)
 
 	e.stepsBox = container.NewVBox()
 	e.addStep = widget.NewButtonWithIcon("Add step", theme.ContentAddIcon(), func() { e.appendRow(knock.Step{Proto: knock.UDP}) })
-	e.stepsErr = widget.NewLabel("")
-	e.stepsErr.Importance = widget.DangerImportance
-	e.stepsErr.Hide()
+	e.spa = newSPAFields()
+	e.kind = widget.NewRadioGroup([]string{kindSequence, kindSPA}, func(string) { e.showKind() })
+	e.kind.Horizontal = true
 	e.status = widget.NewLabel("")
 	e.status.Wrapping = fyne.TextWrapWord
 	e.status.Importance = widget.DangerImportance
@@ -140,8 +155,9 @@ func (e *editor) build() {
 	e.save.Importance = widget.HighImportance
 	e.cancel = widget.NewButton("Cancel", func() { e.win.Close() })
 
-	stepsHeader := widget.NewLabelWithStyle("Knock sequence (secret: kept in the keyring)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	body := container.NewVBox(e.form, widget.NewSeparator(), stepsHeader, e.stepsBox, e.stepsErr, container.NewHBox(e.addStep))
+	secretHeader := widget.NewLabelWithStyle("The knock (secret: kept in the keyring)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	e.sequence = container.NewVBox(e.stepsBox, container.NewHBox(e.addStep))
+	body := container.NewVBox(e.form, widget.NewSeparator(), secretHeader, e.kind, e.sequence, e.spa.box)
 	buttons := container.NewVBox(e.status, container.NewHBox(layout.NewSpacer(), e.cancel, e.save))
 	e.win.SetContent(container.NewBorder(nil, container.NewPadded(buttons), nil, nil, container.NewVScroll(container.NewPadded(body))))
 	e.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { e.submit() })
@@ -170,11 +186,28 @@ func (e *editor) fill(p profile.Profile) {
 		}
 	}
 	e.notes.SetText(p.Notes)
+	e.openURL.SetText(p.OpenURL)
+	e.kind.SetSelected(kindSequence)
+	if p.SPA != nil {
+		e.spa.fill(p.SPA)
+		e.kind.SetSelected(kindSPA)
+	}
 	for _, s := range p.Steps {
 		e.appendRow(s)
 	}
 	if len(p.Steps) == 0 {
 		e.appendRow(knock.Step{Proto: knock.UDP})
+	}
+}
+
+// showKind shows the fields of the chosen kind of knock.
+func (e *editor) showKind() {
+	if e.kind.Selected == kindSPA {
+		e.sequence.Hide()
+		e.spa.box.Show()
+	} else {
+		e.spa.box.Hide()
+		e.sequence.Show()
 	}
 }
 
@@ -377,7 +410,7 @@ func optional(v func(string) error) func(string) error {
 // profile the form describes.
 func (e *editor) collect() (profile.Profile, bool) {
 	ok := e.form.Validate() == nil
-	for _, entry := range []*widget.Entry{e.name, e.host, e.timeout, e.verifyPort, e.verifyTimeout, e.retries} {
+	for _, entry := range []*widget.Entry{e.name, e.host, e.timeout, e.verifyPort, e.verifyTimeout, e.retries, e.openURL} {
 		if entry.Validate() != nil {
 			ok = false
 		}
@@ -389,6 +422,7 @@ func (e *editor) collect() (profile.Profile, bool) {
 	p.Timeout, _ = time.ParseDuration(strings.TrimSpace(e.timeout.Text))
 	p.AutoRefresh = e.autoRefresh.Checked
 	p.Notes = e.notes.Text
+	p.OpenURL = strings.TrimSpace(e.openURL.Text)
 	p.Verify = nil
 	if port, err := knock.ParsePort(strings.TrimSpace(e.verifyPort.Text)); err == nil {
 		v := &profile.Verify{Port: port}
@@ -396,14 +430,23 @@ func (e *editor) collect() (profile.Profile, bool) {
 		v.Retries, _ = strconv.Atoi(strings.TrimSpace(e.retries.Text))
 		p.Verify = v
 	}
-	p.Steps = make([]knock.Step, 0, len(e.rows))
-	for i, r := range e.rows {
-		s, err := r.step(i == 0)
-		if r.check(i) != nil || err != nil {
+	p.Steps, p.SPA = nil, nil
+	if e.kind.Selected == kindSPA {
+		var err error
+		if p.SPA, err = e.spa.read(); err != nil {
+			e.spa.show(err)
 			ok = false
-			continue
 		}
-		p.Steps = append(p.Steps, s)
+	} else {
+		p.Steps = make([]knock.Step, 0, len(e.rows))
+		for i, r := range e.rows {
+			s, err := r.step(i == 0)
+			if r.check(i) != nil || err != nil {
+				ok = false
+				continue
+			}
+			p.Steps = append(p.Steps, s)
+		}
 	}
 	if p.AutoRefresh && p.Timeout <= 0 {
 		e.timeout.SetValidationError(errors.New("re-knocking needs the router's timeout"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -113,6 +114,9 @@ func (u *ui) runKnock(ctx context.Context, id, why string, wait bool) (time.Time
 			text = "re-knock (" + why + "): " + text
 		}
 		u.results[id] = text
+		if why == "" && err == nil && res.Verify != nil && res.Verify.Open {
+			u.afterKnock(id)
+		}
 		u.history[id] = append([]string{u.now().Format("Jan 2 15:04:05") + "  " + text}, u.history[id]...)
 		if len(u.history[id]) > maxHistory {
 			u.history[id] = u.history[id][:maxHistory]
@@ -120,6 +124,23 @@ func (u *ui) runKnock(ctx context.Context, id, why string, wait bool) (time.Time
 		u.reload()
 	})
 	return sent, err
+}
+
+// afterKnock opens the profile's URL, if it has one, through the desktop's
+// handler for its scheme: a user's knock verified open leads on to the
+// service, as an SSH or Winbox link would. Nothing runs through a shell.
+func (u *ui) afterKnock(id string) {
+	p, ok := u.profileByID(id)
+	if !ok || p.OpenURL == "" {
+		return
+	}
+	target, err := url.Parse(p.OpenURL)
+	if err == nil {
+		err = u.openURL(target)
+	}
+	if err != nil {
+		u.showError(fmt.Errorf("knocked, but could not open %s: %w", p.OpenURL, err))
+	}
 }
 
 // knockProfile reads the profile with id and its secret, and knocks.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -35,8 +36,9 @@ type ui struct {
 	auto      refresher // re-knocking before expiry
 	tray      trayState
 	hidden    bool // closed to the tray
-	// sendNotification shows a desktop notification; tests record them.
+	// sendNotification and openURL reach the desktop; tests record them.
 	sendNotification func(*fyne.Notification)
+	openURL          func(*url.URL) error
 
 	profiles []profile.Profile // as listed: no steps
 	selected string            // ID of the selected profile, "" for none
@@ -79,7 +81,7 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book) *ui {
 		runs: map[string]*knockRun{}, history: map[string][]string{}, results: map[string]string{},
 		summaries: map[string]string{},
 	}
-	u.sendNotification = a.SendNotification
+	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
 	u.build()
 	u.reload()
 	return u

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -654,5 +655,88 @@ func TestSPAProfileKnocksAndShowsItsServerSide(t *testing.T) {
 	rijndael, _ := keys.Base64()
 	if v := h.u.routerView; v == nil || !strings.Contains(v.rules.Text, "OPEN_PORTS") || !strings.Contains(v.rules.Text, rijndael) {
 		t.Fatal("an SPA profile's router setup is its fwknopd access.conf stanza")
+	}
+}
+
+func TestEditorSavesAnSPAProfile(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.newProfile()
+	e := h.u.editor
+	test.Type(e.name, "fw")
+	test.Type(e.host, "192.0.2.1")
+	e.kind.SetSelected(kindSPA)
+	if e.sequence.Visible() || !e.spa.box.Visible() {
+		t.Fatal("the SPA kind shows the SPA fields instead of the steps")
+	}
+	test.Tap(e.save)
+	if h.u.editor == nil || !e.spa.err.Visible() || !strings.HasPrefix(e.spa.err.Text, "keys: ") {
+		t.Fatalf("missing keys must be named inline; got %q", e.spa.err.Text)
+	}
+	test.Tap(e.spa.generate)
+	if !e.spa.rijndael.Password || e.spa.rijndael.Text == "" || e.spa.hmac.Text == "" {
+		t.Fatal("Generate keys must fill both masked key fields")
+	}
+	test.Type(e.spa.access, "tcp/22 udp/53")
+	if !strings.Contains(e.spa.err.Text, "access") && !strings.Contains(e.spa.err.Text, "Access") {
+		t.Fatalf("a malformed access list must be named inline; got %q", e.spa.err.Text)
+	}
+	e.spa.access.SetText("tcp/22")
+	test.Type(e.spa.allowIP, "203.0.113.9")
+	test.Tap(e.save)
+	h.settle()
+	if h.u.editor != nil {
+		t.Fatalf("the form must save; status %q, spa error %q", e.status.Text, e.spa.err.Text)
+	}
+	p, err := h.u.book.Get(context.Background(), "fw")
+	if err != nil || p.SPA == nil || p.SPA.Access != "tcp/22" || p.SPA.AllowIP.String() != "203.0.113.9" || p.SPA.Keys.IsZero() || len(p.Steps) != 0 {
+		t.Fatalf("saved %+v, %v", p, err)
+	}
+	r, _ := p.SPA.Keys.Keys().Base64()
+	if r != e.spa.rijndael.Text {
+		t.Fatal("the saved key is not the one shown")
+	}
+}
+
+func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
+	h := newHarness(t, nil)
+	var opened []string
+	h.u.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
+	ln := listenUDP(t)
+	open, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	go func() {
+		for {
+			c, err := open.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	h.add(profile.Profile{Name: "ssh", Host: "127.0.0.1", Timeout: time.Hour, Steps: udpSteps(t, ln, "x"),
+		Verify: &profile.Verify{Port: uint16(open.Addr().(*net.TCPAddr).Port)}, OpenURL: "ssh://admin@127.0.0.1"})
+	h.selectProfile("ssh")
+	h.u.knockSelected()
+	h.settle()
+	if len(opened) != 1 || opened[0] != "ssh://admin@127.0.0.1" {
+		t.Fatalf("opened %q after a verified knock", opened)
+	}
+	if _, err := h.u.runKnock(context.Background(), h.u.selected, "auto", true); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	if len(opened) != 1 {
+		t.Fatal("a re-knock in the background must not open the URL again")
+	}
+
+	h.u.editSelected()
+	h.settle()
+	h.u.editor.verifyPort.SetText("")
+	test.Tap(h.u.editor.save)
+	if err := h.u.editor.openURL.Validate(); h.u.editor == nil || err == nil || !strings.Contains(err.Error(), "set a check port") {
+		t.Fatalf("an after-knock URL without a check port must be refused inline: %v", err)
 	}
 }
