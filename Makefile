@@ -12,7 +12,7 @@ BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommo
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
               xvfb x11-utils xdotool knockd fwknop-client fwknop-server
 
-.PHONY: all build run test check bench fuzz deps test-deps clean
+.PHONY: all build run demo test check bench fuzz deps test-deps clean
 
 all: build
 
@@ -27,6 +27,11 @@ build: deps
 
 run: build
 	./$(BIN)
+
+# Try it without a router: a pretend router on loopback (its events in this
+# terminal) and the window with a throwaway profile for it; quitting stops both.
+demo: build
+	./$(BIN) demo --timeout 2m
 
 # Static checks, then the whole suite with the race detector. UI logic runs on
 # Fyne's test driver (-tags ci); end-to-end tests drive the real $(BIN).
