@@ -219,6 +219,9 @@ func keysFromJSON(j *spaJSON) (SPAKeys, error) {
 }
 
 func stepsFromJSON(js []stepJSON) ([]knock.Step, error) {
+	if len(js) == 0 {
+		return nil, nil
+	}
 	steps := make([]knock.Step, len(js))
 	for i, j := range js {
 		field := fmt.Sprintf("steps[%d]", i)
