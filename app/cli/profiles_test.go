@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/knock/spa"
 )
 
 // useTestProfiles gives the test its own config folder and an in-memory
@@ -214,5 +217,142 @@ func TestProfileHelp(t *testing.T) {
 				t.Errorf("%v: %d %q", args, code, stdout)
 			}
 		}
+	}
+}
+
+// spaProfileJSON is an SPA profile with fresh keys, knocking port on loopback.
+func spaProfileJSON(t *testing.T, port int) (string, spa.Keys) {
+	t.Helper()
+	keys, err := spa.GenerateKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, h := keys.Base64()
+	return fmt.Sprintf(`{"version": 2, "profiles": [{"name": "fw", "host": "127.0.0.1", "family": "ipv4",
+	  "spa": {"key_base64": %q, "hmac_key_base64": %q, "access": "tcp/22", "allow_ip": "198.51.100.4", "port": %d},
+	  "timeout": "1m"}]}`, k, h, port), keys
+}
+
+func TestSPAProfileCommands(t *testing.T) {
+	useTestProfiles(t, nil)
+	ln := udpListener(t)
+	doc, keys := spaProfileJSON(t, ln.LocalAddr().(*net.UDPAddr).Port)
+	k, h := keys.Base64()
+	var public []string
+	check := func(wantCode int, args ...string) string {
+		t.Helper()
+		stdout, stderr, code := runStdin(doc, args...)
+		if code != wantCode {
+			t.Fatalf("%v: exit %d, want %d: %q", args, code, wantCode, stderr)
+		}
+		public = append(public, stdout, stderr)
+		return stdout + stderr
+	}
+	if out := check(ExitOK, "import", "-"); out != "imported 1 profile from Knocker JSON: fw\n" {
+		t.Fatalf("import: %q", out)
+	}
+	before := time.Now().Truncate(time.Second)
+	check(ExitOK, "knock", "fw", "-v")
+	m, err := spa.Decode(keys, []byte(readDatagrams(t, ln, 1)[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Access != "tcp/22" || m.AllowIP.String() != "198.51.100.4" || m.Time.Before(before) || m.Time.After(time.Now()) {
+		t.Fatalf("the packet asks for %+v", m)
+	}
+	if out := check(ExitOK, "export", "fw"); !strings.Contains(out, `"access": "tcp/22"`) {
+		t.Fatalf("export: %s", out)
+	}
+	if out := check(ExitUsage, "router-config", "fw", "--format", "nftables"); !strings.Contains(out, "its server side is fwknopd's access.conf") {
+		t.Fatalf("router-config nftables: %s", out)
+	}
+	if out := check(ExitUsage, "export", "fw", "--format", "knockonports", "--with-secrets"); !strings.Contains(out, "Knock on Ports, which has no SPA") {
+		t.Fatalf("export knockonports: %s", out)
+	}
+	if out := check(ExitUsage, "export", "--all", "--format", "knockonports"); !strings.Contains(out, "add --with-secrets") {
+		t.Fatalf("export knockonports without --with-secrets: %s", out)
+	}
+	for _, out := range public {
+		if strings.Contains(out, k) || strings.Contains(out, h) {
+			t.Fatalf("a key was printed: %q", out)
+		}
+	}
+	stanza, _, code := run("router-config", "fw", "--format", "fwknopd")
+	if code != ExitOK || !strings.Contains(stanza, "KEY_BASE64              "+k+"\n") || !strings.Contains(stanza, "HMAC_KEY_BASE64         "+h+"\n") ||
+		!strings.Contains(stanza, "OPEN_PORTS              tcp/22\n") || !strings.Contains(stanza, "FW_ACCESS_TIMEOUT       60\n") {
+		t.Fatalf("fwknopd stanza: %d\n%s", code, stanza)
+	}
+	if _, stderr, code := run("router-config", "--format", "fwknopd", "h", "1"); code != ExitUsage || !strings.Contains(stderr, "one saved SPA profile NAME") {
+		t.Fatalf("fwknopd for steps: %d %q", code, stderr)
+	}
+}
+
+func TestExportKnockOnPortsCommand(t *testing.T) {
+	useTestProfiles(t, nil)
+	doc, _ := spaProfileJSON(t, 9)
+	for _, in := range []string{profileJSON(9), doc} {
+		if _, stderr, code := runStdin(in, "import", "-"); code != ExitOK {
+			t.Fatal(stderr)
+		}
+	}
+	stdout, stderr, code := run("export", "--all", "--format", "knockonports", "--with-secrets")
+	if code != ExitOK || !strings.Contains(stderr, `profile "fw" is SPA, which Knock on Ports lacks: left out`) ||
+		!strings.Contains(stderr, `profile "office": timeout and auto_refresh`) {
+		t.Fatalf("%d %q", code, stderr)
+	}
+	imp, err := profile.ParseImport([]byte(stdout), "")
+	if err != nil || imp.Format != profile.FormatKoP || len(imp.Profiles) != 1 || imp.Profiles[0].Name != "office" {
+		t.Fatalf("%v %+v\n%s", err, imp, stdout)
+	}
+	if got := imp.Profiles[0].Steps; len(got) != 2 || string(got[0].Payload.Data) != cliSecret || string(got[1].Payload.Data) != "hi" {
+		t.Fatalf("steps %v", got)
+	}
+}
+
+func TestImportFwknoprc(t *testing.T) {
+	ring := useTestProfiles(t, nil)
+	dir := t.TempDir()
+	rc := filepath.Join(dir, ".fwknoprc")
+	const key = "c2VjcmV0LWtleS0xMjM0NTY3ODkwYWJjZGVmZ2hpams="
+	text := "# mine\n[office]\nSPA_SERVER 127.0.0.1\nACCESS tcp/22\nKEY_BASE64 " + key +
+		"\nHMAC_KEY_BASE64 aG1hYy1rZXktMTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6MDEyMzQ1Njc4OQ==\nRESOLVE_IP_HTTPS Y\n"
+	if err := os.WriteFile(rc, []byte(text), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run("import", rc)
+	if code != ExitOK || !strings.Contains(stdout, "imported 1 profile from fwknop client configuration (.fwknoprc): office\n") ||
+		!strings.Contains(stdout, "remove them with knocker import --scrub-source") ||
+		!strings.Contains(stderr, "does not look up external addresses") {
+		t.Fatalf("%d %q %q", code, stdout, stderr)
+	}
+	if got, _ := os.ReadFile(rc); string(got) != text {
+		t.Fatal("the file was changed without --scrub-source")
+	}
+	if ring.(*secret.Memory).Len() != 1 {
+		t.Fatal("keys not in the keyring")
+	}
+	if _, stderr, code := run("import", "--scrub-source", rc); code != ExitUsage || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("a failed import must not scrub: %d %q", code, stderr)
+	}
+	if got, _ := os.ReadFile(rc); string(got) != text {
+		t.Fatal("a failed import changed the file")
+	}
+	if _, _, code := run("delete", "office"); code != ExitOK {
+		t.Fatal("delete")
+	}
+	stdout, stderr, code = run("import", "--scrub-source", rc)
+	if code != ExitOK || !strings.Contains(stdout, "2 key lines replaced by comments") {
+		t.Fatalf("%d %q %q", code, stdout, stderr)
+	}
+	got, _ := os.ReadFile(rc)
+	fi, _ := os.Stat(rc)
+	if strings.Contains(string(got), key) || !strings.Contains(string(got), "SPA_SERVER 127.0.0.1\n") || fi.Mode().Perm() != 0o640 {
+		t.Fatalf("scrubbed file (mode %v):\n%s", fi.Mode(), got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*knocker*")); len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+	if _, stderr, code := runStdin(profileJSON(9), "import", "--scrub-source", "-"); code != ExitUsage || !strings.Contains(stderr, "--scrub-source rewrites a .fwknoprc FILE") {
+		t.Fatalf("scrub on JSON: %d %q", code, stderr)
 	}
 }
