@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
@@ -31,8 +32,8 @@ func (u *ui) importFile() {
 	d.Show()
 }
 
-// importFrom reads r and imports it; a knockd.conf first asks which router
-// it belongs to, since the file describes only the server.
+// importFrom reads r and shows what it holds; a knockd.conf first asks which
+// router it belongs to, since the file describes only the server.
 func (u *ui) importFrom(name string, r io.ReadCloser) {
 	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
 	r.Close()
@@ -40,35 +41,63 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 		u.showError(fmt.Errorf("reading %s: %w", name, err))
 		return
 	}
-	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
-		u.importData(name, data, "")
+	if profile.DetectFormat(data) != profile.FormatKnockd {
+		u.previewImport(name, data, "")
 		return
 	}
 	host := widget.NewEntry()
 	host.SetPlaceHolder("router.example.com")
 	host.Validator = profile.ValidateHost
-	dialog.ShowForm("Import "+name, "Import", "Cancel",
+	dialog.ShowForm("Import "+name, "Next", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Router to knock", host)},
 		func(ok bool) {
 			if ok {
-				u.importData(name, data, strings.TrimSpace(host.Text))
+				u.previewImport(name, data, strings.TrimSpace(host.Text))
 			}
 		}, u.win)
 }
 
-func (u *ui) importData(name string, data []byte, host string) {
-	background(&u.bridge, "imported", func() (profile.Imported, error) {
-		imp, err := profile.ParseImport(data, host)
-		if err != nil {
-			return imp, fmt.Errorf("%s was not imported: %w", name, err)
-		}
-		if err := u.book.Add(context.Background(), imp.Profiles); err != nil {
-			return imp, fmt.Errorf("%s was not imported: %w", name, err)
-		}
-		return imp, nil
+// previewImport checks the whole file, then shows what would be imported
+// (names, hosts, steps with payloads masked, and what cannot be carried
+// over) before anything is written.
+func (u *ui) previewImport(name string, data []byte, host string) {
+	background(&u.bridge, "parsed", func() (profile.Imported, error) {
+		return profile.ParseImport(data, host)
 	}, func(imp profile.Imported, err error) {
 		if err != nil {
-			u.showError(err)
+			u.showError(fmt.Errorf("%s was not imported: %w", name, err))
+			return
+		}
+		lines := []string{fmt.Sprintf("%s holds %s with %d %s:", name, imp.Format, len(imp.Profiles), plural(len(imp.Profiles), "profile", "profiles")), ""}
+		for _, p := range imp.Profiles {
+			lines = append(lines, fmt.Sprintf("• %s — %s — %s", p.Name, p.Host, knockSummary(p)))
+		}
+		if len(imp.Warnings) > 0 {
+			lines = append(lines, "", "Not carried over:")
+			for _, w := range imp.Warnings {
+				lines = append(lines, "• "+w)
+			}
+		}
+		text := widget.NewLabel(strings.Join(lines, "\n"))
+		text.Wrapping = fyne.TextWrapWord
+		u.importText = text
+		u.importPreview = dialog.NewCustomConfirm("Import profiles", "Import", "Cancel", container.NewVScroll(text), func(ok bool) {
+			if ok {
+				u.addImported(name, imp)
+			}
+		}, u.win)
+		u.importPreview.Resize(fyne.NewSize(640, 420))
+		u.importPreview.Show()
+	})
+}
+
+// addImported saves the previewed profiles, all or nothing.
+func (u *ui) addImported(name string, imp profile.Imported) {
+	background(&u.bridge, "imported", func() (struct{}, error) {
+		return struct{}{}, u.book.Add(context.Background(), imp.Profiles)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			u.showError(fmt.Errorf("%s was not imported: %w", name, err))
 			return
 		}
 		u.showError(nil)
@@ -76,11 +105,6 @@ func (u *ui) importData(name string, data []byte, host string) {
 			u.selected = imp.Profiles[0].ID
 		}
 		u.reload()
-		msg := fmt.Sprintf("Imported %d %s from %s.", len(imp.Profiles), plural(len(imp.Profiles), "profile", "profiles"), name)
-		if len(imp.Warnings) > 0 {
-			msg += "\n\nNot carried over:\n" + strings.Join(imp.Warnings, "\n")
-		}
-		dialog.ShowInformation("Import", msg, u.win)
 	})
 }
 

@@ -55,6 +55,8 @@ type ui struct {
 	editor        *editor     // the open profile form, if any
 	routerView    *routerView // the open router setup window, if any
 	confirmDelete *dialog.ConfirmDialog
+	importPreview *dialog.ConfirmDialog
+	importText    *widget.Label           // what the preview says
 	shortcuts     map[fyne.KeyName]func() // Ctrl/Cmd + key
 	summaries     map[string]string       // steps summary per profile ID, read from the keyring once
 	body          *fyne.Container

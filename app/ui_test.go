@@ -547,17 +547,35 @@ func TestImportAndExport(t *testing.T) {
 	h := newHarness(t, nil)
 	data := []byte(`{"version": 1, "profiles": [{"name": "office", "host": "203.0.113.7",
 		"steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}], "timeout": "2h"}]}`)
-	h.u.importData("office.json", data, "")
+	h.u.previewImport("office.json", data, "")
+	h.settle()
+	preview := h.u.importPreview
+	if preview == nil || len(h.u.profiles) != 0 || h.mem.Len() != 0 {
+		t.Fatal("import must show what it found before writing anything")
+	}
+	if got := h.u.importText.Text; !strings.Contains(got, "office.json holds Knocker JSON with 1 profile") ||
+		!strings.Contains(got, "office — 203.0.113.7 — udp/1234 (4-byte payload)") || strings.Contains(got, "test") {
+		t.Fatalf("preview %q must list names, hosts and masked steps", got)
+	}
+	h.u.importPreview.Confirm()
 	h.settle()
 	if len(h.u.profiles) != 1 || h.u.profiles[0].Name != "office" || h.mem.Len() != 1 {
 		t.Fatalf("after import: %+v", h.u.profiles)
 	}
-	h.u.importData("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\n"), "192.0.2.9")
+	h.u.previewImport("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\nseq_timeout = 5\n"), "192.0.2.9")
+	h.settle()
+	if h.u.importPreview == preview {
+		t.Fatal("no preview for the knockd.conf")
+	}
+	if got := h.u.importText.Text; !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Not carried over") {
+		t.Fatalf("preview %q must say what cannot be honoured", got)
+	}
+	h.u.importPreview.Confirm()
 	h.settle()
 	if len(h.u.profiles) != 2 {
 		t.Fatalf("after the knockd import: %d profiles (banner %q)", len(h.u.profiles), h.u.banner.Text)
 	}
-	h.u.importData("bad.json", []byte(`{"version": 1, "profiles": [{"name": "x"}]}`), "")
+	h.u.previewImport("bad.json", []byte(`{"version": 1, "profiles": [{"name": "x"}]}`), "")
 	h.settle()
 	if len(h.u.profiles) != 2 || !h.u.bannerBox.Visible() || !strings.Contains(h.u.banner.Text, "bad.json was not imported") {
 		t.Fatalf("a bad file must change nothing and say so; banner %q", h.u.banner.Text)
