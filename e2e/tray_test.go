@@ -96,7 +96,7 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 		t.Fatalf("import: %s", res.Stderr)
 	}
 
-	g := startGUI(t, "KNOCKER_CONFIG_DIR="+config)
+	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config)
 	select {
 	case item := <-watcher.registered:
 		t.Logf("tray item registered: %s", item)

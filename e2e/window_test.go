@@ -78,15 +78,16 @@ type gui struct {
 	logs    *strings.Builder
 }
 
-// startGUI runs knocker with no arguments, as a desktop launcher does, and
-// waits for its window to map.
-func startGUI(t *testing.T, env ...string) *gui {
+// startGUI runs knocker with args (none, as a desktop launcher does, or a
+// subcommand that opens the window, such as demo) and waits for its window
+// to map.
+func startGUI(t *testing.T, args []string, env ...string) *gui {
 	t.Helper()
 	display := startXvfb(t)
 	runtimeDir := t.TempDir()
 	os.Chmod(runtimeDir, 0o700)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, testbin.Path(t))
+	cmd := exec.CommandContext(ctx, testbin.Path(t), args...)
 	cmd.Env = append(append(os.Environ(),
 		"DISPLAY="+display, "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR="+runtimeDir,
 		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
@@ -135,7 +136,7 @@ func (g *gui) stop() {
 
 // With no arguments knocker opens its window: a real one, on a real X server.
 func TestWindowOpens(t *testing.T) {
-	g := startGUI(t)
+	g := startGUI(t, nil)
 	select {
 	case err := <-g.exited:
 		t.Fatalf("knocker exited after showing its window: %v\n%s", err, g.logs.String())
@@ -164,7 +165,7 @@ func TestWindowKnocksOnCtrlK(t *testing.T) {
 	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
 		t.Fatalf("import: %s", res.Stderr)
 	}
-	g := startGUI(t, "KNOCKER_CONFIG_DIR="+config)
+	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config)
 	// The profile list loads right after the window maps; retry until it knocks.
 	buf := make([]byte, 100)
 	for attempt := 0; attempt < 10; attempt++ {

@@ -56,10 +56,11 @@ Example:
 const demoUsage = `Usage: knocker demo [--timeout D] [--service-port N]
 
 Try Knocker without a router: starts the demo router (see knocker help
-demo-router) on 127.0.0.1 with a fresh random knock, and opens the window
+demo-router) on 127.0.0.1 with a knock on free ports, and opens the window
 with one profile, "Demo router", pointed at it. Click Knock (or press
-Ctrl+K) and watch the service port open, the countdown run, and the
-router's view of it all in this terminal.
+Ctrl+K) and watch the service port open and the countdown run; tick
+"Re-knock before the entry expires" to see Knocker knock again before the
+timeout. This terminal shows the router's view of it all.
 
 The demo profile lives in a temporary folder and in memory: your saved
 profiles and your keyring are never read or written. Quitting the window,
@@ -268,10 +269,12 @@ func runDemo(ctx context.Context, io IO, args []string) error {
 	svc := r.Service()
 	p := profile.Profile{
 		ID: profile.NewID(), Name: "Demo router", Host: svc.Addr().String(), Steps: cfg.Steps,
-		Timeout: timeout, AutoRefresh: true, Created: time.Now(),
+		// Re-knocking starts off: it would knock at once, before the user had.
+		Timeout: timeout, AutoRefresh: false, Created: time.Now(),
 		Verify: &profile.Verify{Port: svc.Port(), Timeout: knock.DefaultVerifyTimeout},
-		Notes: "A pretend router that knocker demo runs on this computer; it and this profile are gone when the window closes. " +
-			"Its terminal shows what it sees.",
+		Notes: "A pretend router that knocker demo runs on this computer; the terminal shows what it sees. " +
+			"Knock, then tick \"Re-knock before the entry expires\" to watch Knocker keep it open. " +
+			"The router and this profile are gone when the window closes.",
 	}
 	if err := book.Add(ctx, []profile.Profile{p}); err != nil {
 		return err
