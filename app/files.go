@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -108,50 +109,80 @@ func (u *ui) addImported(name string, imp profile.Imported) {
 	})
 }
 
-// exportFile writes every profile as Knocker JSON. Steps are included only
-// when the user says so, since the file then holds every knock in the clear.
+// exportFormats are the files Export can write, as the dialog offers them.
+var exportFormats = []struct {
+	label, file string
+	write       func([]profile.Profile) ([]byte, []string, error)
+	secrets     bool
+}{
+	{"Knocker JSON without secrets (a list of routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
+		data, err := profile.Export(ps, false)
+		return data, nil, err
+	}, false},
+	{"Knocker JSON with secrets (anyone who reads it can open your routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
+		data, err := profile.Export(ps, true)
+		return data, nil, err
+	}, true},
+	{"Knock on Ports for Android (holds the secrets)", "knockonports.json", profile.ExportKnockOnPorts, true},
+}
+
+// exportFile writes every profile in the format the user picks. Secrets go
+// into the file only when the user picks a format that says so.
 func (u *ui) exportFile() {
 	if len(u.profiles) == 0 {
 		u.showError(fmt.Errorf("there are no profiles to export"))
 		return
 	}
-	dialog.ShowCustomConfirm("Export profiles", "With secrets", "Without secrets",
-		widget.NewLabel("Include the knock sequences? Anyone who reads the file can then open your routers.\n"+
-			"Without them the file is a list of routers, for sharing or backup of settings."),
-		func(withSecrets bool) {
-			save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-				if err != nil {
-					u.showError(err)
-					return
-				}
-				if w != nil {
-					u.exportTo(w, withSecrets)
-				}
-			}, u.win)
-			save.SetFileName("knocker-profiles.json")
-			save.Show()
+	labels := make([]string, len(exportFormats))
+	for i, f := range exportFormats {
+		labels[i] = f.label
+	}
+	choice := widget.NewRadioGroup(labels, nil)
+	choice.SetSelected(labels[0])
+	dialog.ShowCustomConfirm("Export profiles", "Save…", "Cancel", choice, func(ok bool) {
+		if !ok {
+			return
+		}
+		format := slices.Index(labels, choice.Selected)
+		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			if w != nil {
+				u.exportTo(w, format)
+			}
 		}, u.win)
+		save.SetFileName(exportFormats[format].file)
+		save.Show()
+	}, u.win)
 }
 
-func (u *ui) exportTo(w io.WriteCloser, withSecrets bool) {
+// exportTo writes the profiles to w in exportFormats[format], reading the
+// keyring only for a format with secrets.
+func (u *ui) exportTo(w io.WriteCloser, format int) {
+	f := exportFormats[format]
 	profiles := u.profiles
-	background(&u.bridge, "exported", func() (struct{}, error) {
+	background(&u.bridge, "exported", func() ([]string, error) {
 		defer w.Close()
 		ps := profiles
-		if withSecrets {
+		if f.secrets {
 			var err error
 			if ps, err = u.book.WithSteps(context.Background(), profiles); err != nil {
-				return struct{}{}, err
+				return nil, err
 			}
 		}
-		data, err := profile.Export(ps, withSecrets)
+		data, warnings, err := f.write(ps)
 		if err == nil {
 			_, err = w.Write(data)
 		}
-		return struct{}{}, err
-	}, func(_ struct{}, err error) {
-		if err != nil {
+		return warnings, err
+	}, func(warnings []string, err error) {
+		switch {
+		case err != nil:
 			u.showError(fmt.Errorf("export failed: %w", err))
+		case len(warnings) > 0:
+			u.showWarning("Exported; not carried over: " + strings.Join(warnings, "; "))
 		}
 	})
 }

@@ -581,15 +581,16 @@ func TestImportAndExport(t *testing.T) {
 		t.Fatalf("a bad file must change nothing and say so; banner %q", h.u.banner.Text)
 	}
 
-	for _, withSecrets := range []bool{false, true} {
+	for format, want := range []struct{ has, hasNot string }{
+		{`"office"`, `"test"`},
+		{`"payload": "test"`, ""},
+		{`"sequences"`, ""},
+	} {
 		var out closeBuffer
-		h.u.exportTo(&out, withSecrets)
+		h.u.exportTo(&out, format)
 		h.settle()
-		if !out.closed || !strings.Contains(out.String(), `"office"`) {
-			t.Fatalf("export: %q", out.String())
-		}
-		if strings.Contains(out.String(), `"test"`) != withSecrets {
-			t.Fatalf("export withSecrets=%v holds steps: %q", withSecrets, out.String())
+		if !out.closed || !strings.Contains(out.String(), want.has) || (want.hasNot != "" && strings.Contains(out.String(), want.hasNot)) {
+			t.Fatalf("export as %q: %s", exportFormats[format].label, out.String())
 		}
 	}
 }
