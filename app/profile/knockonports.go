@@ -131,7 +131,6 @@ var (
 	kopIPVersions = []string{"prefer_ipv4", "prefer_ipv6", "only_ipv4", "only_ipv6", "both_ipv4_ipv6"}
 	kopStepTypes  = []string{"udp", "tcp", "icmp"}
 	kopEncodings  = []string{"raw", "base64", "hex"}
-	kopCheckTypes = []string{"URL", "PORT", "PING"}
 )
 
 func (l *kopLegacySequence) current() kopSequence {
@@ -377,14 +376,13 @@ func (st *kopStep) steps(icmp icmpRule, budget *int, warnf func(string, ...any))
 	default:
 		return nil, fieldErr("type", fmt.Errorf("unknown value %q", typ))
 	}
+	var pattern []byte
+	enc := knock.Text
 	if proto == knock.TCP {
 		if deref(st.Content) != "" {
 			warnf("content: not sent, a TCP step is a bare SYN (Knock on Ports ignores it too)")
 		}
-	}
-	var pattern []byte
-	enc := knock.Text
-	if proto != knock.TCP {
+	} else {
 		var err error
 		if pattern, enc, err = st.content(warnf); err != nil {
 			return nil, err

@@ -38,7 +38,7 @@ func ValidateOpenURL(u string) error {
 		return fmt.Errorf("scheme must be one of %s (no shell or file URLs)", strings.Join(OpenURLSchemes, ", "))
 	}
 	if parsed.Host == "" || parsed.Opaque != "" {
-		return fmt.Errorf("want %s://HOST...", strings.ToLower(parsed.Scheme))
+		return fmt.Errorf("want %s://HOST followed by what the program needs", strings.ToLower(parsed.Scheme))
 	}
 	if _, hasPassword := parsed.User.Password(); hasPassword {
 		return errors.New("holds a password, which would be saved in plain text (leave it out; the program asks for it)")

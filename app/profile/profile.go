@@ -42,6 +42,19 @@ type Profile struct {
 	LastKnocked time.Time
 }
 
+// String describes p without its secret (steps or SPA keys), so a stray %v
+// in a log line cannot leak it.
+func (p Profile) String() string {
+	kind := fmt.Sprintf("%d steps", len(p.Steps))
+	if p.SPA != nil {
+		kind = "SPA " + p.SPA.Access
+	}
+	return fmt.Sprintf("profile %q (%s, %s)", p.Name, p.Host, kind)
+}
+
+// GoString keeps %#v as discreet as %v.
+func (p Profile) GoString() string { return p.String() }
+
 // Verify is the TCP check run after a knock.
 type Verify struct {
 	Port    uint16

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -268,6 +270,39 @@ func TestFwknopdAccess(t *testing.T) {
 	p.SPA.Keys = SPAKeys{}
 	if _, err := p.FwknopdAccess(); err == nil {
 		t.Fatal("wrote a stanza without keys")
+	}
+}
+
+// TestFwknopdReadsStanza has the Debian fwknopd parse the stanza (-D dumps
+// its configuration and exits): the keys' lengths and the settings must come
+// out as written.
+func TestFwknopdReadsStanza(t *testing.T) {
+	fwknopd, err := exec.LookPath("fwknopd")
+	if err != nil {
+		t.Skip("fwknopd is not installed (make test-deps installs fwknop-server)")
+	}
+	p := spaSample("fw")
+	p.Timeout = time.Hour
+	stanza, err := p.FwknopdAccess()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	access, conf := filepath.Join(dir, "access.conf"), filepath.Join(dir, "fwknopd.conf")
+	for name, data := range map[string]string{access: stanza, conf: ""} {
+		if err := os.WriteFile(name, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(fwknopd, "-c", conf, "-a", access, "-D").CombinedOutput()
+	if err != nil {
+		t.Fatalf("fwknopd -D: %v\n%s", err, out)
+	}
+	for _, want := range []string{"SOURCE (1):  ANY", "OPEN_PORTS:  tcp/22", "KEY_LEN:  32", "HMAC_KEY_LEN:  64",
+		"FW_ACCESS_TIMEOUT:  3600", "REQUIRE_USERNAME:  alice", "REQUIRE_SOURCE_ADDRESS:  Yes"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("fwknopd did not read %q:\n%s", want, out)
+		}
 	}
 }
 
