@@ -20,7 +20,8 @@ import (
 var profileUsage = map[string]string{
 	"knock": `Usage: knocker knock [-v] NAME
 
-Knock the saved profile NAME with the steps kept in the keyring.
+Knock the saved profile NAME with the steps kept in the keyring; for an
+SPA profile, send one fresh fwknop packet made with its keys.
   -v    print each step as it is sent, with time and addresses`,
 	"list": `Usage: knocker list
 

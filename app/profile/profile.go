@@ -1,7 +1,8 @@
-// Package profile holds saved knock profiles: the model, the profiles.json
-// store, and import/export of Knocker JSON and knockd.conf. The secret part of
-// a profile (its steps) never goes to a file here; see package secret.
-// It never imports the UI toolkit.
+// Package profile holds saved knock profiles: the model (a knock sequence or
+// fwknop SPA), the profiles.json store, and import/export of Knocker JSON,
+// Knock on Ports JSON, knockd.conf and ~/.fwknoprc. The secret part of a
+// profile (its steps, or its SPA keys) never goes to a file here; see package
+// secret. It never imports the UI toolkit.
 package profile
 
 import (
