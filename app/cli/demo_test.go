@@ -111,7 +111,7 @@ func TestDemoRouterBadInput(t *testing.T) {
 		{[]string{"demo-router", "--listen", "192.0.2.1", "7000:udp"}, "refusing to listen on 192.0.2.1"},
 		{[]string{"demo-router", "--listen", "router", "7000:udp"}, `--listen "router" is not an IP address`},
 		{[]string{"demo-router", "--timeout", "-1s", "7000:udp"}, "cannot be negative"},
-		{[]string{"demo-router", "7000:udp", "2222"}, "step 2: tcp/2222 is also the service port"},
+		{[]string{"demo-router", "7000:udp", "2222"}, "step 2: tcp/2222 is also the service port; pick another"},
 		{[]string{"demo-router", "7000:udp=hex:zz"}, "step 1: payload"},
 		{[]string{"demo-router", "--service-port", "0", "7000:udp"}, "port 0 is out of range"},
 		{[]string{"demo", "extra"}, "takes no arguments"},

@@ -203,10 +203,13 @@ func (m *machine) expire(now time.Duration) {
 		})
 		for _, a := range gone {
 			delete(entries, a)
-			m.event(Event{Kind: ListExpired, Source: a, List: m.names[i]})
 		}
 		if len(gone) > 0 && i == len(m.entries)-1 {
+			// Before the events, so that whoever hears of an expiry finds the service shut.
 			m.follow()
+		}
+		for _, a := range gone {
+			m.event(Event{Kind: ListExpired, Source: a, List: m.names[i]})
 		}
 	}
 }

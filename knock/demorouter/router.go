@@ -121,7 +121,7 @@ func check(cfg *Config) error {
 			return &knock.StepError{Index: i, Err: ErrICMP}
 		}
 		if s.Proto == knock.TCP && s.Port == cfg.ServicePort {
-			return &knock.StepError{Index: i, Err: fmt.Errorf("tcp/%d is also the service port; pick another --service-port", s.Port)}
+			return &knock.StepError{Index: i, Err: fmt.Errorf("tcp/%d is also the service port; pick another one", s.Port)}
 		}
 		if i > 0 {
 			maxDelay = max(maxDelay, s.Delay)
