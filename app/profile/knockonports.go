@@ -536,11 +536,13 @@ func kopFromProfile(p *Profile) (kopSequence, []string, error) {
 	// One delay serves every step; the longest keeps every gap at least as
 	// long as the profile asks.
 	var delay time.Duration
+	uniform := true
 	for i, st := range p.Steps[1:] {
-		if i > 0 && st.Delay != delay {
-			warnf("steps have different delays; Knock on Ports has one for all, the longest is used")
-		}
+		uniform = uniform && (i == 0 || st.Delay == delay)
 		delay = max(delay, st.Delay)
+	}
+	if !uniform {
+		warnf("steps have different delays; Knock on Ports has one for all, the longest is used")
 	}
 	ms := (delay + time.Millisecond - 1) / time.Millisecond
 	if ms*time.Millisecond != delay {
