@@ -57,7 +57,7 @@ func (e Event) String() string {
 	case Refused:
 		return fmt.Sprintf("%s: closed a connection from %s at once (not on address list %s)", target, e.Source, e.List)
 	case ServiceFailed:
-		return fmt.Sprintf("%s: the service cannot follow the address list: %v", target, e.Err)
+		return fmt.Sprintf("the service cannot follow address list %s: %v", e.List, e.Err)
 	}
 	return fmt.Sprintf("event %d from %s", e.Kind, e.Source)
 }

@@ -162,7 +162,7 @@ func (m *machine) admit(port uint16, src netip.Addr) bool {
 // follow hands the final list to allowed.
 func (m *machine) follow() {
 	if err := m.allowed(m.listed(len(m.entries) - 1)); err != nil {
-		m.event(Event{Kind: ServiceFailed, Proto: knock.TCP, Err: err})
+		m.event(Event{Kind: ServiceFailed, List: m.finalList(), Err: err})
 	}
 }
 

@@ -1,6 +1,7 @@
 package demorouter
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -256,5 +257,18 @@ func TestEventString(t *testing.T) {
 		if got := tc.e.String(); got != tc.want {
 			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
+	}
+}
+
+// A service that cannot follow the list is reported, not ignored.
+func TestMachineReportsServiceFailure(t *testing.T) {
+	clk := schedule.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	var got []string
+	m := newMachine(clk, steps(t, "7000:udp"), "demo", stageTimeout, timeout,
+		func(e Event) { got = append(got, e.String()) },
+		func([]netip.Addr) error { return errors.New("port taken") })
+	m.packet(knock.UDP, 7000, alice, nil)
+	if want := "the service cannot follow address list demo-allow: port taken"; !slices.Contains(got, want) {
+		t.Errorf("events %q lack %q", got, want)
 	}
 }

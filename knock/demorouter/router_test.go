@@ -157,6 +157,32 @@ func TestServiceGate(t *testing.T) {
 	}
 }
 
+// Over IPv6 loopback too: the knock, the list and the service.
+func TestIPv6Loopback(t *testing.T) {
+	ln, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skip("no IPv6 loopback here:", err)
+	}
+	port := ln.LocalAddr().(*net.UDPAddr).Port
+	ln.Close()
+	r, rec := startRouter(t, Config{Steps: steps(t, strconv.Itoa(port)+":udp=six"), Listen: netip.IPv6Loopback()})
+	if handshake(r, 300*time.Millisecond) {
+		t.Fatal("the service completed a handshake before any knock")
+	}
+	c, err := net.DialUDP("udp6", nil, &net.UDPAddr{IP: net.IPv6loopback, Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("six"))
+	if e := rec.waitFor(t, ListAdded, "demo-allow", 2*time.Second); e.Source != netip.IPv6Loopback() {
+		t.Errorf("listed %v, want ::1", e.Source)
+	}
+	if greeting, err := dialService(r, netip.IPv6Loopback(), 2*time.Second); err != nil || !strings.Contains(greeting, "::1 is on") {
+		t.Errorf("the listed source got %q, %v", greeting, err)
+	}
+}
+
 func TestStartRefuses(t *testing.T) {
 	port := freePort(t)
 	udp := steps(t, strconv.Itoa(int(port))+":udp=x")
