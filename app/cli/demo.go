@@ -81,32 +81,11 @@ const demoTimeout = 2 * time.Minute
 // defaultServicePort is the demo-router's guarded port when nothing names one.
 const defaultServicePort = 2222
 
-// listenFlags are the flags where the demo router listens.
-type listenFlags struct {
-	listen string
-	any    bool
-}
-
-func (f *listenFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}) {
-	fs.StringVar(&f.listen, "listen", "127.0.0.1", "")
-	fs.BoolVar(&f.any, "any-address", false, "")
-}
-
-func (f *listenFlags) addr() (netip.Addr, error) {
-	a, err := netip.ParseAddr(strings.Trim(f.listen, "[]"))
-	if err != nil {
-		return netip.Addr{}, usagef("--listen %q is not an IP address", f.listen)
-	}
-	return a, nil
-}
-
 func runDemoRouter(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("demo-router")
 	var (
-		where        listenFlags
+		listenText   string
+		anyAddress   bool
 		service      portFlag
 		timeout      time.Duration
 		stageTimeout time.Duration
@@ -114,7 +93,8 @@ func runDemoRouter(ctx context.Context, io IO, args []string) error {
 		udp          bool
 		delay        delayFlag
 	)
-	where.register(fs)
+	fs.StringVar(&listenText, "listen", "127.0.0.1", "")
+	fs.BoolVar(&anyAddress, "any-address", false, "")
 	fs.Var(&service, "service-port", "")
 	fs.DurationVar(&timeout, "timeout", 0, "")
 	fs.DurationVar(&stageTimeout, "stage-timeout", 0, "")
@@ -126,14 +106,14 @@ func runDemoRouter(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	listen, err := where.addr()
+	listen, err := netip.ParseAddr(strings.Trim(listenText, "[]"))
 	if err != nil {
-		return err
+		return usagef("--listen %q is not an IP address", listenText)
 	}
 	if timeout < 0 || stageTimeout < 0 {
 		return usagef("--timeout and --stage-timeout cannot be negative")
 	}
-	cfg := demorouter.Config{Listen: listen, AnyAddress: where.any, ServicePort: service.port,
+	cfg := demorouter.Config{Listen: listen, AnyAddress: anyAddress, ServicePort: service.port,
 		Timeout: timeout, StageTimeout: stageTimeout}
 	switch {
 	case file != "" && len(pos) > 0:
