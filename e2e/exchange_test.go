@@ -53,7 +53,7 @@ func TestSPAProfileLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	watchKey, watchHMAC := watchArgv(k), watchArgv(h)
+	watch := watchArgv(k, h)
 	var public []string
 	run := func(wantCode int, args ...string) testbin.Result {
 		t.Helper()
@@ -99,8 +99,7 @@ func TestSPAProfileLifecycle(t *testing.T) {
 	}
 	id := profileID(t, config, "fw")
 	run(0, "delete", "fw")
-	watchKey.finish(t)
-	watchHMAC.finish(t)
+	watch.finish(t)
 
 	if _, err := secret.NewKeyring(0).Get(context.Background(), id); err == nil {
 		t.Error("the keyring item outlived the profile")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +23,7 @@ import (
 )
 
 // argvWatch scans every process's command line on this machine until
-// stopped, and remembers any that held needle.
+// stopped, and remembers any that held one of the needles.
 type argvWatch struct {
 	stop chan struct{}
 	done chan struct{}
@@ -31,14 +32,15 @@ type argvWatch struct {
 	scan int
 }
 
-func watchArgv(needle string) *argvWatch {
+func watchArgv(needles ...string) *argvWatch {
 	w := &argvWatch{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		for {
 			cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 			for _, f := range cmdlines {
-				if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte(needle)) {
+				b, err := os.ReadFile(f)
+				if err == nil && slices.ContainsFunc(needles, func(n string) bool { return bytes.Contains(b, []byte(n)) }) {
 					w.mu.Lock()
 					w.hits = append(w.hits, f+": "+strings.ReplaceAll(string(b), "\x00", " "))
 					w.mu.Unlock()
