@@ -28,9 +28,9 @@ type service struct {
 
 	mu     sync.Mutex
 	open   bool
-	opened chan struct{}   // closed when the port opens
-	plug   net.Conn        // the router's own connection while shut; nil if the queue was full already
-	plugs  map[uint16]bool // local ports of plugs whose server side was not accepted yet
+	opened chan struct{}           // closed when the port opens
+	plug   net.Conn                // the router's own connection while shut; nil if the queue was full already
+	plugs  map[netip.AddrPort]bool // plugs' own addresses, until accept has dropped their server side
 }
 
 // plugWait bounds the plug's connect; on loopback it completes at once
@@ -42,8 +42,7 @@ func listenService(addr netip.AddrPort) (*service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service port: %w", err)
 	}
-	a := ln.Addr().(*net.TCPAddr).AddrPort()
-	s := &service{ln: ln, addr: netip.AddrPortFrom(a.Addr().Unmap(), a.Port()), open: true, plugs: map[uint16]bool{}}
+	s := &service{ln: ln, addr: unmapped(ln.Addr().(*net.TCPAddr).AddrPort()), open: true, plugs: map[netip.AddrPort]bool{}}
 	if err := s.follow(false); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("service port: %w", err)
@@ -59,7 +58,7 @@ func (s *service) follow(open bool) error {
 		return nil
 	}
 	if open {
-		if err := setBacklog(s.ln, 4096); err != nil {
+		if err := setBacklog(s.ln, 4096); err != nil { // the system caps it at its own limit
 			return err
 		}
 		s.ln.SetDeadline(time.Time{})
@@ -80,7 +79,7 @@ func (s *service) follow(open bool) error {
 	}
 	if plug != nil {
 		s.plug = plug
-		s.plugs[uint16(plug.LocalAddr().(*net.TCPAddr).Port)] = true
+		s.plugs[unmapped(plug.LocalAddr().(*net.TCPAddr).AddrPort())] = true
 	}
 	s.open = false
 	s.opened = make(chan struct{})
@@ -134,10 +133,11 @@ func (s *service) unplug() {
 func (s *service) isPlug(remote netip.AddrPort) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if remote.Addr().Unmap() != s.addr.Addr() || !s.plugs[remote.Port()] {
+	remote = unmapped(remote)
+	if !s.plugs[remote] {
 		return false
 	}
-	delete(s.plugs, remote.Port())
+	delete(s.plugs, remote)
 	return true
 }
 
@@ -152,3 +152,5 @@ func (s *service) close() error {
 	s.mu.Unlock()
 	return s.ln.Close()
 }
+
+func unmapped(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
