@@ -177,6 +177,9 @@ func demoProfile(file string, listen netip.Addr) (profile.Profile, error) {
 	if n := len(imp.Profiles); n != 1 {
 		return profile.Profile{}, usagef("%s holds %d profiles; the demo router plays one (export it alone with knocker export NAME --with-secrets)", file, n)
 	}
+	if imp.Profiles[0].SPA != nil {
+		return profile.Profile{}, usagef("%s holds an SPA profile; the demo router plays port knocks only", file)
+	}
 	return imp.Profiles[0], nil
 }
 

@@ -95,6 +95,9 @@ func TestDemoRouterBadInput(t *testing.T) {
 	os.WriteFile(two, []byte(`{"version":1,"profiles":[
 		{"name":"a","host":"127.0.0.1","steps":[{"proto":"udp","port":7000,"payload":"x"}]},
 		{"name":"b","host":"127.0.0.1","steps":[{"proto":"udp","port":7001,"payload":"y"}]}]}`), 0o600)
+	spaFile := filepath.Join(t.TempDir(), "spa.json")
+	spaDoc, _ := spaProfileJSON(t, 62201)
+	os.WriteFile(spaFile, []byte(spaDoc), 0o600)
 	broken := filepath.Join(t.TempDir(), "broken.json")
 	os.WriteFile(broken, []byte(`{"version":1,"profiles":[{"name":"a"`), 0o600)
 	tests := []struct {
@@ -105,6 +108,7 @@ func TestDemoRouterBadInput(t *testing.T) {
 		{[]string{"demo-router", "--profile", two, "7000:udp"}, "give steps or --profile FILE, not both"},
 		{[]string{"demo-router", "--profile", two}, "holds 2 profiles; the demo router plays one"},
 		{[]string{"demo-router", "--profile", broken}, "broken.json:"},
+		{[]string{"demo-router", "--profile", spaFile}, "holds an SPA profile; the demo router plays port knocks only"},
 		{[]string{"demo-router", "--profile", filepath.Join(t.TempDir(), "missing.json")}, "no such file"},
 		{[]string{"demo-router", "-u", "--profile", two}, "-u and -d describe steps given on the command line"},
 		{[]string{"demo-router", "7000:udp", "icmp=ping"}, "step 2: the demo router cannot see ICMP steps without root"},
