@@ -203,7 +203,7 @@ func TestAddProfileThroughTheForm(t *testing.T) {
 		{Proto: knock.UDP, Port: 1234, Payload: knock.Payload{Data: []byte("test"), Encoding: knock.Base64}},
 		{Proto: knock.TCP, Port: 2000, Delay: 250 * time.Millisecond},
 	}
-	if fmt.Sprint(p.Steps) != fmt.Sprint(want) || p.Steps[1].Delay != want[1].Delay {
+	if len(p.Steps) != 2 || p.Steps[0].Spec() != want[0].Spec() || p.Steps[1].Spec() != want[1].Spec() || p.Steps[1].Delay != want[1].Delay {
 		t.Fatalf("saved steps %v, want %v", p.Steps, want)
 	}
 	if p.Host != "192.0.2.1" || p.Timeout != 90*time.Minute || p.Verify == nil || p.Verify.Port != 22 {

@@ -122,7 +122,7 @@ func TestKnockSendsInOrderAndReports(t *testing.T) {
 		t.Fatalf("sends=%d events=%d result steps=%d, want 4 each", len(fn.sends), len(events), len(res.Steps))
 	}
 	for i, s := range fn.sends {
-		if s.step.String() != steps[i].String() {
+		if s.step.Spec() != steps[i].Spec() {
 			t.Errorf("send %d = %v, want %v", i, s.step, steps[i])
 		}
 		if events[i].Index != i || events[i].Count != 4 || events[i].Attempt != 1 {

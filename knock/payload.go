@@ -124,6 +124,16 @@ func DecodePayload(s string, enc Encoding) (Payload, error) {
 	return Payload{Data: data, Encoding: enc}, nil
 }
 
+// Format prints a payload as its size under every verb, %x and %#v
+// included, so a struct holding one can be printed without leaking it.
+func (p Payload) Format(f fmt.State, _ rune) {
+	if len(p.Data) == 0 {
+		fmt.Fprint(f, "no payload")
+		return
+	}
+	fmt.Fprintf(f, "%d-byte payload", len(p.Data))
+}
+
 // Value is the payload written in its own encoding, without a prefix
 // (the "payload" field of a profile file).
 func (p Payload) Value() string {

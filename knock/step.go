@@ -133,9 +133,13 @@ func ParsePort(s string) (uint16, error) {
 	return uint16(n), nil
 }
 
-// String renders a step in ParseStep's syntax (payload included: callers
-// that show steps to people use Summary instead).
-func (s Step) String() string {
+// String is Summary, so a step printed by accident (%v, a log line, an
+// error) shows no payload.
+func (s Step) String() string { return s.Summary() }
+
+// Spec renders a step in ParseStep's syntax, payload included: it is for
+// writing the step back where it came from, never for display.
+func (s Step) Spec() string {
 	var b strings.Builder
 	if s.Proto == ICMP {
 		b.WriteString("icmp")

@@ -2,6 +2,7 @@ package knock
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -99,14 +100,14 @@ func TestParseStepErrorsHideInput(t *testing.T) {
 	}
 }
 
-func TestStepStringRoundTrip(t *testing.T) {
+func TestStepSpecRoundTrip(t *testing.T) {
 	for _, spec := range []string{"1234:udp=test", "22:tcp", "icmp", "icmp=size:64", "9:udp=hex:00ff", "9:udp=base64:AAE=", "9:udp=text:size:3", "9:udp=a:b"} {
 		s, err := ParseStep(spec, TCP)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.String(); got != spec {
-			t.Errorf("String() = %q, want %q", got, spec)
+		if got := s.Spec(); got != spec {
+			t.Errorf("Spec() = %q, want %q", got, spec)
 		}
 	}
 }
@@ -152,12 +153,28 @@ func FuzzParseStep(f *testing.F) {
 		if err := s.Validate(); err != nil {
 			t.Fatalf("ParseStep(%q) returned an invalid step: %v", spec, err)
 		}
-		back, err := ParseStep(s.String(), UDP)
+		back, err := ParseStep(s.Spec(), UDP)
 		if err != nil {
-			t.Fatalf("String() of %q = %q does not parse: %v", spec, s.String(), err)
+			t.Fatalf("Spec() of %q = %q does not parse: %v", spec, s.Spec(), err)
 		}
 		if back.Proto != s.Proto || back.Port != s.Port || !bytes.Equal(back.Payload.Data, s.Payload.Data) || back.Payload.Encoding != s.Payload.Encoding {
 			t.Fatalf("round trip of %q changed the step: %+v -> %+v", spec, s, back)
 		}
 	})
+}
+
+// A step or payload printed by mistake, with any verb, shows sizes only.
+func TestPrintingHidesPayload(t *testing.T) {
+	s, err := ParseStep("1234:udp=hunter2", TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d", "%q"} {
+		for _, v := range []any{s, []Step{s}, s.Payload, &s} {
+			out := fmt.Sprintf(verb, v)
+			if strings.Contains(out, "hunter2") || strings.Contains(out, "68756e74657232") || strings.Contains(out, "104 117") {
+				t.Errorf("%s of %T reveals the payload: %s", verb, v, out)
+			}
+		}
+	}
 }

@@ -32,7 +32,7 @@ func TestBookUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := b.Get(ctx, "office 2")
-	if err != nil || got.Host != "192.0.2.3" || got.Timeout != time.Hour || got.Steps[0].String() != "1234:udp=new" {
+	if err != nil || got.Host != "192.0.2.3" || got.Timeout != time.Hour || got.Steps[0].Spec() != "1234:udp=new" {
 		t.Fatalf("after update: %+v, %v", got, err)
 	}
 
@@ -48,7 +48,7 @@ func TestBookUpdate(t *testing.T) {
 	if err := b.Update(ctx, gone); !errors.As(err, &notFound) {
 		t.Fatalf("updating a deleted profile: %v", err)
 	}
-	if got, _ := b.Get(ctx, "office 2"); got.Steps[0].String() != "1234:udp=new" {
+	if got, _ := b.Get(ctx, "office 2"); got.Steps[0].Spec() != "1234:udp=new" {
 		t.Fatal("a refused update must leave the secret alone")
 	}
 }
