@@ -14,6 +14,7 @@ import (
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/knock"
 )
 
 // profileUsage is the help text of the saved-profile commands.
@@ -102,21 +103,16 @@ func runKnock(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return bookErr(err)
 	}
-	steps, err := p.KnockSteps(time.Now())
-	if err != nil {
-		return usageError{err}
-	}
-	k := p.Knocker()
+	var hooks knock.Hooks
 	if *verbose {
-		k.Hooks = verboseHooks(io.Stdout)
+		hooks = verboseHooks(io.Stdout)
 	}
-	if _, err := k.Knock(ctx, p.Host, steps); err != nil {
-		return classify(err)
+	_, err = book.Knock(ctx, p, hooks, nil)
+	if errors.Is(err, profile.ErrNotRecorded) {
+		fmt.Fprintf(io.Stderr, "knocker: warning: %v\n", err)
+		return nil
 	}
-	if err := book.MarkKnocked(p.ID, time.Now()); err != nil {
-		fmt.Fprintf(io.Stderr, "knocker: warning: knocked, but could not record the time: %v\n", err)
-	}
-	return nil
+	return classify(err)
 }
 
 func runList(_ context.Context, io IO, args []string) error {
