@@ -76,7 +76,7 @@ func knockSummary(p profile.Profile) string {
 	for i, s := range p.Steps {
 		parts[i] = s.Summary()
 	}
-	return strings.Join(parts, " → ")
+	return strings.Join(parts, ", then ")
 }
 
 // humanDuration writes a timeout the way people say it: 2h, 90m, 45s.

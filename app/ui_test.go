@@ -215,7 +215,7 @@ func TestAddProfileThroughTheForm(t *testing.T) {
 	if h.u.selected != p.ID || h.u.detail.title.Text != "office" {
 		t.Fatal("the new profile must be selected and shown")
 	}
-	if got := h.u.detail.steps.Text; got != "udp/1234 (4-byte payload) → tcp/2000" {
+	if got := h.u.detail.steps.Text; got != "udp/1234 (4-byte payload), then tcp/2000" {
 		t.Fatalf("steps summary %q", got)
 	}
 }
