@@ -130,6 +130,26 @@ func udpSteps(t *testing.T, ln *net.UDPConn, payloads ...string) []knock.Step {
 	return steps
 }
 
+// openTCPPort is a check port that answers: it accepts and closes.
+func openTCPPort(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln
+}
+
 func listenUDP(t *testing.T) *net.UDPConn {
 	t.Helper()
 	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -332,20 +352,7 @@ func TestKeyringFailureKeepsTheFormOpen(t *testing.T) {
 func TestKnockShowsProgressAndResult(t *testing.T) {
 	h := newHarness(t, nil)
 	ln := listenUDP(t)
-	open, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer open.Close()
-	go func() {
-		for {
-			c, err := open.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	open := openTCPPort(t)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: 2 * time.Hour,
 		Steps:  udpSteps(t, ln, "one", "two", "three"),
 		Verify: &profile.Verify{Port: uint16(open.Addr().(*net.TCPAddr).Port)}})
@@ -721,20 +728,7 @@ func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
 	var opened []string
 	h.u.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
 	ln := listenUDP(t)
-	open, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer open.Close()
-	go func() {
-		for {
-			c, err := open.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	open := openTCPPort(t)
 	h.add(profile.Profile{Name: "ssh", Host: "127.0.0.1", Timeout: time.Hour, Steps: udpSteps(t, ln, "x"),
 		Verify: &profile.Verify{Port: uint16(open.Addr().(*net.TCPAddr).Port)}, OpenURL: "ssh://admin@127.0.0.1"})
 	h.selectProfile("ssh")

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"golang.org/x/net/icmp"
-	"golang.org/x/net/ipv4"
 
 	"github.com/knocker/knocker/internal/testbin"
 )
@@ -194,22 +193,7 @@ func TestSendICMP(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
-	want := [][]byte{[]byte("knock-icmp"), make([]byte, 100)}
-	buf := make([]byte, 1500)
-	ln.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for len(want) > 0 {
-		n, _, err := ln.ReadFrom(buf)
-		if err != nil {
-			t.Fatalf("still waiting for %d echo requests: %v", len(want), err)
-		}
-		msg, err := icmp.ParseMessage(1, buf[:n])
-		if err != nil || msg.Type != ipv4.ICMPTypeEcho {
-			continue
-		}
-		if echo := msg.Body.(*icmp.Echo); bytes.Equal(echo.Data, want[0]) {
-			want = want[1:]
-		}
-	}
+	readEchoes(t, ln, [][]byte{[]byte("knock-icmp"), make([]byte, 100)})
 }
 
 // BenchmarkCLISendOneStep is the whole-process wall time of a one-step knock,

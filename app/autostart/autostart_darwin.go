@@ -4,7 +4,6 @@ package autostart
 
 import (
 	"encoding/xml"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,17 +18,7 @@ func agentPath() (string, error) {
 }
 
 // Enabled reports whether Knocker starts at login.
-func Enabled() (bool, error) {
-	p, err := agentPath()
-	if err != nil {
-		return false, err
-	}
-	_, err = os.Stat(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	return err == nil, err
-}
+func Enabled() (bool, error) { return fileEnabled(agentPath()) }
 
 // Enable makes exe start at login, hidden in the tray.
 func Enable(exe string) error {
@@ -56,13 +45,4 @@ func Enable(exe string) error {
 }
 
 // Disable removes the login entry; it is not an error if there was none.
-func Disable() error {
-	p, err := agentPath()
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
-}
+func Disable() error { return removeFile(agentPath()) }

@@ -3,7 +3,6 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,17 +20,7 @@ func entryPath() (string, error) {
 }
 
 // Enabled reports whether Knocker starts at login.
-func Enabled() (bool, error) {
-	p, err := entryPath()
-	if err != nil {
-		return false, err
-	}
-	_, err = os.Stat(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	return err == nil, err
-}
+func Enabled() (bool, error) { return fileEnabled(entryPath()) }
 
 // Enable makes exe start at login, hidden in the tray.
 func Enable(exe string) error {
@@ -52,16 +41,7 @@ func Enable(exe string) error {
 }
 
 // Disable removes the login entry; it is not an error if there was none.
-func Disable() error {
-	p, err := entryPath()
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
-}
+func Disable() error { return removeFile(entryPath()) }
 
 // quoteExec quotes a path for a desktop entry's Exec key: the quoting rule
 // escapes " ` $ \ with a backslash, then the string rule doubles every

@@ -69,6 +69,17 @@ func openBook(stderr io.Writer) (*profile.Book, error) {
 	return &profile.Book{Store: profile.NewStore(dir, warn), Secrets: newSecrets()}, nil
 }
 
+// openProfile opens the book and reads the profile called name with its
+// secret; failures are bad input (exit 2).
+func openProfile(ctx context.Context, io IO, name string) (*profile.Book, profile.Profile, error) {
+	book, err := openBook(io.Stderr)
+	if err != nil {
+		return nil, profile.Profile{}, err
+	}
+	p, err := book.Get(ctx, name)
+	return book, p, bookErr(err)
+}
+
 // bookErr marks profile and keyring failures as exit code 2: only a knock
 // that was sent and failed exits with 1.
 func bookErr(err error) error {
@@ -95,13 +106,9 @@ func runKnock(ctx context.Context, io IO, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want one profile NAME (see knocker list)")
 	}
-	book, err := openBook(io.Stderr)
+	book, p, err := openProfile(ctx, io, pos[0])
 	if err != nil {
 		return err
-	}
-	p, err := book.Get(ctx, pos[0])
-	if err != nil {
-		return bookErr(err)
 	}
 	var hooks knock.Hooks
 	if *verbose {
@@ -336,13 +343,9 @@ func runFwknopdConfig(ctx context.Context, io IO, pos []string) error {
 	if len(pos) != 1 {
 		return usagef("--format fwknopd takes one saved SPA profile NAME")
 	}
-	book, err := openBook(io.Stderr)
+	_, p, err := openProfile(ctx, io, pos[0])
 	if err != nil {
 		return err
-	}
-	p, err := book.Get(ctx, pos[0])
-	if err != nil {
-		return bookErr(err)
 	}
 	stanza, err := p.FwknopdAccess()
 	if err != nil {

@@ -107,13 +107,9 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 		if flagGiven(fs, "u", "d", "delay") {
 			return usagef("-u and -d describe steps given on the command line; a profile has its own")
 		}
-		book, err := openBook(io.Stderr)
+		_, p, err := openProfile(ctx, io, pos[0])
 		if err != nil {
 			return err
-		}
-		p, err := book.Get(ctx, pos[0])
-		if err != nil {
-			return bookErr(err)
 		}
 		if p.SPA != nil {
 			return usageError{profile.ErrSPARouter}
