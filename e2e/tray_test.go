@@ -82,6 +82,7 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed (make test installs it)")
 	}
+	t.Parallel() // half a minute of waiting for the re-knock, beside the lab's
 	watcher := startWatcher(t)
 	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
