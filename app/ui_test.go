@@ -24,7 +24,7 @@ import (
 // harness is a main window on Fyne's test driver, backed by a real
 // profiles.json in a temporary folder and an in-memory keyring.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	u       *ui
 	secrets secret.Store
 	mem     *secret.Memory
@@ -36,7 +36,7 @@ type update struct {
 	run  func()
 }
 
-func newHarness(t *testing.T, secrets secret.Store) *harness {
+func newHarness(t testing.TB, secrets secret.Store) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	mem := &secret.Memory{}
@@ -120,7 +120,7 @@ func (h *harness) selectProfile(name string) {
 	h.t.Fatalf("no profile %q in the list", name)
 }
 
-func udpSteps(t *testing.T, ln *net.UDPConn, payloads ...string) []knock.Step {
+func udpSteps(t testing.TB, ln *net.UDPConn, payloads ...string) []knock.Step {
 	t.Helper()
 	port := uint16(ln.LocalAddr().(*net.UDPAddr).Port)
 	steps := make([]knock.Step, len(payloads))
@@ -150,7 +150,7 @@ func openTCPPort(t *testing.T) net.Listener {
 	return ln
 }
 
-func listenUDP(t *testing.T) *net.UDPConn {
+func listenUDP(t testing.TB) *net.UDPConn {
 	t.Helper()
 	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -160,7 +160,7 @@ func listenUDP(t *testing.T) *net.UDPConn {
 	return ln
 }
 
-func received(t *testing.T, ln *net.UDPConn, n int) []string {
+func received(t testing.TB, ln *net.UDPConn, n int) []string {
 	t.Helper()
 	buf := make([]byte, 2048)
 	var got []string
