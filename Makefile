@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 # input, and the knockd and fwknop servers the lab knocks on).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
-              xvfb x11-utils xdotool knockd fwknop-client fwknop-server
+              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server
 
 .PHONY: all build run demo test check bench fuzz deps test-deps clean
 

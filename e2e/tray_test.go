@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,28 +46,6 @@ func startWatcher(t *testing.T) *sniWatcher {
 		t.Fatalf("cannot own the watcher name: %v %v", reply, err)
 	}
 	return w
-}
-
-// windowViewable reports whether the window titled title is mapped.
-func windowViewable(t *testing.T, display, title string) bool {
-	t.Helper()
-	cmd := exec.Command("xwininfo", "-name", title)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("xwininfo: %v", err)
-	}
-	return strings.Contains(string(out), "Map State: IsViewable")
-}
-
-func waitViewable(t *testing.T, display string, want bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if windowViewable(t, display, "Knocker") == want {
-			return
-		}
-	}
-	t.Fatalf("the window never became viewable=%v", want)
 }
 
 // The tray's whole promise, with no click: a one-minute router entry is

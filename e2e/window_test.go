@@ -69,6 +69,28 @@ func windowMapped(display, title string, within time.Duration) bool {
 	return false
 }
 
+// windowViewable reports whether the window titled title is mapped.
+func windowViewable(t *testing.T, display, title string) bool {
+	t.Helper()
+	cmd := exec.Command("xwininfo", "-name", title)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	return strings.Contains(string(out), "Map State: IsViewable")
+}
+
+func waitViewable(t *testing.T, display string, want bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if windowViewable(t, display, "Knocker") == want {
+			return
+		}
+	}
+	t.Fatalf("the window never became viewable=%v", want)
+}
+
 // gui is a knocker window running on a private X server.
 type gui struct {
 	env     []string // the environment it runs in, for a second launch
@@ -102,6 +124,7 @@ func startGUI(t *testing.T, args []string, env ...string) *gui {
 		g.stop() // the output is complete only once the process is gone
 		t.Fatalf("no window titled Knocker appeared; output:\n%s", g.logs.String())
 	}
+	waitViewable(t, display, true) // created is not yet shown; input needs shown
 	return g
 }
 
@@ -144,8 +167,9 @@ func TestWindowOpens(t *testing.T) {
 	}
 }
 
-// A saved profile is selected at start, and Ctrl+K in the real window sends
-// its knock: keyring, engine and window together.
+// With two saved profiles the first is selected at start, and Ctrl+K in the
+// real window sends its knock: keyring, engine and window together. A
+// screenshot of the result is kept as a test artifact.
 func TestWindowKnocksOnCtrlK(t *testing.T) {
 	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
 		t.Skip("no test keyring: run under scripts/with-keyring.sh (make test does)")
@@ -160,8 +184,10 @@ func TestWindowKnocksOnCtrlK(t *testing.T) {
 	defer ln.Close()
 	config := t.TempDir()
 	file := filepath.Join(t.TempDir(), "lab.json")
-	os.WriteFile(file, fmt.Appendf(nil, `{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "2h",
-		"steps": [{"proto": "udp", "port": %d, "payload": "window-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port), 0o600)
+	port := ln.LocalAddr().(*net.UDPAddr).Port
+	os.WriteFile(file, fmt.Appendf(nil, `{"version": 1, "profiles": [
+		{"name": "lab", "host": "127.0.0.1", "timeout": "2h", "steps": [{"proto": "udp", "port": %d, "payload": "window-knock"}]},
+		{"name": "second", "host": "127.0.0.1", "timeout": "30m", "steps": [{"proto": "udp", "port": %d, "payload": "other"}]}]}`, port, port), 0o600)
 	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
 		t.Fatalf("import: %s", res.Stderr)
 	}
@@ -175,9 +201,35 @@ func TestWindowKnocksOnCtrlK(t *testing.T) {
 			if got := string(buf[:n]); got != "window-knock" {
 				t.Fatalf("the router got %q", got)
 			}
+			time.Sleep(500 * time.Millisecond) // let the result reach the screen
+			g.screenshot(t, "window-after-knock.png")
 			return
 		}
 	}
 	g.stop()
 	t.Fatalf("Ctrl+K in the window sent nothing; output:\n%s", g.logs.String())
+}
+
+// screenshot saves the Knocker window as name in $KNOCKER_ARTIFACTS (default:
+// knocker-artifacts in the temporary folder), for people to look at.
+func (g *gui) screenshot(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath("import"); err != nil {
+		t.Log("no screenshot: ImageMagick's import is not installed")
+		return
+	}
+	dir := os.Getenv("KNOCKER_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "knocker-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	window := strings.Fields(g.xdotool(t, "search", "--name", "^Knocker$"))[0]
+	cmd := exec.Command("import", "-window", window, filepath.Join(dir, name))
+	cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v: %s", err, out)
+	}
+	t.Logf("screenshot: %s", filepath.Join(dir, name))
 }
