@@ -11,6 +11,8 @@ import (
 )
 
 func main() {
+	// knocker demo opens the window, which the headless CLI cannot import.
+	cli.DemoWindow = app.RunDemo
 	switch {
 	case len(os.Args) < 2:
 		app.Run(false)

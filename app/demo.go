@@ -5,14 +5,9 @@ import (
 
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"github.com/knocker/knocker/app/cli"
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/assets"
 )
-
-// The CLI's knocker demo opens this window; the CLI cannot import the
-// toolkit itself, and main imports this package in every build with a window.
-func init() { cli.DemoWindow = RunDemo }
 
 // RunDemo opens the window over book for knocker demo, and returns when the
 // user quits or ctx ends. Unlike Run it claims no single instance (a running
