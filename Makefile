@@ -39,6 +39,7 @@ demo: build
 test: test-deps build check
 	KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+	scripts/coverage.sh
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -47,10 +48,39 @@ check:
 	$(GO) vet ./...
 	$(GO) tool staticcheck -tags ci ./...
 
-# Delay accuracy runs a fixed number of 10-step sequences; the rest use -benchtime's default.
+# The side-by-side benchmarks (knocker vs knock, nping and an empty Fyne
+# app; delay accuracy and knock-to-open in network namespaces, so as root)
+# plus every Go benchmark, written to docs/bench.md and docs/delay-error.png.
+BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables
 bench: build
-	KNOCKER_BIN=$(CURDIR)/$(BIN) $(GO) test -tags ci -run '^$$' -bench . -skip DelayAccuracy -benchmem ./...
-	$(GO) test -run '^$$' -bench DelayAccuracy -benchtime 10x ./knock
+	@scripts/deps.sh $(BENCH_DEPS)
+	KNOCKER_BIN=$(CURDIR)/$(BIN) bench/run.sh
+
+.PHONY: package windows install uninstall coverage
+
+# Release builds of the committed tree (HEAD) into dist/: the Linux archive
+# (binary, .desktop file, icon) and the Windows GUI .exe with icon and
+# version resource. Release flags mean full rebuilds: several minutes.
+PACKAGE_DEPS := $(BUILD_DEPS) xz-utils file binutils gcc-mingw-w64-x86-64
+package:
+	@scripts/deps.sh $(PACKAGE_DEPS)
+	packaging/package.sh linux windows
+
+windows:
+	@scripts/deps.sh $(PACKAGE_DEPS)
+	packaging/package.sh windows
+
+# Install the Linux archive's files under $(DESTDIR)$(PREFIX) (built first if missing).
+PREFIX ?= /usr/local
+install:
+	packaging/install.sh install "$(PREFIX)" "$(DESTDIR)"
+
+uninstall:
+	packaging/install.sh uninstall "$(PREFIX)" "$(DESTDIR)"
+
+# Statement coverage floor (80 %) for knock/ and app/profile.
+coverage:
+	scripts/coverage.sh
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
