@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Secrets audit: runs the end-to-end suite with every start of the knocker
+# binary wrapped, then checks that no test secret turned up where it must not:
+#
+#   - in any file the program left in its folders when it exited
+#     ($KNOCKER_CONFIG_DIR, Fyne's preferences and the autostart folder
+#     under $XDG_CONFIG_HOME), snapshotted before the test removes them;
+#   - in what it printed (stdout of "export --with-secrets" excepted, which
+#     must hold them);
+#   - in the command line of any process it started (strace -f records
+#     every execve of the process tree).
+#
+# The secrets are those the tests use: every "e2e-knock-<16 hex>" string
+# (TestProfileLifecycle's random payload) seen in the runs, plus any listed
+# in $AUDIT_SECRETS (space-separated); each is also looked for in hex and
+# base64. Where a secret legitimately lives (the keyring's own files, the
+# tests' input files, "send" steps typed on knocker's own command line, the
+# export that asks for secrets) is not audited.
+#
+# Usage: scripts/secrets-audit.sh [go test args, default ./e2e/...]
+# Run it under scripts/with-keyring.sh for the keyring tests, as make test
+# does, and as root for the lab tests. Exit 1 on a leak; the suite's own
+# result is reported but does not decide the audit (the wrapper changes
+# signal timing a little, so a timing-sensitive test may fail under it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+real=${KNOCKER_BIN:-$PWD/bin/knocker}
+[ -x "$real" ] || { echo "secrets-audit: $real missing; run make build" >&2; exit 2; }
+for tool in strace setpriv base64 xxd; do
+	command -v "$tool" >/dev/null || { echo "secrets-audit: $tool not found (Debian packages strace, util-linux, coreutils, xxd)" >&2; exit 2; }
+done
+audit=$(mktemp -d /tmp/knocker-secrets-audit.XXXXXX)
+[ -n "${AUDIT_KEEP:-}" ] && echo "secrets-audit: keeping $audit" || trap 'rm -rf "$audit"' EXIT
+mkdir -p "$audit/bin" "$audit/runs"
+# A private copy: bin/knocker may be rebuilt while the suite runs.
+cp "$real" "$audit/knocker.real"
+real=$audit/knocker.real
+
+# The wrapper the tests run as KNOCKER_BIN. strace is the wrapper's child and
+# knocker strace's; each dies with its parent (pdeathsig), and the signals a
+# test sends to "knocker" are passed on to the real one.
+cat >"$audit/bin/knocker" <<WRAP
+#!/usr/bin/env bash
+set -u
+run=$audit/runs/\$(date +%s%N)-\$\$
+mkdir -p "\$run"
+printf '%s\n' "\$*" >"\$run/argv"
+printf '%s' "\${KNOCKER_CONFIG_DIR:-}" >"\$run/configdir"
+cfg=\${XDG_CONFIG_HOME:-\$HOME/.config}
+# Copies of the output go through FIFOs: tee processes forked by the traced
+# side would be strace's children, and strace waits for them.
+mkfifo "\$run/out" "\$run/err"
+tee "\$run/stdout" <"\$run/out" &
+tee1=\$!
+tee "\$run/stderr" <"\$run/err" >&2 &
+tee2=\$!
+setpriv --pdeathsig KILL -- strace -f -qq --seccomp-bpf -e trace=execve -e signal=none -s 65536 -o "\$run/exec.trace" \\
+	setpriv --pdeathsig KILL -- "$real" "\$@" <&0 >"\$run/out" 2>"\$run/err" &
+tracer=\$!
+forward() { kill -s "\$1" \$(pgrep -P "\$tracer" 2>/dev/null) 2>/dev/null; }
+trap 'forward TERM' TERM
+trap 'forward INT' INT
+trap 'forward HUP' HUP
+while :; do
+	wait "\$tracer"
+	code=\$?
+	kill -0 "\$tracer" 2>/dev/null || break
+done
+wait "\$tee1" "\$tee2"
+rm -f "\$run/out" "\$run/err"
+for d in "\${KNOCKER_CONFIG_DIR:-}" "\$cfg/fyne/io.knocker.desktop" "\$cfg/autostart" "\$cfg/knocker"; do
+	[ -n "\$d" ] && [ -d "\$d" ] && mkdir -p "\$run/files\$(dirname "\$d")" && cp -a "\$d" "\$run/files\$(dirname "\$d")/" 2>/dev/null
+done
+exit \$code
+WRAP
+chmod +x "$audit/bin/knocker"
+
+[ $# -gt 0 ] || set -- ./e2e/...
+echo "secrets-audit: go test -tags ci -count=1 $* with every knocker start wrapped"
+suite=0
+KNOCKER_BIN=$audit/bin/knocker go test -tags ci -count=1 "$@" >"$audit/suite.log" 2>&1 || suite=$?
+grep -E '^(--- FAIL|FAIL|ok|panic)' "$audit/suite.log" || true
+
+runs=$(find "$audit/runs" -mindepth 1 -maxdepth 1 -type d | wc -l)
+[ "$runs" -gt 0 ] || { echo "secrets-audit: the suite never started knocker" >&2; exit 1; }
+
+# The secrets: every e2e-knock-<hex> seen anywhere in the runs, plus AUDIT_SECRETS.
+mapfile -t secrets < <({
+	grep -rhoE 'e2e-knock-[0-9a-f]{16}' "$audit/runs" 2>/dev/null || true
+	for s in ${AUDIT_SECRETS:-}; do echo "$s"; done
+} | sort -u)
+patterns=$audit/patterns
+: >"$patterns"
+for s in "${secrets[@]}"; do
+	printf '%s\n' "$s" "$(printf %s "$s" | xxd -p | tr -d '\n')" "$(printf %s "$s" | base64 -w0)" >>"$patterns"
+done
+echo "secrets-audit: $runs knocker runs, ${#secrets[@]} distinct test secrets (each as text, hex and base64)"
+[ ${#secrets[@]} -gt 0 ] || echo "secrets-audit: warning: no secret seen; did the keyring tests run (scripts/with-keyring.sh)?" >&2
+
+leaks=0 files=0 execs=0
+leak() { echo "LEAK: $*"; leaks=$((leaks + 1)); }
+for run in "$audit"/runs/*/; do
+	argv=$(cat "$run/argv")
+	# Files the program left in its folders.
+	if [ -d "$run/files" ]; then
+		while IFS= read -r -d '' f; do
+			files=$((files + 1))
+			grep -qaFf "$patterns" "$f" && leak "knocker $argv left a secret in ${f#"$run"files}"
+		done < <(find "$run/files" -type f -print0)
+	fi
+	# What it printed: stderr always, stdout unless secrets were asked for.
+	[ -s "$patterns" ] && grep -qaFf "$patterns" "$run/stderr" 2>/dev/null && leak "knocker $argv printed a secret on stderr"
+	if [[ " $argv " != *" --with-secrets "* ]] && [ -s "$patterns" ]; then
+		grep -qaFf "$patterns" "$run/stdout" 2>/dev/null && leak "knocker $argv printed a secret on stdout"
+	fi
+	# Command lines of what it started: every execve after setpriv and knocker itself.
+	if [ -f "$run/exec.trace" ]; then
+		children=$(grep -E 'execve\(' "$run/exec.trace" | grep -vF "execve(\"$real\"" | grep -vE 'execve\("[^"]*/setpriv"' || true)
+		if [ -n "$children" ]; then
+			execs=$((execs + $(wc -l <<<"$children")))
+			[ -s "$patterns" ] && grep -qaFf "$patterns" <<<"$children" && leak "knocker $argv started a process with a secret on its command line: $(grep -aFf "$patterns" <<<"$children" | head -1 | cut -c1-200)"
+		fi
+	fi
+done
+echo "secrets-audit: checked $files files left behind, the output of $runs runs and $execs child command lines"
+[ "$suite" -eq 0 ] || echo "secrets-audit: note: the suite itself exited $suite under the wrapper (see FAIL lines above)"
+if [ "$leaks" -gt 0 ]; then
+	echo "secrets-audit: $leaks leaks" >&2
+	exit 1
+fi
+echo "secrets-audit: no test secret found where it must not be"
