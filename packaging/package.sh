@@ -10,8 +10,8 @@
 # files into the folder it runs in, and other work in this tree must not
 # leak into a release. Uncommitted changes are not packaged (a warning says
 # so). VERSION is `git describe --tags --always` of HEAD, passed to
-# app/cli.Version as make build does; the package's build number is the
-# commit count. Release flags (-trimpath -s -w) mean a full rebuild (about
+# app/cli.Version as make build does; the package's build number (and the
+# last part of the Windows file version) is the commit count. Release flags (-trimpath -s -w) mean a full rebuild (about
 # three minutes for Linux, five for the Windows cross build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,20 +42,39 @@ export_tree() {
 	echo "$dir"
 }
 
-# GOFLAGS carries the version: fyne package moves -ldflags= from GOFLAGS
-# onto its own go build line (next to -s -w and, for Windows, -H=windowsgui).
-goflags="${GOFLAGS:-} -ldflags=-X=github.com/knocker/knocker/app/cli.Version=$version"
+# The version goes onto fyne's go build lines through a "go" first on PATH
+# that adds -X to their -ldflags. (fyne package takes -ldflags= from GOFLAGS
+# too, but only for its first build: the Windows package is built twice,
+# the second time with the icon and version resource, and without them.)
+xflag=-X=github.com/knocker/knocker/app/cli.Version=$version
+mkdir -p "$scratch/gobin"
+cat >"$scratch/gobin/go" <<WRAP
+#!/usr/bin/env bash
+if [ "\${1:-}" = build ]; then
+	args=() prev= seen=
+	for a in "\$@"; do
+		[ "\$prev" = -ldflags ] && { args+=("\$a $xflag"); seen=1; } || args+=("\$a")
+		prev=\$a
+	done
+	[ -n "\$seen" ] || args=(build -ldflags "$xflag" "\${args[@]:1}")
+	exec "$(command -v go)" "\${args[@]}"
+fi
+exec "$(command -v go)" "\$@"
+WRAP
+chmod +x "$scratch/gobin/go"
+fyne_env() { env GO="$scratch/gobin/go" PATH="$scratch/gobin:$PATH" "$@"; }
 
 for target in "$@"; do
 	case $target in
 	linux)
 		src=$(export_tree linux)
 		echo "package: linux, $version (build $build)"
-		(cd "$src" && GOFLAGS=$goflags "$fyne" package -os linux --release --app-build "$build")
+		(cd "$src" && fyne_env "$fyne" package -os linux --release --app-build "$build")
 		out=dist/knocker-$version-linux-amd64.tar.xz
 		mv "$src/Knocker.tar.xz" "$out"
 		# The archive must hold the binary, the .desktop file and the icon.
 		listing=$(tar -tJf "$out")
+		tar -xJOf "$out" knocker/usr/local/bin/knocker | grep -qaF "$version" || { echo "package: $out: knocker does not carry version $version" >&2; exit 1; }
 		for f in usr/local/bin/knocker usr/local/share/applications/io.knocker.desktop.desktop usr/local/share/pixmaps/io.knocker.desktop.png Makefile; do
 			grep -qx "knocker/$f" <<<"$listing" || { echo "package: $out lacks $f" >&2; exit 1; }
 		done
@@ -69,12 +88,13 @@ for target in "$@"; do
 		echo "package: windows, $version (build $build)"
 		# fyne package -os windows embeds the icon, a version resource and a
 		# manifest (a .syso) and links with -H=windowsgui.
-		(cd "$src" && GOFLAGS=$goflags CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+		(cd "$src" && fyne_env CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 			"$fyne" package -os windows --release --app-build "$build")
 		out=dist/knocker-$version-windows-amd64.exe
 		mv "$src/Knocker.exe" "$out"
 		file "$out" | grep -q 'PE32+ executable (GUI)' || { echo "package: $out is not a GUI-subsystem PE: $(file -b "$out")" >&2; exit 1; }
 		strings -el "$out" | grep -q '^ProductVersion$' || { echo "package: $out has no version resource" >&2; exit 1; }
+		grep -qaF "$version" "$out" || { echo "package: $out does not carry version $version" >&2; exit 1; }
 		;;
 	*)
 		echo "package: unknown target $target (linux or windows)" >&2
