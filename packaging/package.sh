@@ -74,7 +74,8 @@ for target in "$@"; do
 		mv "$src/Knocker.tar.xz" "$out"
 		# The archive must hold the binary, the .desktop file and the icon.
 		listing=$(tar -tJf "$out")
-		tar -xJOf "$out" knocker/usr/local/bin/knocker | grep -qaF "$version" || { echo "package: $out: knocker does not carry version $version" >&2; exit 1; }
+		# (grep without -q: an early exit would break tar's pipe)
+		tar -xJOf "$out" knocker/usr/local/bin/knocker | grep -aF "$version" >/dev/null || { echo "package: $out: knocker does not carry version $version" >&2; exit 1; }
 		for f in usr/local/bin/knocker usr/local/share/applications/io.knocker.desktop.desktop usr/local/share/pixmaps/io.knocker.desktop.png Makefile; do
 			grep -qx "knocker/$f" <<<"$listing" || { echo "package: $out lacks $f" >&2; exit 1; }
 		done

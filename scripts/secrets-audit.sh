@@ -79,7 +79,8 @@ chmod +x "$audit/bin/knocker"
 echo "secrets-audit: go test -tags ci -count=1 $* with every knocker start wrapped"
 suite=0
 KNOCKER_BIN=$audit/bin/knocker go test -tags ci -count=1 "$@" >"$audit/suite.log" 2>&1 || suite=$?
-grep -E '^(--- FAIL|FAIL|ok|panic)' "$audit/suite.log" || true
+grep -E -A4 '^\s*--- FAIL' "$audit/suite.log" || true
+grep -E '^(FAIL|ok|panic)' "$audit/suite.log" || true
 
 runs=$(find "$audit/runs" -mindepth 1 -maxdepth 1 -type d | wc -l)
 [ "$runs" -gt 0 ] || { echo "secrets-audit: the suite never started knocker" >&2; exit 1; }
