@@ -137,7 +137,9 @@ func (d *detailView) showStatus(p profile.Profile) {
 	if line := d.u.refreshLine(p); line != "" {
 		text += " · " + line
 	}
-	d.status.SetText(text)
+	if text != d.status.Text { // an unchanged label would still be redrawn
+		d.status.SetText(text)
+	}
 }
 
 func familySuffix(p profile.Profile) string {

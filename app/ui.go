@@ -59,6 +59,7 @@ type ui struct {
 	importText    *widget.Label           // what the preview says
 	shortcuts     map[fyne.KeyName]func() // Ctrl/Cmd + key
 	summaries     map[string]string       // steps summary per profile ID, read from the keyring once
+	shownStatus   map[string]string       // each row's status text as last drawn
 	body          *fyne.Container
 	newButton     *widget.Button
 	importBtn     *widget.Button
@@ -81,7 +82,7 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book) *ui {
 	u := &ui{
 		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel,
 		runs: map[string]*knockRun{}, history: map[string][]string{}, results: map[string]string{},
-		summaries: map[string]string{},
+		summaries: map[string]string{}, shownStatus: map[string]string{},
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
 	u.build()
@@ -268,12 +269,19 @@ func (u *ui) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	texts := row.Objects[0].(*fyne.Container).Objects
 	texts[0].(*widget.Label).SetText(p.Name)
 	texts[1].(*widget.Label).SetText(p.Host)
+	state, text := u.rowStatus(p)
+	row.Objects[1].(*widget.Icon).SetResource(stateIcon(state, u.failed(p.ID)))
+	row.Objects[2].(*widget.Label).SetText(text)
+	u.shownStatus[p.ID] = text
+}
+
+// rowStatus is the state and the text on the right of a profile's row.
+func (u *ui) rowStatus(p profile.Profile) (entryState, string) {
 	state, text := entryStatus(p, u.now())
 	if run := u.runs[p.ID]; run != nil && !run.done {
 		text = "knocking…"
 	}
-	row.Objects[1].(*widget.Icon).SetResource(stateIcon(state, u.failed(p.ID)))
-	row.Objects[2].(*widget.Label).SetText(text)
+	return state, text
 }
 
 // failed reports whether the profile's last knock in this session failed.
@@ -323,8 +331,14 @@ func (u *ui) stopTicking() {
 	}
 }
 
+// tick redraws only the countdowns whose text changed, so an idle window
+// with nothing counting down does no drawing at all.
 func (u *ui) tick() {
-	u.list.Refresh()
+	for i, p := range u.profiles {
+		if _, text := u.rowStatus(p); text != u.shownStatus[p.ID] {
+			u.list.RefreshItem(i)
+		}
+	}
 	if p, ok := u.selectedProfile(); ok {
 		u.detail.showStatus(p)
 	}

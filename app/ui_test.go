@@ -753,3 +753,23 @@ func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
 		t.Fatalf("an after-knock URL without a check port must be refused inline: %v", err)
 	}
 }
+
+// Each second the countdowns move, in the rows and in the detail.
+func TestTickMovesCountdowns(t *testing.T) {
+	h := newHarness(t, nil)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	h.u.now = func() time.Time { return now }
+	h.add(profile.Profile{Name: "open", Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute), Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+	h.add(profile.Profile{Name: "never", Host: "h", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+	h.settle()
+	test.NewTempWindow(t, h.u.list).Resize(fyne.NewSize(400, 400)) // rows exist only when drawn
+	open, never := h.u.profiles[0].ID, h.u.profiles[1].ID
+	if h.u.shownStatus[open] != "open for 59:00" || h.u.shownStatus[never] != "never knocked" {
+		t.Fatalf("drawn %q", h.u.shownStatus)
+	}
+	now = now.Add(time.Second)
+	h.u.tick()
+	if h.u.shownStatus[open] != "open for 58:59" || h.u.detail.status.Text != "open for 58:59" {
+		t.Fatalf("after a second: row %q, detail %q", h.u.shownStatus[open], h.u.detail.status.Text)
+	}
+}
