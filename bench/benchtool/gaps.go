@@ -23,6 +23,9 @@ type GapStats struct {
 	MaxUs     float64   `json:"max_us"`
 	MeanUs    float64   `json:"mean_signed_us"` // signed: positive means late
 	Errors    []float64 `json:"errors_us"`      // signed, in capture order
+	// Over1ms counts gaps more than 1 ms off, by gap: [0] is between
+	// steps 1 and 2, [8] between steps 9 and 10.
+	Over1ms [9]int `json:"over_1ms_by_gap"`
 }
 
 // gaps reads "tcpdump -n -tt --nano" text lines and, of the UDP packets to
@@ -89,6 +92,9 @@ func gaps(args []string, out io.Writer) error {
 		for j := 1; j < 10; j++ {
 			e := (pkts[i+j].at-pkts[i+j-1].at)*1e6 - float64(delay.Microseconds())
 			st.Errors = append(st.Errors, e)
+			if math.Abs(e) > 1000 {
+				st.Over1ms[j-1]++
+			}
 			abs = append(abs, math.Abs(e))
 			st.MeanUs += e
 		}

@@ -28,8 +28,12 @@ type GUIStats struct {
 	IdleSec    float64   `json:"idle_s"`
 	CPUPct     float64   `json:"idle_cpu_pct"` // of one core
 	Hidden     bool      `json:"window_hidden"`
-	Note       string    `json:"note,omitempty"`
+	// FailedStarts counts starts that exited before showing anything
+	// (GLFW failing to initialise under Xvfb); they were started again.
+	FailedStarts int `json:"failed_starts"`
 }
+
+var errExited = errors.New("exited before its window or tray item appeared")
 
 // clkTck is USER_HZ, the unit of utime and stime in /proc/PID/stat (100 on Linux).
 const clkTck = 100
@@ -64,11 +68,13 @@ func gui(args []string, out io.Writer) error {
 	if *tray {
 		st.Mode = "tray"
 	}
-	ready := func(ctx context.Context) error {
+	ready := func(ctx context.Context, p *proc) error {
 		if w != nil {
 			select {
 			case <-w.registered:
 				return nil
+			case <-p.exited:
+				return errExited
 			case <-ctx.Done():
 				return errors.New("no tray item registered")
 			}
@@ -77,7 +83,11 @@ func gui(args []string, out io.Writer) error {
 			if viewable(*title) {
 				return nil
 			}
-			time.Sleep(5 * time.Millisecond)
+			select {
+			case <-p.exited:
+				return errExited
+			case <-time.After(5 * time.Millisecond):
+			}
 		}
 		return fmt.Errorf("window %q never became viewable", *title)
 	}
@@ -93,9 +103,17 @@ func gui(args []string, out io.Writer) error {
 			return err
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = ready(ctx)
+		err = ready(ctx, p)
 		elapsed := time.Since(p.started)
 		cancel()
+		if errors.Is(err, errExited) && st.FailedStarts < 5 {
+			// Now and then GLFW fails to initialise under Xvfb and the app
+			// exits at once; count it and start again.
+			st.FailedStarts++
+			p.stop()
+			i--
+			continue
+		}
 		if err != nil {
 			p.stop()
 			return err
@@ -139,6 +157,7 @@ type proc struct {
 	cmd     *exec.Cmd
 	started time.Time
 	dir     string
+	exited  chan struct{} // closed when the process has ended
 }
 
 // launch starts cmdline with private config, data, cache and runtime
@@ -159,23 +178,22 @@ func launch(cmdline []string) (*proc, error) {
 	cmd := exec.Command(cmdline[0], cmdline[1:]...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr // the caller keeps this for diagnosis
-	p := &proc{cmd: cmd, dir: dir, started: time.Now()}
+	p := &proc{cmd: cmd, dir: dir, started: time.Now(), exited: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
 	return p, nil
 }
 
 func (p *proc) stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-p.exited:
 	case <-time.After(3 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 	}
 	os.RemoveAll(p.dir)
 }

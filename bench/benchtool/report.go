@@ -106,8 +106,8 @@ func (r *reporter) sectionWall() {
 func (r *reporter) sectionGaps() {
 	r.p("## Inter-step delay accuracy\n")
 	r.p("%s\n", r.firstLine("gaps.note"))
-	r.p("| sender | delay | sequences | gaps | error p50 | error p99 | error max | mean signed error |")
-	r.p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	r.p("| sender | delay | sequences | gaps | error p50 | error p99 | error max | mean signed error | gaps > 1 ms off, by gap 1–9 |")
+	r.p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 	var dat strings.Builder
 	var titles []string
 	for _, tool := range []string{"knocker", "knock"} {
@@ -119,10 +119,14 @@ func (r *reporter) sectionGaps() {
 				err = json.Unmarshal(b, &st)
 			}
 			if err != nil {
-				r.p("| %s | %s | not measured: %s | | | | | |", tool, d, r.skip(name))
+				r.p("| %s | %s | not measured: %s | | | | | | |", tool, d, r.skip(name))
 				continue
 			}
-			r.p("| %s | %s | %d | %d | %s | %s | %s | %+.0f µs |", tool, d, st.Sequences, st.Gaps, us(st.P50us), us(st.P99us), us(st.MaxUs), st.MeanUs)
+			over := make([]string, len(st.Over1ms))
+			for i, n := range st.Over1ms {
+				over[i] = fmt.Sprint(n)
+			}
+			r.p("| %s | %s | %d | %d | %s | %s | %s | %+.0f µs | %s |", tool, d, st.Sequences, st.Gaps, us(st.P50us), us(st.P99us), us(st.MaxUs), st.MeanUs, strings.Join(over, " "))
 			abs := make([]float64, len(st.Errors))
 			for i, e := range st.Errors {
 				abs[i] = math.Max(math.Abs(e), 1) // the log axis starts at 1 µs
@@ -184,6 +188,9 @@ func (r *reporter) sectionGUI() {
 		samples := make([]string, len(st.StartMs))
 		for i, s := range st.StartMs {
 			samples[i] = fmt.Sprintf("%.0f", s)
+		}
+		if st.FailedStarts > 0 {
+			samples = append(samples, fmt.Sprintf("and %d start(s) where GLFW failed to initialise, repeated", st.FailedStarts))
 		}
 		hidden := "-"
 		if st.Mode == "tray" {
