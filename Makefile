@@ -56,7 +56,7 @@ bench: build
 	@scripts/deps.sh $(BENCH_DEPS)
 	KNOCKER_BIN=$(CURDIR)/$(BIN) bench/run.sh
 
-.PHONY: package windows install uninstall coverage
+.PHONY: package windows install uninstall coverage audit
 
 # Release builds of the committed tree (HEAD) into dist/: the Linux archive
 # (binary, .desktop file, icon) and the Windows GUI .exe with icon and
@@ -77,6 +77,12 @@ install:
 
 uninstall:
 	packaging/install.sh uninstall "$(PREFIX)" "$(DESTDIR)"
+
+# The end-to-end suite again with every knocker start wrapped, then a search
+# for the tests' secrets in every file, output and child argv it left.
+audit: build test-deps
+	@scripts/deps.sh strace xxd
+	KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh scripts/secrets-audit.sh
 
 # Statement coverage floor (80 %) for knock/ and app/profile.
 coverage:

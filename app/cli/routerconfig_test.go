@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -117,5 +118,23 @@ func TestRouterConfigForSavedProfile(t *testing.T) {
 	_, stderr, code = run("router-config", "--format", "nftables", "nobody")
 	if code != ExitUsage || !strings.Contains(stderr, "nobody") {
 		t.Fatalf("missing profile: %d %q", code, stderr)
+	}
+}
+
+// The README's RouterOS example is what router-config writes, so the two
+// cannot drift apart.
+func TestREADMEShowsGeneratedRules(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run("router-config", "--format", "routeros", "--name", "office", "192.0.2.1", "1234:udp=test")
+	if code != ExitOK {
+		t.Fatal(stderr)
+	}
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "add ") && !strings.Contains(string(readme), line+"\n") {
+			t.Errorf("README.md lacks the generated rule:\n%s", line)
+		}
 	}
 }
