@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/internal/testbin"
+	"github.com/knocker/knocker/internal/testbus"
 )
 
 // argvWatch scans every process's command line on this machine until
@@ -196,27 +196,6 @@ func profileID(t *testing.T, config, name string) string {
 // answers, the list still shows, and commands that need secrets fail with
 // exit 2 and a message naming the fix, within the keyring timeout.
 func TestProfilesWithoutKeyring(t *testing.T) {
-	dir := t.TempDir()
-	silent, err := net.Listen("unix", filepath.Join(dir, "silent-bus"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { silent.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c) // never answered: a wedged bus
-		}
-	}()
 	config := t.TempDir()
 	saved := `{"version": 1, "profiles": [{"id": "0123abcd", "name": "office", "host": "127.0.0.1", "auto_refresh": false}]}`
 	if err := os.WriteFile(filepath.Join(config, "profiles.json"), []byte(saved), 0o600); err != nil {
@@ -226,8 +205,8 @@ func TestProfilesWithoutKeyring(t *testing.T) {
 		name, bus string
 		limit     time.Duration
 	}{
-		{"no bus", "unix:path=" + filepath.Join(dir, "missing-bus"), 3 * time.Second},
-		{"bus never answers", "unix:path=" + filepath.Join(dir, "silent-bus"), secret.DefaultTimeout + 3*time.Second},
+		{"no bus", testbus.Missing(t), 3 * time.Second},
+		{"bus never answers", testbus.Silent(t), secret.DefaultTimeout + 3*time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

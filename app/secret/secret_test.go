@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
+
+	"github.com/knocker/knocker/internal/testbus"
 )
 
 const testValue = `{"steps":[{"proto":"udp","port":1234,"payload":"hunter2-secret"}]}`
@@ -211,31 +211,9 @@ func runHelper(t *testing.T, busAddress string) string {
 }
 
 func TestKeyringWithoutBus(t *testing.T) {
-	dir := t.TempDir()
-	silent, err := net.Listen("unix", filepath.Join(dir, "silent"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { silent.Close() })
-	// Accepts connections and never says a word, like a wedged daemon.
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
 	tests := []struct{ name, bus, want string }{
-		{"no bus socket", "unix:path=" + filepath.Join(dir, "missing"), "no such file"},
-		{"bus never answers", "unix:path=" + filepath.Join(dir, "silent"), "no answer within 300ms"},
+		{"no bus socket", testbus.Missing(t), "no such file"},
+		{"bus never answers", testbus.Silent(t), "no answer within 300ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
