@@ -29,7 +29,7 @@ func BenchmarkOpen1000Profiles(b *testing.B) {
 	a := test.NewTempApp(b)
 	for b.Loop() {
 		w := a.NewWindow("Knocker")
-		u := newUI(a, w, h.u.book)
+		u := newUI(a, w, h.u.book, false)
 		u.bridge.dispatch = func(string, func()) {} // the steps summary arrives later; not part of opening
 		u.list.ScrollToBottom()
 		w.Close()

@@ -4,12 +4,16 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/schedule"
 )
 
@@ -176,5 +180,40 @@ func TestTrimSeconds(t *testing.T) {
 		if got := trimSeconds(in); got != want {
 			t.Errorf("trimSeconds(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// countingSecrets counts keyring reads.
+type countingSecrets struct {
+	*secret.Memory
+	reads atomic.Int32
+}
+
+func (c *countingSecrets) Get(ctx context.Context, id string) (string, error) {
+	c.reads.Add(1)
+	return c.Memory.Get(ctx, id)
+}
+
+// Started hidden in the tray (as at login), Knocker reads no secret until
+// the window shows: a keyring read could raise an unlock prompt for nothing.
+func TestHiddenStartReadsNoSecret(t *testing.T) {
+	ring := &countingSecrets{Memory: &secret.Memory{}}
+	h := newHarness(t, ring)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.settle()
+	ring.reads.Store(0)
+	a := test.NewTempApp(t)
+	u := newUI(a, a.NewWindow("Knocker"), h.u.book, true)
+	u.bridge.dispatch = h.u.bridge.dispatch
+	h.u = u
+	h.settle()
+	if n := ring.reads.Load(); n != 0 {
+		t.Fatalf("%d keyring reads while hidden", n)
+	}
+	u.showWindow()
+	u.stopTicking()
+	h.settle()
+	if ring.reads.Load() == 0 || !strings.Contains(u.detail.steps.Text, "tcp/22") {
+		t.Fatalf("showing the window must read the steps; shows %q", u.detail.steps.Text)
 	}
 }

@@ -137,6 +137,7 @@ func (u *ui) showWindow() {
 	u.hidden = false
 	u.win.Show()
 	u.win.RequestFocus()
+	u.showSelected()
 	u.tick()
 	u.startTicking()
 }

@@ -77,10 +77,12 @@ type knockRun struct {
 	ok     bool // finished without error
 }
 
-func newUI(a fyne.App, win fyne.Window, book *profile.Book) *ui {
+// newUI builds the window's content over book. hidden starts it closed to
+// the tray, where nothing on screen needs the keyring yet.
+func newUI(a fyne.App, win fyne.Window, book *profile.Book, hidden bool) *ui {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &ui{
-		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel,
+		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel, hidden: hidden,
 		runs: map[string]*knockRun{}, history: map[string][]string{}, results: map[string]string{},
 		summaries: map[string]string{}, shownStatus: map[string]string{},
 	}

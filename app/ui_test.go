@@ -47,7 +47,7 @@ func newHarness(t testing.TB, secrets secret.Store) *harness {
 	w := a.NewWindow("Knocker")
 	t.Cleanup(w.Close)
 	h := &harness{t: t, secrets: secrets, mem: mem, updates: make(chan update, 1000)}
-	h.u = newUI(a, w, book)
+	h.u = newUI(a, w, book, false)
 	h.u.bridge.dispatch = func(what string, run func()) { h.updates <- update{what, run} }
 	w.Resize(fyne.NewSize(900, 600))
 	return h

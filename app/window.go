@@ -47,7 +47,9 @@ func Run(hidden bool) {
 	}
 	dir, dirErr := profile.DefaultDir()
 	book := &profile.Book{Store: profile.NewStore(dir, warn), Secrets: secret.NewKeyring(secret.DefaultTimeout)}
-	u = newUI(a, w, book)
+	// Hidden at start only where a tray shows the way back.
+	hidden = hidden && trayAvailable()
+	u = newUI(a, w, book, hidden)
 	for _, msg := range early {
 		u.showWarning(msg)
 	}
@@ -70,10 +72,11 @@ func (u *ui) run(withTray, hidden bool) {
 	}
 	u.win.SetCloseIntercept(u.closeWindow)
 	u.win.Resize(fyne.NewSize(920, 580))
-	if hidden && u.tray.host != nil && trayAvailable() {
-		u.hidden = true
+	if hidden && u.tray.host != nil {
 		u.app.Run()
 	} else {
+		u.hidden = false
+		u.showSelected()
 		u.startTicking()
 		u.win.ShowAndRun()
 	}

@@ -163,7 +163,7 @@ Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.05; done
 export DISPLAY=:$disp
-echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. RSS and idle CPU are measured 3 s after start for 10 s (utime+stime from /proc). Knocker starts with no profiles." >"$res/gui.note"
+echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. RSS and idle CPU are measured 3 s after start for 10 s (utime+stime from /proc). Knocker starts with no profiles, except in the row with 10 auto-refresh profiles (fresh entries, so the scheduler only waits)." >"$res/gui.note"
 gui() { # gui NAME [benchtool gui args]
 	local name=$1
 	shift
@@ -178,6 +178,19 @@ gui gui-knocker-window -title Knocker -- "$bin"
 gui gui-empty-window -title Empty -- "$empty"
 gui gui-knocker-tray -tray -title Knocker -- "$bin" --tray
 gui gui-empty-tray -tray -title Empty -- "$empty" -tray
+# Hidden in the tray with 10 auto-refresh profiles whose router entries are
+# fresh (2 h, knocked just now): the scheduler waits, nothing else may run.
+profiles10=$res/profiles-10.json
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+{
+	echo '{"version": 1, "profiles": ['
+	for i in $(seq 1 10); do
+		sep=,; [ "$i" = 10 ] && sep=
+		printf '{"id": "bench%02d", "name": "router %d", "host": "127.0.0.1", "timeout": "2h", "auto_refresh": true, "last_knocked": "%s"}%s\n' "$i" "$i" "$now" "$sep"
+	done
+	echo ']}'
+} >"$profiles10"
+BENCH_PROFILES=$profiles10 gui gui-knocker-tray-10 -tray -title Knocker -- "$bin" --tray
 
 # (e) The scheduler with 1000 auto-refresh profiles at rest.
 log "scheduler: 1000 profiles idle"

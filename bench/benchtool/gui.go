@@ -175,6 +175,16 @@ func launch(cmdline []string) (*proc, error) {
 		}
 		env = append(env, v+"="+d)
 	}
+	// BENCH_PROFILES seeds the app's config folder with a profiles.json.
+	if src := os.Getenv("BENCH_PROFILES"); src != "" {
+		data, err := os.ReadFile(src)
+		if err == nil {
+			err = os.WriteFile(dir+"/knocker_config_dir/profiles.json", data, 0o600)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	cmd := exec.Command(cmdline[0], cmdline[1:]...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr // the caller keeps this for diagnosis

@@ -174,7 +174,8 @@ func (r *reporter) sectionGUI() {
 	r.p("| --- | --- | ---: | ---: | ---: | ---: | --- |")
 	for _, c := range []struct{ file, app string }{
 		{"gui-knocker-window.json", "knocker"}, {"gui-empty-window.json", "empty Fyne window"},
-		{"gui-knocker-tray.json", "knocker --tray"}, {"gui-empty-tray.json", "empty Fyne app, tray only"},
+		{"gui-knocker-tray.json", "knocker --tray"}, {"gui-knocker-tray-10.json", "knocker --tray, 10 auto-refresh profiles"},
+		{"gui-empty-tray.json", "empty Fyne app, tray only"},
 	} {
 		var st GUIStats
 		b, err := os.ReadFile(r.path(c.file))
