@@ -134,7 +134,6 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 	if len(stanzas) == 0 {
 		return Imported{}, errors.New("no [stanza] found (want [name] with SPA_SERVER, ACCESS and keys)")
 	}
-	var out Imported
 	var b importBatch
 	for _, st := range stanzas {
 		if def != nil {
@@ -146,18 +145,11 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 		}
 		field := fmt.Sprintf("line %d: [%s]", st.line, st.name)
 		p, warnings, err := st.profile()
-		if err == nil {
-			err = b.add(p)
-		}
-		if err != nil {
-			return Imported{}, fieldErr(field, err)
-		}
-		for _, w := range warnings {
-			out.Warnings = append(out.Warnings, field+": "+w)
+		if err := b.take(field, p, warnings, err); err != nil {
+			return Imported{}, err
 		}
 	}
-	out.Profiles = b.out
-	return out, nil
+	return Imported{Profiles: b.out, Warnings: b.warnings}, nil
 }
 
 func (st *rcStanza) profile() (Profile, []string, error) {

@@ -109,11 +109,8 @@ func ParseKnocker(data []byte) ([]Profile, error) {
 		case j.SPA == nil && len(p.Steps) == 0:
 			err = fieldErr("steps", errNoSecret)
 		}
-		if err == nil {
-			err = b.add(p)
-		}
-		if err != nil {
-			return nil, fieldErr(profileField("profiles", i, j.Name), err)
+		if err := b.take(profileField("profiles", i, j.Name), p, nil, err); err != nil {
+			return nil, err
 		}
 	}
 	return b.out, nil
@@ -134,8 +131,25 @@ func profileField(list string, i int, name string) string {
 // book will (valid, names and IDs free within the file, secret fits the
 // keyring) and keeping their secrets, which a List drops.
 type importBatch struct {
-	l   List
-	out []Profile
+	l        List
+	out      []Profile
+	warnings []string
+}
+
+// take adds the profile read from field, or fails the whole file with the
+// error of reading it, named by field; warnings say what could not be
+// carried over.
+func (b *importBatch) take(field string, p Profile, warnings []string, err error) error {
+	if err == nil {
+		err = b.add(p)
+	}
+	if err != nil {
+		return fieldErr(field, err)
+	}
+	for _, w := range warnings {
+		b.warnings = append(b.warnings, field+": "+w)
+	}
+	return nil
 }
 
 func (b *importBatch) add(p Profile) error {
@@ -182,10 +196,7 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 			return fieldErr(field, errors.New("no sequence"))
 		}
 		p := Profile{ID: NewID(), Name: cur.name, Host: host, Steps: cur.sequence, Created: time.Now().UTC()}
-		if err := b.add(p); err != nil {
-			return fieldErr(field, err)
-		}
-		return nil
+		return b.take(field, p, nil, nil)
 	}
 	if host == "" {
 		return out, errors.New("knockd.conf does not say where the router is: give its name or address with --host")

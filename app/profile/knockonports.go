@@ -187,7 +187,6 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 	if len(seqs) == 0 {
 		return Imported{}, errors.New("no sequences in the file")
 	}
-	var out Imported
 	var b importBatch
 	budget := importBudget
 	for i := range seqs {
@@ -197,18 +196,11 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 		}
 		field := profileField("sequences", i, name)
 		p, warnings, err := seqs[i].profile(&budget)
-		if err == nil {
-			err = b.add(p)
-		}
-		if err != nil {
-			return Imported{}, fieldErr(field, err)
-		}
-		for _, w := range warnings {
-			out.Warnings = append(out.Warnings, field+": "+w)
+		if err := b.take(field, p, warnings, err); err != nil {
+			return Imported{}, err
 		}
 	}
-	out.Profiles = b.out
-	return out, nil
+	return Imported{Profiles: b.out, Warnings: b.warnings}, nil
 }
 
 func deref[T any](p *T) T {
