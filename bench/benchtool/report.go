@@ -88,17 +88,26 @@ func (r *reporter) load(name string, v any) bool {
 	return true
 }
 
-func (r *reporter) sectionWall() {
-	r.p("## One-step knock, whole process\n")
-	r.p("Wall time from exec to exit of one UDP datagram to 127.0.0.1 (no listener), %s. `knock` sends no payload; `nping` waits about 1 s for replies by design, which is most of its time.\n", r.firstLine("wall.note"))
+// hyperfineTable prints hyperfine's JSON results in file as a table; false
+// when the file is missing, which load has already reported.
+func (r *reporter) hyperfineTable(file string) bool {
 	var hf struct{ Results []hyperfineRun }
-	if !r.load("wall.json", &hf) {
-		return
+	if !r.load(file, &hf) {
+		return false
 	}
 	r.p("| command | median | mean ± σ | min | max | runs |")
 	r.p("| --- | ---: | ---: | ---: | ---: | ---: |")
 	for _, x := range hf.Results {
 		r.p("| `%s` | **%s** | %s ± %s | %s | %s | %d |", x.Command, dur(x.Median), dur(x.Mean), dur(x.Stddev), dur(x.Min), dur(x.Max), len(x.Times))
+	}
+	return true
+}
+
+func (r *reporter) sectionWall() {
+	r.p("## One-step knock, whole process\n")
+	r.p("Wall time from exec to exit of one UDP datagram to 127.0.0.1 (no listener), %s. `knock` sends no payload; `nping` waits about 1 s for replies by design, which is most of its time.\n", r.firstLine("wall.note"))
+	if !r.hyperfineTable("wall.json") {
+		return
 	}
 	r.p("")
 }
@@ -155,14 +164,8 @@ func (r *reporter) sectionGaps() {
 func (r *reporter) sectionOpen() {
 	r.p("## Knock to verified open (nftables)\n")
 	r.p("%s\n", r.firstLine("open.note"))
-	var hf struct{ Results []hyperfineRun }
-	if !r.load("open.json", &hf) {
+	if !r.hyperfineTable("open.json") {
 		return
-	}
-	r.p("| command | median | mean ± σ | min | max | runs |")
-	r.p("| --- | ---: | ---: | ---: | ---: | ---: |")
-	for _, x := range hf.Results {
-		r.p("| `%s` | **%s** | %s ± %s | %s | %s | %d |", x.Command, dur(x.Median), dur(x.Mean), dur(x.Stddev), dur(x.Min), dur(x.Max), len(x.Times))
 	}
 	r.p("\nControl: %s\n", r.firstLine("open-control.txt"))
 }
