@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock"
 )
 
@@ -68,26 +68,6 @@ func startCommand(t *testing.T, args ...string) (out *lockedBuffer, stop func() 
 	}
 	t.Cleanup(func() { cancel() })
 	return out, stop
-}
-
-// loopbackPort returns a TCP and UDP port free on 127.0.0.1 a moment ago.
-func loopbackPort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-		ln.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no port free for both TCP and UDP")
-	return 0
 }
 
 func TestDemoRouterBadInput(t *testing.T) {
@@ -155,7 +135,7 @@ func demoKnock(t *testing.T, steps []knock.Step, service int) error {
 // demo-router with steps on the command line: the engine's knock opens the
 // service, and each thing the router sees is printed in address-list words.
 func TestDemoRouterSteps(t *testing.T) {
-	port, service := loopbackPort(t), loopbackPort(t)
+	port, service := int(testnet.FreePort(t)), int(testnet.FreePort(t))
 	spec := strconv.Itoa(port) + ":udp=q7zx"
 	out, stop := startCommand(t, "demo-router", "--service-port", strconv.Itoa(service), "--timeout", "90s", spec)
 	out.waitFor(t, "Ctrl+C stops it.")
@@ -191,7 +171,7 @@ func TestDemoRouterSteps(t *testing.T) {
 
 // demo-router --profile: the profile's steps, timeout and check port.
 func TestDemoRouterProfile(t *testing.T) {
-	port, service := loopbackPort(t), loopbackPort(t)
+	port, service := int(testnet.FreePort(t)), int(testnet.FreePort(t))
 	file := filepath.Join(t.TempDir(), "p.json")
 	os.WriteFile(file, fmt.Appendf(nil, `{"version":1,"profiles":[{"name":"office","host":"203.0.113.7","timeout":"45s",
 		"steps":[{"proto":"tcp","port":%d},{"proto":"udp","port":%d,"payload":"6869","encoding":"hex"}],

@@ -10,28 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock"
 )
-
-// freePort returns a loopback port free for both TCP and UDP.
-func freePort(t *testing.T) uint16 {
-	t.Helper()
-	for range 20 {
-		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-		ln.Close()
-		if err == nil {
-			u.Close()
-			return uint16(port)
-		}
-	}
-	t.Fatal("no port free for both TCP and UDP")
-	return 0
-}
 
 // recorder keeps a running router's events for the test to wait on.
 type recorder struct {
@@ -130,7 +111,7 @@ func handshake(r *Router, within time.Duration) bool {
 // The service drops everyone's SYN before a knock, greets a listed source,
 // resets another loopback source at once, and shuts again when the list expires.
 func TestServiceGate(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	r, rec := startRouter(t, Config{Steps: steps(t, strconv.Itoa(int(port))+":udp=demo"), Timeout: 1500 * time.Millisecond})
 	if handshake(r, 300*time.Millisecond) {
 		t.Fatal("the service completed a handshake before any knock")
@@ -184,7 +165,7 @@ func TestIPv6Loopback(t *testing.T) {
 }
 
 func TestStartRefuses(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	udp := steps(t, strconv.Itoa(int(port))+":udp=x")
 	tests := []struct {
 		name string

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/internal/testbin"
+	"github.com/knocker/knocker/internal/testnet"
 )
 
 // sequence is a three-step knock on fresh loopback ports: its steps as the
 // router reads them and as knocker send takes them, in order.
 func sequence(t *testing.T) (router []string, send func(order ...int) []string) {
-	ports := []string{strconv.Itoa(int(freePort(t))), strconv.Itoa(int(freePort(t))), strconv.Itoa(int(freePort(t)))}
+	ports := []string{strconv.Itoa(int(testnet.FreePort(t))), strconv.Itoa(int(testnet.FreePort(t))), strconv.Itoa(int(testnet.FreePort(t)))}
 	router = []string{ports[0] + ":udp=open-sesame", ports[1] + ":tcp", ports[2] + ":udp=hex:c0ffee"}
 	return router, func(order ...int) []string {
 		var out []string
