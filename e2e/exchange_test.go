@@ -54,16 +54,8 @@ func TestSPAProfileLifecycle(t *testing.T) {
 	}
 
 	watch := watchArgv(k, h)
-	var public []string
-	run := func(wantCode int, args ...string) testbin.Result {
-		t.Helper()
-		res := testbin.Run(t, env, args...)
-		if res.Code != wantCode {
-			t.Fatalf("knocker %v: exit %d, want %d; stderr %q", args, res.Code, wantCode, res.Stderr)
-		}
-		public = append(public, res.Stdout, res.Stderr)
-		return res
-	}
+	public := &publicRuns{t: t, env: env}
+	run := public.run
 	run(0, "import", file)
 	if res := run(0, "list"); res.Stdout != "fw\t127.0.0.1\tnever knocked\n" {
 		t.Fatalf("list said %q", res.Stdout)
@@ -95,7 +87,7 @@ func TestSPAProfileLifecycle(t *testing.T) {
 		if res.Code != 0 || !strings.Contains(res.Stdout, k) || !strings.Contains(res.Stdout, h) {
 			t.Fatalf("%v: %d %q", args, res.Code, res.Stderr)
 		}
-		public = append(public, res.Stderr)
+		public.outputs = append(public.outputs, res.Stderr)
 	}
 	id := profileID(t, config, "fw")
 	run(0, "delete", "fw")
@@ -104,12 +96,38 @@ func TestSPAProfileLifecycle(t *testing.T) {
 	if _, err := secret.NewKeyring(0).Get(context.Background(), id); err == nil {
 		t.Error("the keyring item outlived the profile")
 	}
-	for _, out := range public {
-		if strings.Contains(out, k) || strings.Contains(out, h) {
-			t.Errorf("output without --with-secrets holds a key: %q", out)
+	public.assertNoSecret(k, h)
+	assertNoSecretIn(t, config, k, h)
+}
+
+// publicRuns runs knocker commands whose output must hold no secret, and
+// keeps that output for the check at the end.
+type publicRuns struct {
+	t       *testing.T
+	env     []string
+	outputs []string
+}
+
+func (p *publicRuns) run(wantCode int, args ...string) testbin.Result {
+	p.t.Helper()
+	res := testbin.Run(p.t, p.env, args...)
+	if res.Code != wantCode {
+		p.t.Fatalf("knocker %v: exit %d, want %d; stderr %q", args, res.Code, wantCode, res.Stderr)
+	}
+	p.outputs = append(p.outputs, res.Stdout, res.Stderr)
+	return res
+}
+
+// assertNoSecret fails if any kept output holds one of the secrets.
+func (p *publicRuns) assertNoSecret(secrets ...string) {
+	p.t.Helper()
+	for _, out := range p.outputs {
+		for _, s := range secrets {
+			if strings.Contains(out, s) {
+				p.t.Errorf("output without --with-secrets holds a secret: %q", out)
+			}
 		}
 	}
-	assertNoSecretIn(t, config, k, h)
 }
 
 // assertNoSecretIn fails if any file under dir holds one of the secrets.
@@ -152,14 +170,7 @@ const kopICMPFile = `{"version": 1, "sequences": [
 // (with_ip_and_icmp_headers, IPv4) bytes, its data the content repeated.
 func TestKnockOnPortsICMPOnTheWire(t *testing.T) {
 	needKeyring(t)
-	if os.Geteuid() != 0 {
-		t.Skip("ICMP knocks need root or CAP_NET_RAW here (ping_group_range is closed); CI runs as root")
-	}
-	ln, err := icmp.ListenPacket("ip4:icmp", "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := icmpListener(t)
 	repeat := func(pattern string, n int) []byte { return []byte(strings.Repeat(pattern, n)[:n]) }
 	want := map[string][][]byte{
 		"no headers":          {repeat("kop-a-", 100)},

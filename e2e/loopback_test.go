@@ -180,7 +180,10 @@ func TestSendExitCodes(t *testing.T) {
 	}
 }
 
-func TestSendICMP(t *testing.T) {
+// icmpListener sees the ICMP on 127.0.0.1, or skips the test where ICMP
+// knocks are not allowed.
+func icmpListener(t *testing.T) *icmp.PacketConn {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("ICMP knocks need root or CAP_NET_RAW here (ping_group_range is closed); CI runs as root")
 	}
@@ -188,7 +191,12 @@ func TestSendICMP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+func TestSendICMP(t *testing.T) {
+	ln := icmpListener(t)
 	res := testbin.Run(t, noDisplay, "send", "127.0.0.1", "icmp=knock-icmp", "icmp=size:100")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)

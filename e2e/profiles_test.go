@@ -97,16 +97,8 @@ func TestProfileLifecycle(t *testing.T) {
 	}
 
 	watch := watchArgv(secretText)
-	var public []string // every output that must not hold the secret
-	run := func(wantCode int, args ...string) testbin.Result {
-		t.Helper()
-		res := testbin.Run(t, env, args...)
-		if res.Code != wantCode {
-			t.Fatalf("knocker %v: exit %d, want %d; stderr %q", args, res.Code, wantCode, res.Stderr)
-		}
-		public = append(public, res.Stdout, res.Stderr)
-		return res
-	}
+	public := &publicRuns{t: t, env: env}
+	run := public.run
 
 	if res := run(0, "import", file); res.Stdout != "imported 1 profile from Knocker JSON: office\n" {
 		t.Fatalf("import said %q", res.Stdout)
@@ -128,7 +120,7 @@ func TestProfileLifecycle(t *testing.T) {
 	if withSecrets.Code != 0 || !strings.Contains(withSecrets.Stdout, secretText) {
 		t.Fatalf("export --with-secrets: %d %q %q", withSecrets.Code, withSecrets.Stdout, withSecrets.Stderr)
 	}
-	public = append(public, withSecrets.Stderr)
+	public.outputs = append(public.outputs, withSecrets.Stderr)
 
 	run(0, "rename", "office", "work")
 	if got := profileID(t, config, "work"); got != id {
@@ -150,11 +142,7 @@ func TestProfileLifecycle(t *testing.T) {
 	if _, err := secret.NewKeyring(0).Get(context.Background(), id); !errors.Is(err, secret.ErrNotFound) {
 		t.Errorf("the keyring item outlived the profile: %v", err)
 	}
-	for _, out := range public {
-		if strings.Contains(out, secretText) {
-			t.Errorf("output without --with-secrets holds the secret: %q", out)
-		}
-	}
+	public.assertNoSecret(secretText)
 	err := filepath.WalkDir(config, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
