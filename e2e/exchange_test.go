@@ -20,6 +20,21 @@ import (
 	"github.com/knocker/knocker/knock/spa"
 )
 
+// importProfiles imports Knocker JSON into a fresh config folder through
+// the binary, as a user would, and returns the folder.
+func importProfiles(t *testing.T, json string) string {
+	t.Helper()
+	config := t.TempDir()
+	file := filepath.Join(t.TempDir(), "profiles.json")
+	if err := os.WriteFile(file, []byte(json), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
+		t.Fatalf("import: %s", res.Stderr)
+	}
+	return config
+}
+
 func needKeyring(t *testing.T) {
 	t.Helper()
 	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {

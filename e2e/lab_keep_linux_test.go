@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,18 +14,11 @@ import (
 // A router entry that lasts 20 s stays open for 90 s of checks only because
 // knocker keep re-knocks, and closes once it stops.
 func TestLabKeepHoldsThePortOpen(t *testing.T) {
-	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
-		t.Skip("no test keyring: run under scripts/with-keyring.sh (make test does)")
-	}
+	needKeyring(t)
 	t.Parallel()
 	l := newLab(t)
-	env := []string{"KNOCKER_CONFIG_DIR=" + t.TempDir()}
-	file := filepath.Join(t.TempDir(), "lab.json")
-	os.WriteFile(file, []byte(`{"version": 1, "profiles": [{"name": "lab", "host": "`+labRouter4.String()+`", "timeout": "20s",
-		"steps": [{"proto": "udp", "port": 1234, "payload": "test"}, {"proto": "tcp", "port": 2345, "delay": "50ms"}]}]}`), 0o600)
-	if res := testbin.Run(t, env, "import", file); res.Code != 0 {
-		t.Fatalf("import: %s", res.Stderr)
-	}
+	env := []string{"KNOCKER_CONFIG_DIR=" + importProfiles(t, `{"version": 1, "profiles": [{"name": "lab", "host": "`+labRouter4.String()+`", "timeout": "20s",
+		"steps": [{"proto": "udp", "port": 1234, "payload": "test"}, {"proto": "tcp", "port": 2345, "delay": "50ms"}]}]}`)}
 	rules := testbin.Run(t, env, "router-config", "--format", "nftables", "--protect", "tcp/22", "lab")
 	if rules.Code != 0 {
 		t.Fatalf("router-config: %s", rules.Stderr)

@@ -74,9 +74,7 @@ func (w *argvWatch) finish(t *testing.T) {
 // through the real binary and a real gnome-keyring; then it looks for the
 // secret everywhere it must not be.
 func TestProfileLifecycle(t *testing.T) {
-	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
-		t.Skip("no test keyring: run under scripts/with-keyring.sh (make test does) to test against gnome-keyring")
-	}
+	needKeyring(t)
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	secretText := "e2e-knock-" + hex.EncodeToString(b[:])

@@ -3,9 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -53,9 +51,7 @@ func startWatcher(t *testing.T) *sniWatcher {
 // closed to a tray that a StatusNotifierWatcher shows; a second launch
 // brings the window back instead of starting another Knocker.
 func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
-	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
-		t.Skip("no test session bus and keyring: run under scripts/with-keyring.sh (make test does)")
-	}
+	needKeyring(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed (make test installs it)")
 	}
@@ -66,13 +62,8 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	config := t.TempDir()
-	file := filepath.Join(t.TempDir(), "lab.json")
-	os.WriteFile(file, fmt.Appendf(nil, `{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "1m", "auto_refresh": true,
-		"steps": [{"proto": "udp", "port": %d, "payload": "tray-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port), 0o600)
-	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
-		t.Fatalf("import: %s", res.Stderr)
-	}
+	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "1m", "auto_refresh": true,
+		"steps": [{"proto": "udp", "port": %d, "payload": "tray-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port))
 
 	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config)
 	select {

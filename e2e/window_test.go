@@ -188,9 +188,7 @@ func TestWindowOpens(t *testing.T) {
 // real window sends its knock: keyring, engine and window together. A
 // screenshot of the result is kept as a test artifact.
 func TestWindowKnocksOnCtrlK(t *testing.T) {
-	if os.Getenv("KNOCKER_KEYRING_TEST") == "" {
-		t.Skip("no test keyring: run under scripts/with-keyring.sh (make test does)")
-	}
+	needKeyring(t)
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed (make test installs it)")
 	}
@@ -199,15 +197,10 @@ func TestWindowKnocksOnCtrlK(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	config := t.TempDir()
-	file := filepath.Join(t.TempDir(), "lab.json")
 	port := ln.LocalAddr().(*net.UDPAddr).Port
-	os.WriteFile(file, fmt.Appendf(nil, `{"version": 1, "profiles": [
+	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [
 		{"name": "lab", "host": "127.0.0.1", "timeout": "2h", "steps": [{"proto": "udp", "port": %d, "payload": "window-knock"}]},
-		{"name": "second", "host": "127.0.0.1", "timeout": "30m", "steps": [{"proto": "udp", "port": %d, "payload": "other"}]}]}`, port, port), 0o600)
-	if res := testbin.Run(t, []string{"KNOCKER_CONFIG_DIR=" + config}, "import", file); res.Code != 0 {
-		t.Fatalf("import: %s", res.Stderr)
-	}
+		{"name": "second", "host": "127.0.0.1", "timeout": "30m", "steps": [{"proto": "udp", "port": %d, "payload": "other"}]}]}`, port, port))
 	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config)
 	// The profile list loads right after the window maps; retry until it knocks.
 	buf := make([]byte, 100)
