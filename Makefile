@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin/knocker
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/knocker/knocker/app/cli.Version=$(VERSION)
-FUZZTIME ?= 10s
+FUZZTIME ?= 150000x
 
 # Debian packages: building Fyne (cgo, OpenGL, X11, Wayland), then what the
 # tests use (firewalls and namespaces, captures, a keyring, a display and
