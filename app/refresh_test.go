@@ -115,6 +115,47 @@ func TestFailingRefreshNotifiesOnceAndMarksTheTray(t *testing.T) {
 	}
 }
 
+// Cancel on an automatic re-knock means "not now": it is no failure, so no
+// notification, no failing tray icon, and the next try comes a minute later.
+func TestCancellingAReKnockIsNoFailure(t *testing.T) {
+	h := newHarness(t, nil)
+	var notes []string
+	h.u.sendNotification = func(n *fyne.Notification) { notes = append(notes, n.Content) }
+	tray := &fakeTray{}
+	h.u.setupTray(tray, func() bool { return true })
+	ln := listenUDP(t)
+	steps := udpSteps(t, ln, "a", "b")
+	steps[1].Delay = time.Hour
+	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Hour, AutoRefresh: true, Steps: steps})
+	clock := schedule.NewFakeClock(time.Now())
+	if err := h.u.startRefresh(clock, false); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.u.stopRefresh)
+	h.waitFor("step")
+	h.settle()
+	if h.u.detail.cancel.Disabled() {
+		t.Fatal("Cancel must be on while the re-knock runs")
+	}
+	test.Tap(h.u.detail.cancel)
+	h.waitFor("knocked")
+	h.waitFor("schedule")
+	h.settle()
+	if len(notes) != 0 {
+		t.Fatalf("notifications %q after a cancel, want none", notes)
+	}
+	if icon := tray.icons[len(tray.icons)-1]; icon != nil && icon.Name() == "icon-failing.png" {
+		t.Fatal("a cancelled re-knock must not mark the tray as failing")
+	}
+	next := clock.Now().Add(schedule.CallerCancelPause).Local().Format("15:04:05")
+	if want := "re-knock at " + next; !strings.Contains(h.u.detail.status.Text, want) {
+		t.Fatalf("status %q, want it to say %q", h.u.detail.status.Text, want)
+	}
+	if h.u.results[h.u.selected] != "re-knock (auto): cancelled" {
+		t.Fatalf("result %q", h.u.results[h.u.selected])
+	}
+}
+
 func TestTrayMenu(t *testing.T) {
 	h := newHarness(t, nil)
 	ln := listenUDP(t)

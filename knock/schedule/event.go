@@ -17,7 +17,10 @@ const (
 	// Failed: a knock returned an error; Failures counts the streak.
 	Failed
 	// Canceled: a knock was cut short by turning auto-refresh off, Remove or
-	// Close. It is not a failure: nothing went wrong on the network.
+	// Close, or the Knock function returned context.Canceled (the user
+	// stopped it). It is not a failure: nothing went wrong on the network.
+	// After a caller's cancel an auto-refresh profile tries again after
+	// CallerCancelPause, or at its regular time if that is later.
 	Canceled
 )
 

@@ -26,6 +26,12 @@ const (
 	// verification retries to finish before the entry runs out.
 	MinMargin = 30 * time.Second
 
+	// CallerCancelPause is how long a re-knock that the Knock function ended
+	// with context.Canceled (a user pressing Cancel) waits before the next
+	// try: long enough to read as "stop", short enough that the router entry
+	// is not left to lapse unnoticed.
+	CallerCancelPause = time.Minute
+
 	DefaultWorkers       = 4
 	DefaultWakeCheck     = 10 * time.Second
 	DefaultJumpThreshold = 5 * time.Second
@@ -579,7 +585,7 @@ func (s *Scheduler) finish(e *entry, start time.Time, sent time.Time, err error,
 		streak := e.failures
 		e.failures, e.err = 0, nil
 		s.emit(Event{Kind: Succeeded, ID: e.id, Sent: sent, Expires: e.expires, Failures: streak})
-	case canceled:
+	case canceled, errors.Is(err, context.Canceled):
 		s.emit(Event{Kind: Canceled, ID: e.id, Err: err})
 	default:
 		e.failures++
@@ -591,6 +597,16 @@ func (s *Scheduler) finish(e *entry, start time.Time, sent time.Time, err error,
 	case again != 0:
 		s.setPlan(e, now, again)
 	case !e.auto || (canceled && err != nil):
+	case errors.Is(err, context.Canceled):
+		// The caller stopped this knock (a user's Cancel), not the scheduler:
+		// skip it without counting a failure, and try again once the pause
+		// is over, or at the regular time if that is later.
+		at := now.Add(CallerCancelPause)
+		if due := e.expires.Add(-e.margin); !e.expires.IsZero() && due.After(at) {
+			s.setPlan(e, due, ReasonDue)
+		} else {
+			s.setPlan(e, at, ReasonRetry)
+		}
 	case err == nil:
 		s.planFresh(e, now)
 	default:

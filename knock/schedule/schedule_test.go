@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -372,6 +373,65 @@ func TestTurnOff(t *testing.T) {
 			}
 			if len(h.events(is(Failed), "p")) != 0 {
 				t.Errorf("a canceled knock counted as a failure")
+			}
+		})
+	}
+}
+
+// A knock the caller cancels (the user's Cancel button) is skipped, not
+// failed: no failure streak, no notification, and the next try comes after
+// CallerCancelPause, or at the regular refresh time when that is later.
+func TestCallerCancel(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		last       time.Duration // last success before t0; 0: never
+		failures   int           // failures before the cancel
+		network    bool          // the knock comes from a network change
+		wantIn     time.Duration
+		wantReason Reason
+	}{
+		{name: "first knock", wantIn: CallerCancelPause, wantReason: ReasonRetry},
+		{name: "due refresh", last: 55 * time.Minute, wantIn: CallerCancelPause, wantReason: ReasonRetry},
+		{name: "during a failure streak", failures: 2, wantIn: CallerCancelPause, wantReason: ReasonRetry},
+		// Entry fresh until t0+50m, refreshed 6 min (10 %) before that.
+		{name: "network change on a fresh entry", last: 10 * time.Minute, network: true, wantIn: 44 * time.Minute, wantReason: ReasonDue},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{})
+			p := Profile{ID: "p", Timeout: time.Hour, AutoRefresh: true}
+			if tc.last > 0 {
+				p.LastSuccess = t0.Add(-tc.last)
+			}
+			h.add(p)
+			h.s.Start()
+			h.idle()
+			if tc.network {
+				h.s.NetworkChanged()
+				h.idle()
+			}
+			for range tc.failures {
+				h.answer("p", errRefused)
+				h.advance(h.status("p").Next.Sub(h.clk.Now()))
+			}
+			h.answer("p", fmt.Errorf("knock: %w", context.Canceled))
+			ev := h.last(outcome, "p")
+			if ev.Kind != Canceled || ev.Notify() {
+				t.Fatalf("outcome %v (notify %v), want a quiet Canceled", ev.Kind, ev.Notify())
+			}
+			st := h.status("p")
+			if st.Failures != tc.failures {
+				t.Errorf("%d failures after the cancel, want the streak kept at %d", st.Failures, tc.failures)
+			}
+			if got := st.Next.Sub(h.clk.Now()); got != tc.wantIn || h.last(is(Planned), "p").Reason != tc.wantReason {
+				t.Errorf("next knock in %v for %v, want %v for %v", got, h.last(is(Planned), "p").Reason, tc.wantIn, tc.wantReason)
+			}
+			h.advance(tc.wantIn - time.Second)
+			if len(h.activeIDs()) != 0 {
+				t.Fatal("knocked again before the pause was over")
+			}
+			h.advance(time.Second)
+			if ids := h.activeIDs(); len(ids) != 1 {
+				t.Fatalf("knocking %v after the pause, want p", ids)
 			}
 		})
 	}
