@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,12 +52,13 @@ func newRecorder(t *testing.T, ip string, udpPort int) *recorder {
 	t.Cleanup(func() { u.Close(); l.Close() })
 	go func() {
 		buf := make([]byte, 65536)
+		stamped := newStampedUDP(u)
 		for {
-			n, _, err := u.ReadFromUDP(buf)
+			n, at, err := stamped.read(buf)
 			if err != nil {
 				return
 			}
-			r.arrivals <- arrival{"udp:" + string(buf[:n]), time.Now()}
+			r.arrivals <- arrival{"udp:" + string(buf[:n]), at}
 		}
 	}()
 	go func() {
@@ -76,6 +78,8 @@ func (r *recorder) udpPort() int { return r.udp.LocalAddr().(*net.UDPAddr).Port 
 func (r *recorder) tcpPort() int { return r.tcp.Addr().(*net.TCPAddr).Port }
 
 // expect waits for exactly the given arrivals, in order, and then for silence.
+// Order is by arrival time (the kernel's, for UDP), not by which listening
+// goroutine happened to run first.
 func (r *recorder) expect(t *testing.T, want ...string) []arrival {
 	t.Helper()
 	var got []arrival
@@ -92,6 +96,7 @@ func (r *recorder) expect(t *testing.T, want ...string) []arrival {
 		t.Fatalf("unexpected extra arrival %q after %v", a.what, got)
 	case <-time.After(100 * time.Millisecond):
 	}
+	slices.SortStableFunc(got, func(a, b arrival) int { return a.at.Compare(b.at) })
 	for i := range want {
 		if got[i].what != want[i] {
 			t.Fatalf("arrival %d = %q, want %q (all: %v)", i, got[i].what, want[i], got)
@@ -128,9 +133,11 @@ func TestSendMixedSequenceInOrder(t *testing.T) {
 				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 			}
 			got := r.expect(t, "udp:one", "tcp", "udp:\x00\xff\n", "tcp", "udp:test")
-			for i := 1; i < len(got); i++ {
-				if gap := got[i].at.Sub(got[i-1].at); gap < 30*time.Millisecond {
-					t.Errorf("gap %d was %v; the 40ms delay was not kept", i, gap)
+			// UDP arrivals carry the kernel's receive time, so the two delays
+			// between one UDP step and the next are exact: at least 80 ms.
+			for i := 2; i < len(got); i += 2 {
+				if gap := got[i].at.Sub(got[i-2].at); gap < 80*time.Millisecond {
+					t.Errorf("UDP steps %d and %d came %v apart; the two 40ms delays were not kept", i-2, i, gap)
 				}
 			}
 		})
