@@ -66,11 +66,6 @@ func (u *ui) stepsText(p profile.Profile) string {
 	if s, ok := u.summaries[p.ID]; ok {
 		return s
 	}
-	if u.hidden {
-		// Nobody looks, and a keyring read could raise an unlock prompt
-		// at login; showWindow asks again.
-		return ""
-	}
 	const reading = "reading the keyring…"
 	u.summaries[p.ID] = reading
 	background(&u.bridge, "steps", func() (profile.Profile, error) {

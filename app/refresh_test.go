@@ -13,7 +13,6 @@ import (
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
-	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/schedule"
 )
 
@@ -235,26 +234,44 @@ func (c *countingSecrets) Get(ctx context.Context, id string) (string, error) {
 	return c.Memory.Get(ctx, id)
 }
 
-// Started hidden in the tray (as at login), Knocker reads no secret until
-// the window shows: a keyring read could raise an unlock prompt for nothing.
-func TestHiddenStartReadsNoSecret(t *testing.T) {
+// Started hidden in the tray (as at login), Knocker reads no secret and
+// draws nothing until the window shows: a keyring read could raise an unlock
+// prompt for nothing, and drawing text makes Fyne load its fonts. What
+// happened meanwhile (a knock from the tray menu) is on screen once shown.
+func TestHiddenStartReadsNoSecretAndDrawsNothing(t *testing.T) {
 	ring := &countingSecrets{Memory: &secret.Memory{}}
 	h := newHarness(t, ring)
-	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	ln := listenUDP(t)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: time.Hour, Steps: udpSteps(t, ln, "tray")})
 	h.settle()
 	ring.reads.Store(0)
 	a := test.NewTempApp(t)
-	u := newUI(a, a.NewWindow("Knocker"), h.u.book, true)
+	win := a.NewWindow("Knocker")
+	u := newUI(a, win, h.u.book, true)
 	u.bridge.dispatch = h.u.bridge.dispatch
 	h.u = u
 	h.settle()
 	if n := ring.reads.Load(); n != 0 {
 		t.Fatalf("%d keyring reads while hidden", n)
 	}
+	u.knock(u.profiles[0])
+	h.waitFor("knocked")
+	h.settle()
+	received(t, ln, 1)
+	if win.Content() == u.root || u.detail.title.Text != "" || u.detail.result.Text != "" {
+		t.Fatalf("the hidden window was drawn: content attached %v, title %q, result %q",
+			win.Content() == u.root, u.detail.title.Text, u.detail.result.Text)
+	}
 	u.showWindow()
 	u.stopTicking()
 	h.settle()
-	if ring.reads.Load() == 0 || !strings.Contains(u.detail.steps.Text, "tcp/22") {
+	if win.Content() != u.root || u.detail.title.Text != "office" {
+		t.Fatalf("showing the window must draw it; title %q", u.detail.title.Text)
+	}
+	if ring.reads.Load() == 0 || !strings.Contains(u.detail.steps.Text, "udp/") {
 		t.Fatalf("showing the window must read the steps; shows %q", u.detail.steps.Text)
+	}
+	if !strings.HasPrefix(u.detail.result.Text, "sent 1 step") {
+		t.Fatalf("the knock made while hidden must show; result %q", u.detail.result.Text)
 	}
 }

@@ -134,10 +134,9 @@ func (u *ui) closeWindow() {
 }
 
 func (u *ui) showWindow() {
-	u.hidden = false
+	u.redraw()
 	u.win.Show()
 	u.win.RequestFocus()
-	u.showSelected()
 	u.tick()
 	u.startTicking()
 }

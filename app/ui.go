@@ -35,7 +35,13 @@ type ui struct {
 	gate      knockGate
 	auto      refresher // re-knocking before expiry
 	tray      trayState
-	hidden    bool // closed to the tray
+	// hidden: closed to the tray. Nothing in the window is updated then:
+	// Fyne measures text the moment a widget changes, parsing a font per
+	// text style (some 17 MiB), and a Knocker started in the tray should not
+	// pay for a window nobody has opened. showWindow brings it up to date.
+	hidden    bool
+	root      fyne.CanvasObject // the window's content, set on first show
+	bannerErr string            // the banner's message, "" for none
 	// sendNotification and openURL reach the desktop; tests record them.
 	sendNotification func(*fyne.Notification)
 	openURL          func(*url.URL) error
@@ -128,9 +134,28 @@ func (u *ui) build() {
 	split.Offset = 0.38
 	u.body = container.NewStack(split, u.empty)
 
-	u.win.SetContent(container.NewBorder(u.bannerBox, nil, nil, nil, u.body))
-	u.win.SetMainMenu(u.mainMenu())
+	u.root = container.NewBorder(u.bannerBox, nil, nil, nil, u.body)
 	u.addShortcuts()
+	if !u.hidden {
+		u.attach()
+	}
+}
+
+// redraw brings the window up to date as it becomes visible.
+func (u *ui) redraw() {
+	u.hidden = false
+	u.attach()
+	u.refresh()
+	u.showBanner()
+}
+
+// attach puts the content and the menu into the window, once.
+func (u *ui) attach() {
+	if u.win.Content() == u.root {
+		return
+	}
+	u.win.SetContent(u.root)
+	u.win.SetMainMenu(u.mainMenu())
 }
 
 func (u *ui) mainMenu() *fyne.MainMenu {
@@ -214,6 +239,9 @@ func (u *ui) selectedProfile() (profile.Profile, bool) {
 }
 
 func (u *ui) refresh() {
+	if u.hidden {
+		return
+	}
 	if len(u.profiles) == 0 {
 		u.empty.Show()
 	} else {
@@ -229,6 +257,9 @@ func (u *ui) refresh() {
 }
 
 func (u *ui) showSelected() {
+	if u.hidden {
+		return
+	}
 	p, ok := u.selectedProfile()
 	if !ok {
 		u.detail.clear()
@@ -239,18 +270,28 @@ func (u *ui) showSelected() {
 
 // showWarning is showError for messages that are not errors.
 func (u *ui) showWarning(msg string) {
-	u.banner.SetText(msg)
-	u.bannerBox.Show()
+	u.bannerErr = msg
+	u.showBanner()
 }
 
 // showError puts err in plain words above everything; nil hides it.
 func (u *ui) showError(err error) {
-	if err == nil {
-		u.bannerBox.Hide()
-		return
+	u.bannerErr = ""
+	if err != nil {
+		u.bannerErr = err.Error()
 	}
-	u.banner.SetText(err.Error())
-	u.bannerBox.Show()
+	u.showBanner()
+}
+
+func (u *ui) showBanner() {
+	switch {
+	case u.hidden:
+	case u.bannerErr == "":
+		u.bannerBox.Hide()
+	default:
+		u.banner.SetText(u.bannerErr)
+		u.bannerBox.Show()
+	}
 }
 
 // list rows: status icon, name over host, countdown on the right.
@@ -336,6 +377,9 @@ func (u *ui) stopTicking() {
 // tick redraws only the countdowns whose text changed, so an idle window
 // with nothing counting down does no drawing at all.
 func (u *ui) tick() {
+	if u.hidden {
+		return
+	}
 	for i, p := range u.profiles {
 		if _, text := u.rowStatus(p); text != u.shownStatus[p.ID] {
 			u.list.RefreshItem(i)

@@ -75,8 +75,7 @@ func (u *ui) run(withTray, hidden bool) {
 	if hidden && u.tray.host != nil {
 		u.app.Run()
 	} else {
-		u.hidden = false
-		u.showSelected()
+		u.redraw()
 		u.startTicking()
 		u.win.ShowAndRun()
 	}

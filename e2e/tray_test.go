@@ -117,3 +117,55 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 	}
 	waitViewable(t, g.display, true)
 }
+
+// "knocker --tray", as autostart runs it at login: only the tray icon, no
+// window. The window is drawn for the first time when a second launch asks
+// for it, and then works: Ctrl+K knocks the first profile.
+func TestTrayStartShowsAWorkingWindowOnDemand(t *testing.T) {
+	needKeyring(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed (make test installs it)")
+	}
+	watcher := startWatcher(t)
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "2h",
+		"steps": [{"proto": "udp", "port": %d, "payload": "shown-from-tray", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port))
+	g := launchGUI(t, []string{"--tray"}, []string{"KNOCKER_CONFIG_DIR=" + config}, func(g *gui) bool {
+		select {
+		case <-watcher.registered:
+			return true
+		case <-g.exited:
+		case <-time.After(15 * time.Second):
+		}
+		return false
+	}, "knocker --tray never registered a tray item")
+	time.Sleep(500 * time.Millisecond) // a window shown by mistake would be mapped by now
+	if windowViewable(t, g.display, "Knocker") {
+		t.Fatal("knocker --tray must start with no window on screen")
+	}
+
+	second := exec.Command(testbin.Path(t))
+	second.Env = g.env
+	if out, err := second.CombinedOutput(); err != nil {
+		t.Fatalf("a second launch must hand over to the first and exit: %v\n%s", err, out)
+	}
+	waitViewable(t, g.display, true)
+	buf := make([]byte, 100)
+	for range 10 {
+		g.key(t, "ctrl+k")
+		ln.SetReadDeadline(time.Now().Add(time.Second))
+		if n, _, err := ln.ReadFromUDP(buf); err == nil {
+			if got := string(buf[:n]); got != "shown-from-tray" {
+				t.Fatalf("the router got %q", got)
+			}
+			time.Sleep(500 * time.Millisecond) // let the result reach the screen
+			g.screenshot(t, "window-shown-from-tray.png")
+			return
+		}
+	}
+	t.Fatalf("Ctrl+K in the window shown from the tray sent nothing; output:\n%s", g.logs.String())
+}

@@ -80,9 +80,12 @@ func windowViewable(t *testing.T, display, title string) bool {
 	t.Helper()
 	cmd := exec.Command("xwininfo", "-name", title)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.Output()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("xwininfo: %v", err)
+		if strings.Contains(string(out), "No window with name") {
+			return false // not even created
+		}
+		t.Fatalf("xwininfo: %v: %s", err, out)
 	}
 	return strings.Contains(string(out), "Map State: IsViewable")
 }
@@ -111,15 +114,27 @@ type gui struct {
 // to map.
 func startGUI(t *testing.T, args []string, env ...string) *gui {
 	t.Helper()
+	return launchGUI(t, args, env, func(g *gui) bool {
+		if !windowMapped(g.display, "Knocker", 30*time.Second, g.exited) {
+			return false
+		}
+		waitViewable(t, g.display, true) // created is not yet shown; input needs shown
+		return true
+	}, "no window titled Knocker appeared")
+}
+
+// launchGUI starts knocker on a fresh Xvfb until up reports it is up.
+// Now and then GLFW fails to initialise under Xvfb and the process exits at
+// once; that is the test bed, not Knocker, so it gets two more tries. Any
+// other failure of up fails the test with failure and the output.
+func launchGUI(t *testing.T, args, env []string, up func(*gui) bool, failure string) *gui {
+	t.Helper()
 	display := startXvfb(t)
 	runtimeDir := t.TempDir()
 	os.Chmod(runtimeDir, 0o700)
 	env = append(append(os.Environ(),
 		"DISPLAY="+display, "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR="+runtimeDir,
 		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
-	// Now and then GLFW fails to initialise under Xvfb and the process exits
-	// at once, before any window; that is the test bed, not Knocker, so it
-	// gets two more tries. Any other early exit fails the test.
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		cmd := exec.CommandContext(ctx, testbin.Path(t), args...)
@@ -130,10 +145,8 @@ func startGUI(t *testing.T, args []string, env ...string) *gui {
 			t.Fatal(err)
 		}
 		go func() { g.exited <- cmd.Wait() }()
-		mapped := windowMapped(display, "Knocker", 30*time.Second, g.exited)
-		if mapped {
+		if up(g) {
 			t.Cleanup(g.stop)
-			waitViewable(t, display, true) // created is not yet shown; input needs shown
 			return g
 		}
 		g.stop() // the output is complete only once the process is gone
@@ -141,7 +154,7 @@ func startGUI(t *testing.T, args []string, env ...string) *gui {
 			t.Logf("GLFW did not start under Xvfb, trying again:\n%s", g.logs.String())
 			continue
 		}
-		t.Fatalf("no window titled Knocker appeared; output:\n%s", g.logs.String())
+		t.Fatalf("%s; output:\n%s", failure, g.logs.String())
 	}
 }
 
