@@ -31,7 +31,7 @@ type trayState struct {
 // menu refresh rebuilds the whole menu.
 func (u *ui) setupTray(host trayHost, available func() bool) {
 	u.tray.host, u.tray.available = host, available
-	host.SetSystemTrayIcon(assets.Icon)
+	host.SetSystemTrayIcon(assets.Tray)
 	u.updateTray(true)
 	go func() {
 		for range time.Tick(time.Minute) {
@@ -49,7 +49,7 @@ func (u *ui) updateTray(force bool) {
 	failing := len(u.auto.failures) > 0
 	if failing != t.failing {
 		t.failing = failing
-		icon := assets.Icon
+		icon := assets.Tray
 		if failing {
 			icon = assets.IconFailing
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -156,7 +157,14 @@ func (u *ui) attach() {
 	}
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu())
+	// Drawing the first frame parses Fyne's fonts and leaves some 9 MiB of
+	// garbage behind; hand it back to the system at once rather than keep
+	// it in an all-day process until the runtime's scavenger gets to it.
+	time.AfterFunc(firstFrameSettle, debug.FreeOSMemory)
 }
+
+// firstFrameSettle is how long after attaching the first frame is drawn.
+const firstFrameSettle = 2 * time.Second
 
 func (u *ui) mainMenu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",

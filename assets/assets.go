@@ -13,6 +13,16 @@ var iconPNG []byte
 // Icon is the application icon (window, tray, packages).
 var Icon = fyne.NewStaticResource("icon.png", iconPNG)
 
+// The tray icons are 64 px: panels draw them at 16 to 48, and the tray sends
+// the whole bitmap over D-Bus (as 4 bytes a pixel) on every change, so the
+// 512 px application icon would cost 1 MiB each time.
+
+//go:embed tray.png
+var trayPNG []byte
+
+// Tray is the tray icon while all is well.
+var Tray = fyne.NewStaticResource("tray.png", trayPNG)
+
 //go:embed icon-failing.png
 var iconFailingPNG []byte
 

@@ -163,7 +163,7 @@ Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.05; done
 export DISPLAY=:$disp
-echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. RSS and idle CPU are measured 3 s after start for 10 s (utime+stime from /proc). Knocker starts with no profiles, except in the row with 10 auto-refresh profiles (fresh entries, so the scheduler only waits)." >"$res/gui.note"
+echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. RSS is read 3 s after start, then idle CPU is measured (utime+stime from /proc) for 30 s with a window, 10 s in the tray. The yardstick window holds one label at Knocker's size (920×580); its text loads Fyne's regular font. Knocker's buttons are drawn in bold, as in any Fyne app with a button, which loads a second font (about 7 MiB). The 10 profiles have fresh 2 h entries: countdowns run in the window, the scheduler only waits in the tray." >"$res/gui.note"
 gui() { # gui NAME [benchtool gui args]
 	local name=$1
 	shift
@@ -174,12 +174,6 @@ gui() { # gui NAME [benchtool gui args]
 	echo "failed: $(tail -1 "$res/$name.err")" >"$res/$name.skip"
 	rm -f "$res/$name.json"
 }
-gui gui-knocker-window -title Knocker -- "$bin"
-gui gui-empty-window -title Empty -- "$empty"
-gui gui-knocker-tray -tray -title Knocker -- "$bin" --tray
-gui gui-empty-tray -tray -title Empty -- "$empty" -tray
-# Hidden in the tray with 10 auto-refresh profiles whose router entries are
-# fresh (2 h, knocked just now): the scheduler waits, nothing else may run.
 profiles10=$res/profiles-10.json
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 {
@@ -190,6 +184,11 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	done
 	echo ']}'
 } >"$profiles10"
+gui gui-empty-window -idle 30s -title Empty -- "$empty"
+gui gui-knocker-window -idle 30s -title Knocker -- "$bin"
+BENCH_PROFILES=$profiles10 gui gui-knocker-window-10 -idle 30s -title Knocker -- "$bin"
+gui gui-empty-tray -tray -title Empty -- "$empty" -tray
+gui gui-knocker-tray -tray -title Knocker -- "$bin" --tray
 BENCH_PROFILES=$profiles10 gui gui-knocker-tray-10 -tray -title Knocker -- "$bin" --tray
 
 # (e) The scheduler with 1000 auto-refresh profiles at rest.

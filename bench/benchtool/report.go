@@ -173,20 +173,27 @@ func (r *reporter) sectionOpen() {
 func (r *reporter) sectionGUI() {
 	r.p("## GUI\n")
 	r.p("%s\n", r.firstLine("gui.note"))
-	r.p("| app | mode | start p50 (samples) | RSS | threads | idle CPU (one core) | window hidden |")
-	r.p("| --- | --- | ---: | ---: | ---: | ---: | --- |")
-	for _, c := range []struct{ file, app string }{
-		{"gui-knocker-window.json", "knocker"}, {"gui-empty-window.json", "empty Fyne window"},
-		{"gui-knocker-tray.json", "knocker --tray"}, {"gui-knocker-tray-10.json", "knocker --tray, 10 auto-refresh profiles"},
-		{"gui-empty-tray.json", "empty Fyne app, tray only"},
-	} {
+	r.p("| app | mode | start p50 (samples) | RSS | threads | idle CPU (one core) | window hidden | over the empty app |")
+	r.p("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
+	load := func(file string) (GUIStats, error) {
 		var st GUIStats
-		b, err := os.ReadFile(r.path(c.file))
+		b, err := os.ReadFile(r.path(file))
 		if err == nil {
 			err = json.Unmarshal(b, &st)
 		}
+		return st, err
+	}
+	for _, c := range []struct{ file, app, base string }{
+		{"gui-empty-window.json", "empty Fyne window (one label)", ""},
+		{"gui-knocker-window.json", "knocker, no profiles", "gui-empty-window.json"},
+		{"gui-knocker-window-10.json", "knocker, 10 profiles counting down", "gui-empty-window.json"},
+		{"gui-empty-tray.json", "empty Fyne app, tray only", ""},
+		{"gui-knocker-tray.json", "knocker --tray", "gui-empty-tray.json"},
+		{"gui-knocker-tray-10.json", "knocker --tray, 10 auto-refresh profiles", "gui-empty-tray.json"},
+	} {
+		st, err := load(c.file)
 		if err != nil {
-			r.p("| %s | not measured: %s | | | | | |", c.app, r.skip(c.file))
+			r.p("| %s | not measured: %s | | | | | | |", c.app, r.skip(c.file))
 			continue
 		}
 		samples := make([]string, len(st.StartMs))
@@ -200,8 +207,15 @@ func (r *reporter) sectionGUI() {
 		if st.Mode == "tray" {
 			hidden = fmt.Sprint(st.Hidden)
 		}
-		r.p("| %s | %s | %.0f ms (%s) | %.1f MiB | %d | %.2f %% over %.0f s | %s |", c.app, st.Mode, st.StartP50ms, strings.Join(samples, ", "),
-			float64(st.RSSKiB)/1024, st.Threads, st.CPUPct, st.IdleSec, hidden)
+		over := "(yardstick)"
+		if c.base != "" {
+			over = "-"
+			if base, err := load(c.base); err == nil && base.RSSKiB > 0 {
+				over = fmt.Sprintf("RSS %+.1f %%, CPU %+.2f points", 100*float64(st.RSSKiB-base.RSSKiB)/float64(base.RSSKiB), st.CPUPct-base.CPUPct)
+			}
+		}
+		r.p("| %s | %s | %.0f ms (%s) | %.1f MiB | %d | %.2f %% over %.0f s | %s | %s |", c.app, st.Mode, st.StartP50ms, strings.Join(samples, ", "),
+			float64(st.RSSKiB)/1024, st.Threads, st.CPUPct, st.IdleSec, hidden, over)
 	}
 	r.p("")
 }
