@@ -10,7 +10,7 @@ FUZZTIME ?= 150000x
 # input, and the knockd and fwknop servers the lab knocks on).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
-              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server
+              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd
 
 .PHONY: all build run demo test check bench fuzz deps test-deps clean
 
@@ -36,8 +36,13 @@ demo: build
 # Static checks, then the whole suite with the race detector. UI logic runs on
 # Fyne's test driver (-tags ci); end-to-end tests drive the real $(BIN).
 # Keyring tests talk to a real gnome-keyring in a private D-Bus session.
+# After the suite, the secrets audit runs the end-to-end tests again with
+# every knocker start watched (scripts/secrets-audit.sh).
+AUDIT := KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh scripts/secrets-audit.sh
+
 test: test-deps build check
 	KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
+	$(AUDIT)
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 	scripts/coverage.sh
 
@@ -81,8 +86,7 @@ uninstall:
 # The end-to-end suite again with every knocker start wrapped, then a search
 # for the tests' secrets in every file, output and child argv it left.
 audit: build test-deps
-	@scripts/deps.sh strace xxd
-	KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh scripts/secrets-audit.sh
+	$(AUDIT)
 
 # Statement coverage floor (80 %) for knock/ and app/profile.
 coverage:

@@ -24,6 +24,7 @@ import (
 // the binary, as a user would, and returns the folder.
 func importProfiles(t *testing.T, json string) string {
 	t.Helper()
+	declareProfileSecrets(t, json)
 	config := t.TempDir()
 	file := filepath.Join(t.TempDir(), "profiles.json")
 	if err := os.WriteFile(file, []byte(json), 0o600); err != nil {
@@ -53,6 +54,7 @@ func TestSPAProfileLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	k, h := keys.Base64()
+	declareSecrets(t, k, h)
 	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -246,6 +248,7 @@ func TestKnockOnPortsRoundTripThroughBinary(t *testing.T) {
 	            {"proto": "udp", "port": 2, "payload": "00ff", "encoding": "hex", "delay": "75ms"},
 	            {"proto": "icmp", "payload": "48", "encoding": "size", "delay": "75ms"},
 	            {"proto": "tcp", "port": 3, "delay": "75ms"}]}]}`
+	declareProfileSecrets(t, doc)
 	a, b := t.TempDir(), t.TempDir()
 	envA := append([]string{"KNOCKER_CONFIG_DIR=" + a}, noDisplay...)
 	envB := append([]string{"KNOCKER_CONFIG_DIR=" + b}, noDisplay...)

@@ -78,6 +78,7 @@ func TestProfileLifecycle(t *testing.T) {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	secretText := "e2e-knock-" + hex.EncodeToString(b[:])
+	declareSecrets(t, secretText)
 	config := t.TempDir()
 	env := append([]string{"KNOCKER_CONFIG_DIR=" + config}, noDisplay...)
 	rec := newRecorder(t, "127.0.0.1", 0)

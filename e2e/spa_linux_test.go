@@ -46,6 +46,7 @@ func startFwknopd(t *testing.T, l *lab, keys spa.Keys) *fwknopd {
 		t.Fatal(err)
 	}
 	key, hmacKey := keys.Base64()
+	declareSecrets(t, key, hmacKey)
 	conf := filepath.Join(dir, "fwknopd.conf")
 	access := filepath.Join(dir, "access.conf")
 	// FIREWALL_EXE names iptables-nft itself, so the lab does not depend on
