@@ -233,6 +233,65 @@ func TestWindowKnocksOnCtrlK(t *testing.T) {
 	t.Fatalf("Ctrl+K in the window sent nothing; output:\n%s", g.logs.String())
 }
 
+// After a knock verified open, a profile's URL is handed to the desktop's
+// opener (xdg-open; here a stand-in that records its arguments), as one
+// argument and with nothing of the knock's secret in it.
+func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
+	needKeyring(t)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed (make test installs it)")
+	}
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	service, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer service.Close()
+	go func() {
+		for {
+			c, err := service.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	servicePort := service.Addr().(*net.TCPAddr).Port
+	opener := t.TempDir()
+	opened := filepath.Join(opener, "opened")
+	script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >>" + opened + "\n"
+	if err := os.WriteFile(filepath.Join(opener, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("ssh://admin@127.0.0.1:%d", servicePort)
+	config := importProfiles(t, fmt.Sprintf(`{"version": 2, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "2h",
+		"verify": {"port": %d, "timeout": "2s"}, "open_url": %q,
+		"steps": [{"proto": "udp", "port": %d, "payload": "open-url-knock", "encoding": "text"}]}]}`,
+		servicePort, url, ln.LocalAddr().(*net.UDPAddr).Port))
+	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config, "PATH="+opener+":"+os.Getenv("PATH"))
+	buf := make([]byte, 100)
+	for range 10 {
+		g.key(t, "ctrl+k")
+		ln.SetReadDeadline(time.Now().Add(time.Second))
+		if _, _, err := ln.ReadFromUDP(buf); err == nil {
+			break
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, err := os.ReadFile(opened); err == nil {
+			if string(got) != url+"\n" {
+				t.Fatalf("xdg-open got %q, want the URL as its one argument", got)
+			}
+			return
+		}
+	}
+	t.Fatalf("no URL was opened after the verified knock; output:\n%s", g.logs.String())
+}
+
 // screenshot saves the Knocker window as name in $KNOCKER_ARTIFACTS (default:
 // knocker-artifacts in the temporary folder), for people to look at.
 func (g *gui) screenshot(t *testing.T, name string) {
