@@ -176,7 +176,7 @@ func TestTrayMenu(t *testing.T) {
 	if got := received(t, ln, 1); got[0] != "tray" {
 		t.Fatalf("tray knock sent %q", got)
 	}
-	if got := tray.item(t, "Knock office").Label; got != "Knock office — open 2:00" {
+	if got := tray.item(t, "Knock office").Label; got != "Knock office — open 2 h 0 min" && got != "Knock office — open 1 h 59 min" {
 		t.Fatalf("after knocking: %q", got)
 	}
 	menus := len(tray.menus)
@@ -215,10 +215,17 @@ func TestCloseHidesToTrayOnlyWhenATrayIsShown(t *testing.T) {
 	}
 }
 
-func TestTrimSeconds(t *testing.T) {
-	for in, want := range map[string]string{"1:52:10": "1:52", "12:00:59": "12:00", "4:10": "4 min", "0:30": "0 min"} {
-		if got := trimSeconds(in); got != want {
-			t.Errorf("trimSeconds(%q) = %q, want %q", in, got, want)
+func TestMinutes(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour + 52*time.Minute + 10*time.Second: "1 h 52 min",
+		12*time.Hour + 59*time.Second:               "12 h 0 min",
+		4*time.Minute + 10*time.Second:              "4 min",
+		time.Minute:                                 "1 min",
+		59*time.Second + time.Millisecond:           "1 min", // rounds up to 1:00, as clock does
+		30 * time.Second:                            "<1 min",
+	} {
+		if got := minutes(d); got != want {
+			t.Errorf("minutes(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -19,28 +19,61 @@ const (
 	entryUnknown            // knocked, but the profile does not say how long it lasts
 )
 
-// entryStatus describes a profile's entry at now, e.g. "open for 1:52:10".
+// entryStatus describes a profile's entry at now for the window: in
+// minutes ("open for 1 h 52 min", "open for 42 min") and, in the last
+// minutes when the moment matters, to the second ("open for 4:59").
+// Every change of a text is a redraw of the whole window and a new texture;
+// under software GL a countdown ticking each second costs about two points
+// of a core, all day, for precision nobody needs two hours ahead.
 func entryStatus(p profile.Profile, now time.Time) (entryState, string) {
+	return status(p, now, func(left time.Duration) string {
+		if left < secondsBelow {
+			return clock(left)
+		}
+		return minutes(left)
+	})
+}
+
+// secondsBelow is the time left under which countdowns show seconds.
+const secondsBelow = 10 * time.Minute
+
+// entryStatusMinutes is entryStatus always in minutes, for the tray menu,
+// which changes at most once a minute.
+func entryStatusMinutes(p profile.Profile, now time.Time) (entryState, string) {
+	return status(p, now, minutes)
+}
+
+func status(p profile.Profile, now time.Time, left func(time.Duration) string) (entryState, string) {
 	if p.LastKnocked.IsZero() {
 		return neverKnocked, "never knocked"
 	}
 	if p.Timeout <= 0 {
 		return entryUnknown, "knocked " + ago(now.Sub(p.LastKnocked))
 	}
-	left := p.LastKnocked.Add(p.Timeout).Sub(now)
-	if left <= 0 {
+	d := p.LastKnocked.Add(p.Timeout).Sub(now)
+	if d <= 0 {
 		return entryExpired, "expired"
 	}
-	return entryOpen, "open for " + clock(left)
+	return entryOpen, "open for " + left(d)
 }
 
-// clock formats a remaining time as H:MM:SS, or M:SS under an hour; it
-// rounds up so "0:00" never shows while the entry is still open.
+// minutes formats a remaining time in whole minutes, rounded down once the
+// seconds are rounded up, so it steps when clock's minute does.
+func minutes(d time.Duration) string {
+	m := int64((d+time.Second-1)/time.Second) / 60
+	switch {
+	case m >= 60:
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return "<1 min"
+}
+
+// clock formats a remaining time as M:SS; it rounds up so "0:00" never
+// shows while the entry is still open.
 func clock(d time.Duration) string {
 	s := int64((d + time.Second - 1) / time.Second)
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"os"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -70,10 +71,8 @@ func (u *ui) trayMenu() *fyne.Menu {
 	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Knocker", u.showWindow), fyne.NewMenuItemSeparator()}
 	var autos []*fyne.MenuItem
 	for _, p := range u.profiles {
-		_, state := entryStatus(p, u.now())
-		if len(state) > 9 && state[:9] == "open for " {
-			state = "open " + trimSeconds(state[9:])
-		}
+		_, state := entryStatusMinutes(p, u.now())
+		state = strings.Replace(state, "open for ", "open ", 1)
 		if u.auto.failures[p.ID] > 0 {
 			state = "re-knock failing"
 		}
@@ -93,16 +92,6 @@ func (u *ui) trayMenu() *fyne.Menu {
 	login.Checked, _ = autostart.Enabled()
 	items = append(items, login, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Quit", u.quit))
 	return fyne.NewMenu("Knocker", items...)
-}
-
-// trimSeconds turns "1:52:10" into "1:52" and "4:10" into "4 min": the tray
-// changes once a minute, so seconds would only be wrong.
-func trimSeconds(clock string) string {
-	if len(clock) >= 7 {
-		return clock[:len(clock)-3]
-	}
-	minutes := clock[:len(clock)-3]
-	return minutes + " min"
 }
 
 func (u *ui) toggleAutostart() {

@@ -388,9 +388,16 @@ func (u *ui) tick() {
 	if u.hidden {
 		return
 	}
-	for i, p := range u.profiles {
-		if _, text := u.rowStatus(p); text != u.shownStatus[p.ID] {
-			u.list.RefreshItem(i)
+	// Fyne's List.RefreshItem redraws every visible row, whichever row it
+	// names, so one refresh serves all rows whose text moved. Rows never
+	// drawn get their text when they are; rows scrolled away since their
+	// last drawing drop out here, as the refresh redraws only visible ones.
+	for _, p := range u.profiles {
+		shown, drawn := u.shownStatus[p.ID]
+		if _, text := u.rowStatus(p); drawn && text != shown {
+			clear(u.shownStatus)
+			u.list.Refresh()
+			break
 		}
 	}
 	if p, ok := u.selectedProfile(); ok {

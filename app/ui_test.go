@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
@@ -382,7 +383,7 @@ func TestKnockShowsProgressAndResult(t *testing.T) {
 	if strings.Contains(d.runLog.Text, "three") {
 		t.Fatal("the log reveals a payload")
 	}
-	if !strings.HasPrefix(d.status.Text, "open for 1:59:5") && !strings.HasPrefix(d.status.Text, "open for 2:00:00") {
+	if d.status.Text != "open for 1 h 59 min" && d.status.Text != "open for 2 h 0 min" {
 		t.Fatalf("status after knocking %q", d.status.Text)
 	}
 	if !strings.Contains(d.history.Text, wantResult) {
@@ -636,7 +637,10 @@ func TestCountdownText(t *testing.T) {
 		text    string
 	}{
 		{time.Time{}, time.Hour, neverKnocked, "never knocked"},
-		{now.Add(-8 * time.Minute), 2 * time.Hour, entryOpen, "open for 1:52:00"},
+		{now.Add(-8 * time.Minute), 2 * time.Hour, entryOpen, "open for 1 h 52 min"},
+		{now.Add(-18 * time.Minute), time.Hour, entryOpen, "open for 42 min"},
+		{now.Add(-50 * time.Minute), time.Hour, entryOpen, "open for 10 min"},
+		{now.Add(-50*time.Minute - time.Second), time.Hour, entryOpen, "open for 9:59"},
 		{now.Add(-59*time.Minute - 30*time.Second), time.Hour, entryOpen, "open for 0:30"},
 		{now.Add(-time.Hour - time.Nanosecond), time.Hour, entryExpired, "expired"},
 		{now.Add(-90 * time.Minute), 0, entryUnknown, "knocked 1 h ago"},
@@ -754,7 +758,8 @@ func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
 	}
 }
 
-// Each second the countdowns move, in the rows and in the detail.
+// The countdowns move in minutes, and each second in the last minutes; a
+// row or the detail is redrawn only when its text changes.
 func TestTickMovesCountdowns(t *testing.T) {
 	h := newHarness(t, nil)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -764,12 +769,64 @@ func TestTickMovesCountdowns(t *testing.T) {
 	h.settle()
 	test.NewTempWindow(t, h.u.list).Resize(fyne.NewSize(400, 400)) // rows exist only when drawn
 	open, never := h.u.profiles[0].ID, h.u.profiles[1].ID
-	if h.u.shownStatus[open] != "open for 59:00" || h.u.shownStatus[never] != "never knocked" {
-		t.Fatalf("drawn %q", h.u.shownStatus)
+	if h.u.shownStatus[open] != "open for 59 min" || h.u.shownStatus[never] != "never knocked" || h.u.detail.status.Text != "open for 59 min" {
+		t.Fatalf("drawn %q, detail %q", h.u.shownStatus, h.u.detail.status.Text)
 	}
+	updates := 0
+	update := h.u.list.UpdateItem
+	h.u.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { updates++; update(id, o) }
+	for _, step := range []struct {
+		after time.Duration
+		text  string
+		moved bool
+	}{
+		{time.Second, "open for 58 min", true},
+		{time.Second, "open for 58 min", false}, // within the minute: nothing to redraw
+		{49*time.Minute - 2*time.Second, "open for 10 min", true},
+		{time.Second, "open for 9:59", true},
+		{time.Second, "open for 9:58", true},
+	} {
+		updates = 0
+		now = now.Add(step.after)
+		h.u.tick()
+		if h.u.shownStatus[open] != step.text || h.u.detail.status.Text != step.text || (updates > 0) != step.moved {
+			t.Fatalf("at %v: row %q (%d row updates), detail %q, want %q (moved: %v)",
+				now.Format("15:04:05"), h.u.shownStatus[open], updates, h.u.detail.status.Text, step.text, step.moved)
+		}
+	}
+}
+
+// Rows below the visible part of a long list are not drawn, and a tick
+// within the minute redraws nothing, however many profiles there are.
+func TestTickLeavesUndrawnRowsAlone(t *testing.T) {
+	h := newHarness(t, nil)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	h.u.now = func() time.Time { return now }
+	for i := range 40 {
+		h.add(profile.Profile{Name: fmt.Sprintf("router %02d", i), Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute),
+			Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+	}
+	h.settle()
+	test.NewTempWindow(t, h.u.list).Resize(fyne.NewSize(400, 300))
+	if drawn := len(h.u.shownStatus); drawn == 0 || drawn >= 40 {
+		t.Fatalf("%d rows drawn in a 300 px list of 40", drawn)
+	}
+	updates := 0
+	update := h.u.list.UpdateItem
+	h.u.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { updates++; update(id, o) }
+	now = now.Add(time.Second) // 59 min to 58 min: every drawn row changes
+	h.u.tick()
+	// Fyne updates a refreshed row up to three times; far more means rows
+	// that were never drawn made it redraw all of them.
+	if updates == 0 || updates > 3*len(h.u.shownStatus) {
+		t.Fatalf("%d row updates for %d drawn rows", updates, len(h.u.shownStatus))
+	}
+	h.settle()
+	updates = 0
 	now = now.Add(time.Second)
 	h.u.tick()
-	if h.u.shownStatus[open] != "open for 58:59" || h.u.detail.status.Text != "open for 58:59" {
-		t.Fatalf("after a second: row %q, detail %q", h.u.shownStatus[open], h.u.detail.status.Text)
+	h.settle()
+	if updates != 0 {
+		t.Fatalf("a tick within the minute made %d row updates", updates)
 	}
 }
