@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -193,7 +195,11 @@ func (r *reporter) sectionGUI() {
 	} {
 		st, err := load(c.file)
 		if err != nil {
-			r.p("| %s | not measured: %s | | | | | | |", c.app, r.skip(c.file))
+			why := r.skip(c.file)
+			if !errors.Is(err, fs.ErrNotExist) {
+				why = err.Error()
+			}
+			r.p("| %s | not measured: %s | | | | | | |", c.app, why)
 			continue
 		}
 		samples := make([]string, len(st.StartMs))
