@@ -163,7 +163,7 @@ Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.05; done
 export DISPLAY=:$disp
-echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. RSS is read 3 s after start, then idle CPU is measured (utime+stime from /proc) for 30 s with a window, 10 s in the tray. The yardstick window holds one label at Knocker's size (920×580); its text loads Fyne's regular font. Knocker's buttons are drawn in bold, as in any Fyne app with a button, which loads a second font (about 7 MiB). The 10 profiles have fresh 2 h entries: countdowns run in the window, the scheduler only waits in the tray." >"$res/gui.note"
+echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. RSS is read 3 s after start, then idle CPU is measured (utime+stime from /proc) for 30 s with a window, 10 s in the tray. The yardstick window holds one label at Knocker's size (920×580); its text loads Fyne's regular font. A Fyne button's text is bold, a second font (about 7 MiB): the row with a button is the floor for any window that has one. The 10 profiles have fresh 2 h entries: countdowns run in the window, the scheduler only waits in the tray." >"$res/gui.note"
 gui() { # gui NAME [benchtool gui args]
 	local name=$1
 	shift
@@ -187,6 +187,7 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo ']}'
 } >"$profiles10"
 gui gui-empty-window -idle 30s -title Empty -- "$empty"
+gui gui-empty-button -idle 30s -title Empty -- "$empty" -button
 gui gui-knocker-window -idle 30s -title Knocker -- "$bin"
 BENCH_PROFILES=$profiles10 gui gui-knocker-window-10 -idle 30s -title Knocker -- "$bin"
 gui gui-empty-tray -tray -title Empty -- "$empty" -tray
@@ -200,7 +201,7 @@ log "scheduler: 1000 profiles idle"
 # The Go benchmarks of every package (BENCH_GO=0 skips them, for trying the script).
 log "go test -bench"
 [ "${BENCH_GO:-1}" = 0 ] && echo "skipped (BENCH_GO=0)" >"$res/gobench.txt" || {
-	KNOCKER_BIN=$bin go test -tags ci -run '^$' -bench . -skip DelayAccuracy -benchmem ./... 2>&1
+	KNOCKER_BIN=$bin go test -p 1 -tags ci -run '^$' -bench . -skip DelayAccuracy -benchmem ./... 2>&1
 	go test -run '^$' -bench DelayAccuracy -benchtime 10x ./knock 2>&1
 } | grep -Ev '^(goos|goarch|cpu|PASS|\?)' | grep -v 'no test files' >"$res/gobench.txt"
 

@@ -187,6 +187,7 @@ func (r *reporter) sectionGUI() {
 	}
 	for _, c := range []struct{ file, app, base string }{
 		{"gui-empty-window.json", "empty Fyne window (one label)", ""},
+		{"gui-empty-button.json", "empty Fyne window (a label and a button)", "gui-empty-window.json"},
 		{"gui-knocker-window.json", "knocker, no profiles", "gui-empty-window.json"},
 		{"gui-knocker-window-10.json", "knocker, 10 profiles counting down", "gui-empty-window.json"},
 		{"gui-empty-tray.json", "empty Fyne app, tray only", ""},

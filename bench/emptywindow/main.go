@@ -2,9 +2,10 @@
 // Fyne window holding one label, built with the same toolchain and flags as
 // bin/knocker, so its start time, memory and idle CPU show what Fyne itself
 // costs. The label matters: the first text Fyne measures loads its fonts and
-// a system fallback font per style, some 17 MiB that any real window pays.
-// With -tray it shows no window and draws nothing, only a tray icon, as
-// "knocker --tray" does.
+// a system fallback font (some 9 MiB per text style), which any real window
+// pays. -button adds a button, whose bold text is a second style: the floor
+// for any window with a button. With -tray it shows no window and draws
+// nothing, only a tray icon, as "knocker --tray" does.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -19,12 +21,17 @@ import (
 
 func main() {
 	tray := flag.Bool("tray", false, "start hidden with a tray icon only")
+	button := flag.Bool("button", false, "a button under the label")
 	flag.Parse()
 	a := app.NewWithID("io.knocker.bench.emptywindow")
 	w := a.NewWindow("Empty")
 	w.Resize(fyne.NewSize(920, 580))
 	if !*tray {
-		w.SetContent(widget.NewLabel("Empty"))
+		var content fyne.CanvasObject = widget.NewLabel("Empty")
+		if *button {
+			content = container.NewVBox(content, widget.NewButton("Button", func() {}))
+		}
+		w.SetContent(content)
 		w.ShowAndRun()
 		return
 	}
