@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -157,11 +158,13 @@ func (u *ui) attach() {
 	}
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.mainMenu())
-	// Drawing the first frame parses Fyne's fonts and leaves some 9 MiB of
-	// garbage behind; hand it back to the system at once rather than keep
-	// it in an all-day process until the runtime's scavenger gets to it.
-	time.AfterFunc(firstFrameSettle, debug.FreeOSMemory)
+	releaseStartupGarbage.Do(func() { time.AfterFunc(firstFrameSettle, debug.FreeOSMemory) })
 }
+
+// Drawing the first frame parses Fyne's fonts and leaves some 9 MiB of
+// garbage behind; it is handed back to the system once, rather than kept in
+// an all-day process until the runtime's scavenger gets to it.
+var releaseStartupGarbage sync.Once
 
 // firstFrameSettle is how long after attaching the first frame is drawn.
 const firstFrameSettle = 2 * time.Second
