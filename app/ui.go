@@ -41,9 +41,9 @@ type ui struct {
 	// Fyne measures text the moment a widget changes, parsing a font per
 	// text style (some 17 MiB), and a Knocker started in the tray should not
 	// pay for a window nobody has opened. showWindow brings it up to date.
-	hidden    bool
-	root      fyne.CanvasObject // the window's content, set on first show
-	bannerErr string            // the banner's message, "" for none
+	hidden     bool
+	root       fyne.CanvasObject // the window's content, set on first show
+	bannerText string            // the banner's message, "" for none
 	// sendNotification and openURL reach the desktop; tests record them.
 	sendNotification func(*fyne.Notification)
 	openURL          func(*url.URL) error
@@ -281,15 +281,15 @@ func (u *ui) showSelected() {
 
 // showWarning is showError for messages that are not errors.
 func (u *ui) showWarning(msg string) {
-	u.bannerErr = msg
+	u.bannerText = msg
 	u.showBanner()
 }
 
 // showError puts err in plain words above everything; nil hides it.
 func (u *ui) showError(err error) {
-	u.bannerErr = ""
+	u.bannerText = ""
 	if err != nil {
-		u.bannerErr = err.Error()
+		u.bannerText = err.Error()
 	}
 	u.showBanner()
 }
@@ -297,10 +297,10 @@ func (u *ui) showError(err error) {
 func (u *ui) showBanner() {
 	switch {
 	case u.hidden:
-	case u.bannerErr == "":
+	case u.bannerText == "":
 		u.bannerBox.Hide()
 	default:
-		u.banner.SetText(u.bannerErr)
+		u.banner.SetText(u.bannerText)
 		u.bannerBox.Show()
 	}
 }
