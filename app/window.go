@@ -68,7 +68,9 @@ func (u *ui) run(withTray, hidden bool) {
 		u.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
 	}
 	if desk, ok := u.app.(desktop.App); ok && withTray {
-		u.setupTray(desk, trayAvailable)
+		available, stop := watchTray(trayAvailable())
+		defer stop()
+		u.setupTray(desk, available)
 	}
 	u.win.SetCloseIntercept(u.closeWindow)
 	u.win.Resize(fyne.NewSize(920, 580))

@@ -3,8 +3,11 @@
 package testbus
 
 import (
+	"bufio"
 	"net"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -39,4 +42,29 @@ func Silent(t testing.TB) string {
 		}
 	}()
 	return "unix:path=" + path
+}
+
+// Private starts a session bus of the test's own, so that names claimed on
+// it are seen by nothing else running at the time, and returns its address.
+// The test is skipped where dbus-daemon is not installed.
+func Private(t testing.TB) string {
+	t.Helper()
+	daemon, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		t.Skip("dbus-daemon is not installed (Debian package dbus; make test installs it)")
+	}
+	cmd := exec.Command(daemon, "--session", "--nofork", "--nosyslog", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon printed no address: %v", err)
+	}
+	return strings.TrimSpace(addr)
 }
