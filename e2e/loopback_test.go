@@ -133,10 +133,12 @@ func TestSendMixedSequenceInOrder(t *testing.T) {
 				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 			}
 			got := r.expect(t, "udp:one", "tcp", "udp:\x00\xff\n", "tcp", "udp:test")
-			// UDP arrivals carry the kernel's receive time, so the two delays
-			// between one UDP step and the next are exact: at least 80 ms.
+			// UDP arrivals carry the kernel's receive time. The engine keeps
+			// 80 ms between the moments it decides to send steps i-2 and i;
+			// a sender preempted just before a sendto can shift that by a
+			// little, so 10 ms of slack, far from a lost delay (40 ms).
 			for i := 2; i < len(got); i += 2 {
-				if gap := got[i].at.Sub(got[i-2].at); gap < 80*time.Millisecond {
+				if gap := got[i].at.Sub(got[i-2].at); gap < 70*time.Millisecond {
 					t.Errorf("UDP steps %d and %d came %v apart; the two 40ms delays were not kept", i-2, i, gap)
 				}
 			}
