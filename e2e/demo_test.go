@@ -3,7 +3,6 @@ package e2e
 import (
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,9 +15,7 @@ import (
 // The session bus points nowhere, so a demo that reached for the keyring
 // could not knock at all.
 func TestDemoWindowOpensTheGuardedPort(t *testing.T) {
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Skip("xdotool is not installed (make test installs it)")
-	}
+	needXdotool(t)
 	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,10 @@ package e2e
 import (
 	"fmt"
 	"net"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
-
-	"github.com/knocker/knocker/internal/testbin"
 )
 
 // sniWatcher stands in for a desktop's tray: it owns the
@@ -51,17 +48,10 @@ func startWatcher(t *testing.T) *sniWatcher {
 // closed to a tray that a StatusNotifierWatcher shows; a second launch
 // brings the window back instead of starting another Knocker.
 func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
-	needKeyring(t)
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Skip("xdotool is not installed (make test installs it)")
-	}
+	needDesktop(t)
 	t.Parallel() // half a minute of waiting for the re-knock, beside the lab's
 	watcher := startWatcher(t)
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := loopbackUDP(t)
 	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "1m", "auto_refresh": true,
 		"steps": [{"proto": "udp", "port": %d, "payload": "tray-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port))
 
@@ -110,11 +100,7 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 		t.Fatal("no re-knock while hidden in the tray")
 	}
 
-	second := exec.Command(testbin.Path(t))
-	second.Env = g.env
-	if out, err := second.CombinedOutput(); err != nil {
-		t.Fatalf("a second launch must hand over to the first and exit: %v\n%s", err, out)
-	}
+	g.launchAgain(t)
 	waitViewable(t, g.display, true)
 }
 
@@ -122,16 +108,9 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 // window. The window is drawn for the first time when a second launch asks
 // for it, and then works: Ctrl+K knocks the first profile.
 func TestTrayStartShowsAWorkingWindowOnDemand(t *testing.T) {
-	needKeyring(t)
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Skip("xdotool is not installed (make test installs it)")
-	}
+	needDesktop(t)
 	watcher := startWatcher(t)
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := loopbackUDP(t)
 	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "2h",
 		"steps": [{"proto": "udp", "port": %d, "payload": "shown-from-tray", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port))
 	g := launchGUI(t, []string{"--tray"}, []string{"KNOCKER_CONFIG_DIR=" + config}, func(g *gui) bool {
@@ -148,24 +127,8 @@ func TestTrayStartShowsAWorkingWindowOnDemand(t *testing.T) {
 		t.Fatal("knocker --tray must start with no window on screen")
 	}
 
-	second := exec.Command(testbin.Path(t))
-	second.Env = g.env
-	if out, err := second.CombinedOutput(); err != nil {
-		t.Fatalf("a second launch must hand over to the first and exit: %v\n%s", err, out)
-	}
+	g.launchAgain(t)
 	waitViewable(t, g.display, true)
-	buf := make([]byte, 100)
-	for range 10 {
-		g.key(t, "ctrl+k")
-		ln.SetReadDeadline(time.Now().Add(time.Second))
-		if n, _, err := ln.ReadFromUDP(buf); err == nil {
-			if got := string(buf[:n]); got != "shown-from-tray" {
-				t.Fatalf("the router got %q", got)
-			}
-			time.Sleep(500 * time.Millisecond) // let the result reach the screen
-			g.screenshot(t, "window-shown-from-tray.png")
-			return
-		}
-	}
-	t.Fatalf("Ctrl+K in the window shown from the tray sent nothing; output:\n%s", g.logs.String())
+	g.knockWithCtrlK(t, ln, "shown-from-tray")
+	g.screenshot(t, "window-shown-from-tray.png")
 }

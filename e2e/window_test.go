@@ -201,51 +201,81 @@ func TestWindowOpens(t *testing.T) {
 // real window sends its knock: keyring, engine and window together. A
 // screenshot of the result is kept as a test artifact.
 func TestWindowKnocksOnCtrlK(t *testing.T) {
-	needKeyring(t)
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Skip("xdotool is not installed (make test installs it)")
-	}
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	needDesktop(t)
+	ln := loopbackUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [
 		{"name": "lab", "host": "127.0.0.1", "timeout": "2h", "steps": [{"proto": "udp", "port": %d, "payload": "window-knock"}]},
 		{"name": "second", "host": "127.0.0.1", "timeout": "30m", "steps": [{"proto": "udp", "port": %d, "payload": "other"}]}]}`, port, port))
 	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config)
-	// The profile list loads right after the window maps; retry until it knocks.
+	g.knockWithCtrlK(t, ln, "window-knock")
+	g.screenshot(t, "window-after-knock.png")
+}
+
+// needDesktop skips a test that drives the real window over saved
+// profiles where the test keyring or xdotool is missing.
+func needDesktop(t *testing.T) {
+	t.Helper()
+	needKeyring(t)
+	needXdotool(t)
+}
+
+func needXdotool(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed (make test installs it)")
+	}
+}
+
+// loopbackUDP stands in for the router the window's profiles knock.
+func loopbackUDP(t *testing.T) *net.UDPConn {
+	t.Helper()
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// knockWithCtrlK presses Ctrl+K until a datagram reaches ln (the profile
+// list loads just after the window maps) and checks that it is want; then
+// it gives the knock's result half a second to reach the screen.
+func (g *gui) knockWithCtrlK(t *testing.T, ln *net.UDPConn, want string) {
+	t.Helper()
 	buf := make([]byte, 100)
-	for attempt := 0; attempt < 10; attempt++ {
+	for range 10 {
 		g.key(t, "ctrl+k")
 		ln.SetReadDeadline(time.Now().Add(time.Second))
 		if n, _, err := ln.ReadFromUDP(buf); err == nil {
-			if got := string(buf[:n]); got != "window-knock" {
-				t.Fatalf("the router got %q", got)
+			if got := string(buf[:n]); got != want {
+				t.Fatalf("the router got %q, want %q", got, want)
 			}
-			time.Sleep(500 * time.Millisecond) // let the result reach the screen
-			g.screenshot(t, "window-after-knock.png")
+			time.Sleep(500 * time.Millisecond)
 			return
 		}
 	}
-	g.stop()
+	g.stop() // the output is complete only once the process is gone
 	t.Fatalf("Ctrl+K in the window sent nothing; output:\n%s", g.logs.String())
+}
+
+// launchAgain starts knocker a second time in g's session, which must hand
+// over to the running one (it shows its window) and exit.
+func (g *gui) launchAgain(t *testing.T) {
+	t.Helper()
+	second := exec.Command(testbin.Path(t))
+	second.Env = g.env
+	if out, err := second.CombinedOutput(); err != nil {
+		t.Fatalf("a second launch must hand over to the first and exit: %v\n%s", err, out)
+	}
 }
 
 // After a knock verified open, a profile's URL is handed to the desktop's
 // opener (xdg-open; here a stand-in that records its arguments), as one
 // argument and with nothing of the knock's secret in it.
 func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
-	needKeyring(t)
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Skip("xdotool is not installed (make test installs it)")
-	}
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	needDesktop(t)
+	ln := loopbackUDP(t)
 	service, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -273,14 +303,7 @@ func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 		"steps": [{"proto": "udp", "port": %d, "payload": "open-url-knock", "encoding": "text"}]}]}`,
 		servicePort, url, ln.LocalAddr().(*net.UDPAddr).Port))
 	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config, "PATH="+opener+":"+os.Getenv("PATH"))
-	buf := make([]byte, 100)
-	for range 10 {
-		g.key(t, "ctrl+k")
-		ln.SetReadDeadline(time.Now().Add(time.Second))
-		if _, _, err := ln.ReadFromUDP(buf); err == nil {
-			break
-		}
-	}
+	g.knockWithCtrlK(t, ln, "open-url-knock")
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if got, err := os.ReadFile(opened); err == nil {
 			if string(got) != url+"\n" {
