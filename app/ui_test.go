@@ -18,6 +18,7 @@ import (
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/spa"
 )
@@ -129,26 +130,6 @@ func udpSteps(t testing.TB, ln *net.UDPConn, payloads ...string) []knock.Step {
 		steps[i] = knock.Step{Proto: knock.UDP, Port: port, Payload: knock.Payload{Data: []byte(p)}}
 	}
 	return steps
-}
-
-// openTCPPort is a check port that answers: it accepts and closes.
-func openTCPPort(t *testing.T) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return ln
 }
 
 func listenUDP(t testing.TB) *net.UDPConn {
@@ -353,10 +334,10 @@ func TestKeyringFailureKeepsTheFormOpen(t *testing.T) {
 func TestKnockShowsProgressAndResult(t *testing.T) {
 	h := newHarness(t, nil)
 	ln := listenUDP(t)
-	open := openTCPPort(t)
+	open := testnet.OpenTCPPort(t)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: 2 * time.Hour,
 		Steps:  udpSteps(t, ln, "one", "two", "three"),
-		Verify: &profile.Verify{Port: uint16(open.Addr().(*net.TCPAddr).Port)}})
+		Verify: &profile.Verify{Port: open}})
 	h.selectProfile("lab")
 	if h.u.detail.status.Text != "never knocked" {
 		t.Fatalf("status before knocking %q", h.u.detail.status.Text)
@@ -368,7 +349,7 @@ func TestKnockShowsProgressAndResult(t *testing.T) {
 		t.Fatalf("router received %v", got)
 	}
 	d := h.u.detail
-	wantResult := fmt.Sprintf("port %d open", open.Addr().(*net.TCPAddr).Port)
+	wantResult := fmt.Sprintf("port %d open", open)
 	if d.result.Text != wantResult {
 		t.Fatalf("result %q, want %q", d.result.Text, wantResult)
 	}
@@ -732,9 +713,9 @@ func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
 	var opened []string
 	h.u.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
 	ln := listenUDP(t)
-	open := openTCPPort(t)
+	open := testnet.OpenTCPPort(t)
 	h.add(profile.Profile{Name: "ssh", Host: "127.0.0.1", Timeout: time.Hour, Steps: udpSteps(t, ln, "x"),
-		Verify: &profile.Verify{Port: uint16(open.Addr().(*net.TCPAddr).Port)}, OpenURL: "ssh://admin@127.0.0.1"})
+		Verify: &profile.Verify{Port: open}, OpenURL: "ssh://admin@127.0.0.1"})
 	h.selectProfile("ssh")
 	h.u.knockSelected()
 	h.settle()

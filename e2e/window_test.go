@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/internal/testbin"
+	"github.com/knocker/knocker/internal/testnet"
 )
 
 // startXvfb starts a private X server and returns its DISPLAY value.
@@ -276,21 +277,7 @@ func (g *gui) launchAgain(t *testing.T) {
 func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 	needDesktop(t)
 	ln := loopbackUDP(t)
-	service, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer service.Close()
-	go func() {
-		for {
-			c, err := service.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	servicePort := service.Addr().(*net.TCPAddr).Port
+	servicePort := testnet.OpenTCPPort(t)
 	opener := t.TempDir()
 	opened := filepath.Join(opener, "opened")
 	script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >>" + opened + "\n"

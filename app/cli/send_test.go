@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/knocker/knocker/internal/testnet"
 )
 
 func run(args ...string) (stdout, stderr string, code int) {
@@ -140,21 +142,7 @@ func TestSendDoubleDashEndsFlags(t *testing.T) {
 }
 
 func TestSendVerify(t *testing.T) {
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tcp.Close()
-	go func() {
-		for {
-			c, err := tcp.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	open := tcp.Addr().(*net.TCPAddr).Port
+	open := testnet.OpenTCPPort(t)
 	tcp2, _ := net.Listen("tcp", "127.0.0.1:0")
 	closed := tcp2.Addr().(*net.TCPAddr).Port
 	tcp2.Close()

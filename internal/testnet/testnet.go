@@ -26,3 +26,24 @@ func FreePort(t testing.TB) uint16 {
 	t.Fatal("no port free for both TCP and UDP")
 	return 0
 }
+
+// OpenTCPPort returns a loopback port that answers like an open service: it
+// accepts each connection and closes it. It stops at the test's end.
+func OpenTCPPort(t testing.TB) uint16 {
+	t.Helper()
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return uint16(ln.Addr().(*net.TCPAddr).Port)
+}
