@@ -44,17 +44,39 @@ func (f *fakeTray) item(t *testing.T, prefix string) *fyne.MenuItem {
 	return nil
 }
 
+// fakeDesktop puts a fakeTray where a StatusNotifierWatcher shows it, and
+// records the desktop notifications the app sends.
+type fakeDesktop struct {
+	*fakeTray
+	notes []string
+}
+
+func (h *harness) fakeDesktop() *fakeDesktop {
+	d := &fakeDesktop{fakeTray: &fakeTray{}}
+	h.u.sendNotification = func(n *fyne.Notification) { d.notes = append(d.notes, n.Content) }
+	h.u.setupTray(d.fakeTray, func() bool { return true })
+	return d
+}
+
+// refreshOnFakeClock starts automatic re-knocking on a fake clock, stopped
+// at the test's end.
+func (h *harness) refreshOnFakeClock() *schedule.FakeClock {
+	h.t.Helper()
+	clock := schedule.NewFakeClock(time.Now())
+	if err := h.u.startRefresh(clock, false); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(h.u.stopRefresh)
+	return clock
+}
+
 // Auto-refresh on a fake clock: knocked at start because nothing is known,
 // then again half a minute before a one-minute entry expires.
 func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 	h := newHarness(t, nil)
 	ln := listenUDP(t)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Minute, AutoRefresh: true, Steps: udpSteps(t, ln, "auto")})
-	clock := schedule.NewFakeClock(time.Now())
-	if err := h.u.startRefresh(clock, false); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.u.stopRefresh)
+	clock := h.refreshOnFakeClock()
 	h.waitFor("knocked")
 	if got := received(t, ln, 1); got[0] != "auto" {
 		t.Fatalf("start-up knock sent %q", got)
@@ -79,37 +101,30 @@ func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 
 func TestFailingRefreshNotifiesOnceAndMarksTheTray(t *testing.T) {
 	h := newHarness(t, nil)
-	var notes []string
-	h.u.sendNotification = func(n *fyne.Notification) { notes = append(notes, n.Content) }
-	tray := &fakeTray{}
-	h.u.setupTray(tray, func() bool { return true })
+	desk := h.fakeDesktop()
 	ln := listenUDP(t)
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := uint16(closed.Addr().(*net.TCPAddr).Port)
 	closed.Close()
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Hour, AutoRefresh: true, Steps: udpSteps(t, ln, "x"),
 		Verify: &profile.Verify{Port: port, Timeout: 50 * time.Millisecond}})
-	clock := schedule.NewFakeClock(time.Now())
-	if err := h.u.startRefresh(clock, false); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.u.stopRefresh)
+	clock := h.refreshOnFakeClock()
 	for range 3 { // the first knock and two retries, all failing
 		h.waitFor("knocked")
 		h.waitFor("schedule")
 		h.settle()
 		clock.Advance(5 * time.Minute)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "lab: re-knock failed") {
-		t.Fatalf("notifications %q, want one for the whole failure streak", notes)
+	if len(desk.notes) != 1 || !strings.Contains(desk.notes[0], "lab: re-knock failed") {
+		t.Fatalf("notifications %q, want one for the whole failure streak", desk.notes)
 	}
-	if tray.icons[len(tray.icons)-1] == nil || tray.icons[len(tray.icons)-1].Name() != "icon-failing.png" {
+	if icon := desk.icons[len(desk.icons)-1]; icon == nil || icon.Name() != "icon-failing.png" {
 		t.Fatal("the tray icon must show the failure")
 	}
 	if !strings.Contains(h.u.detail.status.Text, "re-knock failed") {
 		t.Fatalf("status %q", h.u.detail.status.Text)
 	}
-	if got := tray.item(t, "Knock lab").Label; got != "Knock lab — re-knock failing" {
+	if got := desk.item(t, "Knock lab").Label; got != "Knock lab — re-knock failing" {
 		t.Fatalf("tray item %q", got)
 	}
 }
@@ -118,19 +133,12 @@ func TestFailingRefreshNotifiesOnceAndMarksTheTray(t *testing.T) {
 // notification, no failing tray icon, and the next try comes a minute later.
 func TestCancellingAReKnockIsNoFailure(t *testing.T) {
 	h := newHarness(t, nil)
-	var notes []string
-	h.u.sendNotification = func(n *fyne.Notification) { notes = append(notes, n.Content) }
-	tray := &fakeTray{}
-	h.u.setupTray(tray, func() bool { return true })
+	desk := h.fakeDesktop()
 	ln := listenUDP(t)
 	steps := udpSteps(t, ln, "a", "b")
 	steps[1].Delay = time.Hour
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Hour, AutoRefresh: true, Steps: steps})
-	clock := schedule.NewFakeClock(time.Now())
-	if err := h.u.startRefresh(clock, false); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.u.stopRefresh)
+	clock := h.refreshOnFakeClock()
 	h.waitFor("step")
 	h.settle()
 	if h.u.detail.cancel.Disabled() {
@@ -140,10 +148,10 @@ func TestCancellingAReKnockIsNoFailure(t *testing.T) {
 	h.waitFor("knocked")
 	h.waitFor("schedule")
 	h.settle()
-	if len(notes) != 0 {
-		t.Fatalf("notifications %q after a cancel, want none", notes)
+	if len(desk.notes) != 0 {
+		t.Fatalf("notifications %q after a cancel, want none", desk.notes)
 	}
-	if icon := tray.icons[len(tray.icons)-1]; icon != nil && icon.Name() == "icon-failing.png" {
+	if icon := desk.icons[len(desk.icons)-1]; icon != nil && icon.Name() == "icon-failing.png" {
 		t.Fatal("a cancelled re-knock must not mark the tray as failing")
 	}
 	next := clock.Now().Add(schedule.CallerCancelPause).Local().Format("15:04:05")
