@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock"
 )
 
@@ -41,7 +42,7 @@ func BenchmarkOpen1000Profiles(b *testing.B) {
 // the engine's set-up and the first send.
 func BenchmarkClickToFirstPacket(b *testing.B) {
 	h := newHarness(b, nil)
-	ln := listenUDP(b)
+	ln := testnet.ListenUDP(b)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Steps: udpSteps(b, ln, "x")})
 	buf := make([]byte, 16)
 	var total time.Duration

@@ -13,6 +13,7 @@ import (
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock/schedule"
 )
 
@@ -74,7 +75,7 @@ func (h *harness) refreshOnFakeClock() *schedule.FakeClock {
 // then again half a minute before a one-minute entry expires.
 func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Minute, AutoRefresh: true, Steps: udpSteps(t, ln, "auto")})
 	clock := h.refreshOnFakeClock()
 	h.waitFor("knocked")
@@ -102,7 +103,7 @@ func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 func TestFailingRefreshNotifiesOnceAndMarksTheTray(t *testing.T) {
 	h := newHarness(t, nil)
 	desk := h.fakeDesktop()
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := uint16(closed.Addr().(*net.TCPAddr).Port)
 	closed.Close()
@@ -134,7 +135,7 @@ func TestFailingRefreshNotifiesOnceAndMarksTheTray(t *testing.T) {
 func TestCancellingAReKnockIsNoFailure(t *testing.T) {
 	h := newHarness(t, nil)
 	desk := h.fakeDesktop()
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	steps := udpSteps(t, ln, "a", "b")
 	steps[1].Delay = time.Hour
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: time.Hour, AutoRefresh: true, Steps: steps})
@@ -165,7 +166,7 @@ func TestCancellingAReKnockIsNoFailure(t *testing.T) {
 
 func TestTrayMenu(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	tray := &fakeTray{}
 	h.u.setupTray(tray, func() bool { return true })
 	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: 2 * time.Hour, Steps: udpSteps(t, ln, "tray")})
@@ -256,7 +257,7 @@ func (c *countingSecrets) Get(ctx context.Context, id string) (string, error) {
 func TestHiddenStartReadsNoSecretAndDrawsNothing(t *testing.T) {
 	ring := &countingSecrets{Memory: &secret.Memory{}}
 	h := newHarness(t, ring)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Timeout: time.Hour, Steps: udpSteps(t, ln, "tray")})
 	h.settle()
 	ring.reads.Store(0)

@@ -132,16 +132,6 @@ func udpSteps(t testing.TB, ln *net.UDPConn, payloads ...string) []knock.Step {
 	return steps
 }
 
-func listenUDP(t testing.TB) *net.UDPConn {
-	t.Helper()
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln
-}
-
 func received(t testing.TB, ln *net.UDPConn, n int) []string {
 	t.Helper()
 	buf := make([]byte, 2048)
@@ -333,7 +323,7 @@ func TestKeyringFailureKeepsTheFormOpen(t *testing.T) {
 
 func TestKnockShowsProgressAndResult(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	open := testnet.OpenTCPPort(t)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Timeout: 2 * time.Hour,
 		Steps:  udpSteps(t, ln, "one", "two", "three"),
@@ -378,7 +368,7 @@ func TestKnockShowsProgressAndResult(t *testing.T) {
 
 func TestKnockReportsStillClosed(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := uint16(closed.Addr().(*net.TCPAddr).Port)
 	closed.Close()
@@ -397,7 +387,7 @@ func TestKnockReportsStillClosed(t *testing.T) {
 
 func TestCancelStopsAKnockAtOnce(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	steps := udpSteps(t, ln, "a", "b")
 	steps[1].Delay = time.Hour
 	h.add(profile.Profile{Name: "slow", Host: "127.0.0.1", Steps: steps})
@@ -462,7 +452,7 @@ func TestDeleteAsksThenRemovesProfileAndSecret(t *testing.T) {
 
 func TestShortcuts(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	h.add(profile.Profile{Name: "lab", Host: "127.0.0.1", Steps: udpSteps(t, ln, "k")})
 	h.selectProfile("lab")
 	c := h.u.win.Canvas()
@@ -636,7 +626,7 @@ func TestCountdownText(t *testing.T) {
 
 func TestSPAProfileKnocksAndShowsItsServerSide(t *testing.T) {
 	h := newHarness(t, nil)
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	keys, err := spa.GenerateKeys(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -712,7 +702,7 @@ func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
 	h := newHarness(t, nil)
 	var opened []string
 	h.u.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
-	ln := listenUDP(t)
+	ln := testnet.ListenUDP(t)
 	open := testnet.OpenTCPPort(t)
 	h.add(profile.Profile{Name: "ssh", Host: "127.0.0.1", Timeout: time.Hour, Steps: udpSteps(t, ln, "x"),
 		Verify: &profile.Verify{Port: open}, OpenURL: "ssh://admin@127.0.0.1"})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/knocker/knocker/internal/testnet"
 )
 
 // sniWatcher stands in for a desktop's tray: it owns the
@@ -51,7 +53,7 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 	needDesktop(t)
 	t.Parallel() // half a minute of waiting for the re-knock, beside the lab's
 	watcher := startWatcher(t)
-	ln := loopbackUDP(t)
+	ln := testnet.ListenUDP(t)
 	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "1m", "auto_refresh": true,
 		"steps": [{"proto": "udp", "port": %d, "payload": "tray-knock", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port))
 
@@ -110,7 +112,7 @@ func TestTrayKeepsKnockingWhileHidden(t *testing.T) {
 func TestTrayStartShowsAWorkingWindowOnDemand(t *testing.T) {
 	needDesktop(t)
 	watcher := startWatcher(t)
-	ln := loopbackUDP(t)
+	ln := testnet.ListenUDP(t)
 	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [{"name": "lab", "host": "127.0.0.1", "timeout": "2h",
 		"steps": [{"proto": "udp", "port": %d, "payload": "shown-from-tray", "encoding": "text"}]}]}`, ln.LocalAddr().(*net.UDPAddr).Port))
 	g := launchGUI(t, []string{"--tray"}, []string{"KNOCKER_CONFIG_DIR=" + config}, func(g *gui) bool {

@@ -203,7 +203,7 @@ func TestWindowOpens(t *testing.T) {
 // screenshot of the result is kept as a test artifact.
 func TestWindowKnocksOnCtrlK(t *testing.T) {
 	needDesktop(t)
-	ln := loopbackUDP(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	config := importProfiles(t, fmt.Sprintf(`{"version": 1, "profiles": [
 		{"name": "lab", "host": "127.0.0.1", "timeout": "2h", "steps": [{"proto": "udp", "port": %d, "payload": "window-knock"}]},
@@ -226,17 +226,6 @@ func needXdotool(t *testing.T) {
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Skip("xdotool is not installed (make test installs it)")
 	}
-}
-
-// loopbackUDP stands in for the router the window's profiles knock.
-func loopbackUDP(t *testing.T) *net.UDPConn {
-	t.Helper()
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln
 }
 
 // knockWithCtrlK presses Ctrl+K until a datagram reaches ln (the profile
@@ -276,7 +265,7 @@ func (g *gui) launchAgain(t *testing.T) {
 // argument and with nothing of the knock's secret in it.
 func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 	needDesktop(t)
-	ln := loopbackUDP(t)
+	ln := testnet.ListenUDP(t)
 	servicePort := testnet.OpenTCPPort(t)
 	opener := t.TempDir()
 	opened := filepath.Join(opener, "opened")

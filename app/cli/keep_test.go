@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/knocker/knocker/internal/testnet"
 )
 
 func TestKeepKnocksUntilInterrupted(t *testing.T) {
 	useTestProfiles(t, nil)
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	profiles := fmt.Sprintf(`{"version": 1, "profiles": [
 		{"name": "lab", "host": "127.0.0.1", "timeout": "1h", "steps": [{"proto": "udp", "port": %d, "payload": "keep"}]},

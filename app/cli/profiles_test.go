@@ -14,6 +14,7 @@ import (
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
+	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock/spa"
 )
 
@@ -47,7 +48,7 @@ func profileJSON(port int) string {
 
 func TestProfileCommands(t *testing.T) {
 	ring := useTestProfiles(t, nil)
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 
 	stdout, stderr, code := runStdin(profileJSON(port), "import", "-")
@@ -235,7 +236,7 @@ func spaProfileJSON(t *testing.T, port int) (string, spa.Keys) {
 
 func TestSPAProfileCommands(t *testing.T) {
 	useTestProfiles(t, nil)
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	doc, keys := spaProfileJSON(t, ln.LocalAddr().(*net.UDPAddr).Port)
 	k, h := keys.Base64()
 	var public []string

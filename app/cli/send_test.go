@@ -68,7 +68,7 @@ func TestSendBadInput(t *testing.T) {
 }
 
 func TestSendWarnsAboutFragmentation(t *testing.T) {
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	_, stderr, code := run("send", "127.0.0.1", fmt.Sprintf("%d:udp=size:1473", port))
 	if code != ExitOK || !strings.Contains(stderr, "warning: step 1 carries 1473 bytes; above 1472 it may be fragmented") {
@@ -78,16 +78,6 @@ func TestSendWarnsAboutFragmentation(t *testing.T) {
 	if stderr != "" {
 		t.Fatalf("1472 bytes fit one frame, but stderr says %q", stderr)
 	}
-}
-
-func udpListener(t *testing.T) *net.UDPConn {
-	t.Helper()
-	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln
 }
 
 func readDatagrams(t *testing.T, ln *net.UDPConn, n int) []string {
@@ -106,7 +96,7 @@ func readDatagrams(t *testing.T, ln *net.UDPConn, n int) []string {
 }
 
 func TestSendVerboseAndInterspersedFlags(t *testing.T) {
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	// Flags after the steps, as people type them, and -u making bare ports UDP.
 	stdout, stderr, code := run("send", "127.0.0.1", fmt.Sprint(port), fmt.Sprintf("%d=hunter2", port), "-u", "-v", "-d", "20")
@@ -130,7 +120,7 @@ func TestSendVerboseAndInterspersedFlags(t *testing.T) {
 }
 
 func TestSendDoubleDashEndsFlags(t *testing.T) {
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	_, stderr, code := run("send", "-u", "--", "127.0.0.1", fmt.Sprintf("%d=-v", port))
 	if code != ExitOK {
@@ -146,7 +136,7 @@ func TestSendVerify(t *testing.T) {
 	tcp2, _ := net.Listen("tcp", "127.0.0.1:0")
 	closed := tcp2.Addr().(*net.TCPAddr).Port
 	tcp2.Close()
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	step := fmt.Sprintf("%d:udp=test", ln.LocalAddr().(*net.UDPAddr).Port)
 
 	stdout, stderr, code := run("send", "-v", "--verify", fmt.Sprint(open), "127.0.0.1", step)
@@ -163,7 +153,7 @@ func TestSendVerify(t *testing.T) {
 }
 
 func TestInterrupted(t *testing.T) {
-	ln := udpListener(t)
+	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

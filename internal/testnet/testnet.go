@@ -47,3 +47,15 @@ func OpenTCPPort(t testing.TB) uint16 {
 	}()
 	return uint16(ln.Addr().(*net.TCPAddr).Port)
 }
+
+// ListenUDP listens on a free UDP port of 127.0.0.1, standing in for the
+// router a test knocks; it closes at the test's end.
+func ListenUDP(t testing.TB) *net.UDPConn {
+	t.Helper()
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
