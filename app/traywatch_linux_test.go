@@ -28,16 +28,7 @@ func TestTrayWatchFollowsTheWatcher(t *testing.T) {
 	}
 	waitTray(false, "no watcher at start")
 
-	host, err := dbus.SessionBusPrivate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := host.Auth(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := host.Hello(); err != nil {
-		t.Fatal(err)
-	}
+	host := testbus.Connect(t)
 	claim := func() {
 		t.Helper()
 		if reply, err := host.RequestName(sniWatcher, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/knocker/knocker/internal/testbus"
 	"github.com/knocker/knocker/internal/testnet"
 )
 
@@ -23,17 +24,7 @@ func (w *sniWatcher) RegisterStatusNotifierItem(sender dbus.Sender, item string)
 
 func startWatcher(t *testing.T) *sniWatcher {
 	t.Helper()
-	conn, err := dbus.SessionBusPrivate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.Auth(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.Hello(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := testbus.Connect(t)
 	w := &sniWatcher{registered: make(chan string, 10)}
 	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
 		t.Fatal(err)

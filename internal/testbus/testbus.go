@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // Missing is a bus address whose socket does not exist. (With the variable
@@ -67,4 +69,23 @@ func Private(t testing.TB) string {
 		t.Fatalf("dbus-daemon printed no address: %v", err)
 	}
 	return strings.TrimSpace(addr)
+}
+
+// Connect opens a private connection to the session bus in
+// DBUS_SESSION_BUS_ADDRESS, closed at the test's end (closing it earlier,
+// as a crashing program would, is fine).
+func Connect(t testing.TB) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.SessionBusPrivate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
