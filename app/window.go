@@ -68,7 +68,9 @@ func (u *ui) run(withTray, hidden bool) {
 		u.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
 	}
 	if desk, ok := u.app.(desktop.App); ok && withTray {
-		available, stop := watchTray(trayAvailable())
+		// Started hidden, Run has just seen a tray; otherwise the watch
+		// learns within milliseconds, without holding up the window.
+		available, stop := watchTray(hidden)
 		defer stop()
 		u.setupTray(desk, available)
 	}
