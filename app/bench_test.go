@@ -30,12 +30,13 @@ func BenchmarkOpen1000Profiles(b *testing.B) {
 	a := test.NewTempApp(b)
 	for b.Loop() {
 		w := a.NewWindow("Knocker")
-		u := newUI(a, w, h.u.book, false)
-		u.bridge.dispatch = func(string, func()) {} // the steps summary arrives later; not part of opening
+		u := newUI(a, w, h.u.book, uiOptions{dispatch: dropUpdate}) // the steps summary arrives later; not part of opening
 		u.list.ScrollToBottom()
 		w.Close()
 	}
 }
+
+func dropUpdate(string, func()) {}
 
 // BenchmarkClickToFirstPacket is the time from a tap on Knock to the first
 // datagram at a loopback listener (target: under 5 ms): the keyring read,

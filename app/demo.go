@@ -16,7 +16,7 @@ import (
 func RunDemo(ctx context.Context, book *profile.Book) error {
 	a := fyneapp.NewWithID(ID + ".demo")
 	a.SetIcon(assets.Icon)
-	u := newUI(a, a.NewWindow("Knocker"), book, false)
+	u := newUI(a, a.NewWindow("Knocker"), book, uiOptions{})
 	stop := context.AfterFunc(ctx, func() { u.bridge.post("quit", u.quit) })
 	defer stop()
 	u.run(false, false)

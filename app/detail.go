@@ -86,7 +86,7 @@ func (d *detailView) clear() {
 	d.none.Show()
 }
 
-func (d *detailView) show(p profile.Profile, run *knockRun, result string, history []string) {
+func (d *detailView) show(p profile.Profile, run *knockRun, result string, history []historyEntry) {
 	d.shownID = "" // no save while the check box is set below
 	defer func() { d.shownID = p.ID }()
 	d.none.Hide()
@@ -127,7 +127,11 @@ func (d *detailView) show(p profile.Profile, run *knockRun, result string, histo
 	if len(history) == 0 {
 		d.history.SetText("none in this session")
 	} else {
-		d.history.SetText(strings.Join(history, "\n"))
+		lines := make([]string, len(history))
+		for i, e := range history {
+			lines[i] = e.String()
+		}
+		d.history.SetText(strings.Join(lines, "\n"))
 	}
 }
 

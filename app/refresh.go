@@ -117,7 +117,7 @@ func (u *ui) runKnock(ctx context.Context, id, why string, wait bool) (time.Time
 		if why == "" && err == nil && res.Verify != nil && res.Verify.Open {
 			u.afterKnock(id)
 		}
-		u.history[id] = append([]string{u.now().Format("Jan 2 15:04:05") + "  " + text}, u.history[id]...)
+		u.history[id] = append([]historyEntry{{at: u.now(), text: text}}, u.history[id]...)
 		if len(u.history[id]) > maxHistory {
 			u.history[id] = u.history[id][:maxHistory]
 		}

@@ -95,8 +95,38 @@ func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 	clock.Advance(10 * time.Second)
 	h.waitFor("knocked")
 	received(t, ln, 1)
-	if !strings.HasPrefix(h.u.history[h.u.selected][0][17:], "re-knock (auto): sent 1 step") {
+	h.settle()
+	latest := h.u.history[h.u.selected][0]
+	if !strings.HasPrefix(latest.text, "re-knock (auto): sent 1 step") {
 		t.Fatalf("history %q", h.u.history[h.u.selected])
+	}
+	shown := strings.Split(h.u.detail.history.Text, "\n")[0]
+	stamp, ok := strings.CutSuffix(shown, "  "+latest.text)
+	if !ok {
+		t.Fatalf("the detail's history line %q does not end in the outcome %q", shown, latest.text)
+	}
+	when, err := time.ParseInLocation(historyTime, stamp, time.Local)
+	if err != nil || when.Month() != latest.at.Month() || when.Day() != latest.at.Day() || when.Hour() != latest.at.Hour() ||
+		when.Minute() != latest.at.Minute() || when.Second() != latest.at.Second() {
+		t.Fatalf("history line %q: its time %q does not read back as %v (%v)", shown, stamp, latest.at, err)
+	}
+}
+
+// History times are one width on every day of the month, so the outcomes
+// line up in a column between the 9th and the 10th.
+func TestHistoryLinesAreFixedWidth(t *testing.T) {
+	zone := time.FixedZone("UTC+14", 14*3600)
+	var want int
+	for day := 1; day <= 31; day++ {
+		e := historyEntry{at: time.Date(2026, time.December, day, 9, 5, 7, 0, zone), text: "sent 1 step"}
+		line := e.String()
+		i := strings.Index(line, "sent 1 step")
+		if day == 1 {
+			want = i
+		}
+		if i != want {
+			t.Fatalf("Dec %d: the outcome starts at column %d, on Dec 1 at %d: %q", day, i, want, line)
+		}
 	}
 }
 
@@ -263,8 +293,7 @@ func TestHiddenStartReadsNoSecretAndDrawsNothing(t *testing.T) {
 	ring.reads.Store(0)
 	a := test.NewTempApp(t)
 	win := a.NewWindow("Knocker")
-	u := newUI(a, win, h.u.book, true)
-	u.bridge.dispatch = h.u.bridge.dispatch
+	u := newUI(a, win, h.u.book, uiOptions{hidden: true, dispatch: h.dispatch})
 	h.u = u
 	h.settle()
 	if n := ring.reads.Load(); n != 0 {

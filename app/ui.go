@@ -23,6 +23,18 @@ import (
 // maxHistory is how many recent knocks the detail view lists per profile.
 const maxHistory = 20
 
+// historyTime stamps a history line. It is fixed-width (the day is padded),
+// so the column of outcomes does not shift between the 9th and the 10th.
+const historyTime = "Jan _2 15:04:05"
+
+// historyEntry is one knock in the detail view's history.
+type historyEntry struct {
+	at   time.Time
+	text string
+}
+
+func (e historyEntry) String() string { return e.at.Format(historyTime) + "  " + e.text }
+
 // ui is the main window. All its fields belong to Fyne's goroutine; work
 // that may block goes through the bridge.
 type ui struct {
@@ -51,8 +63,8 @@ type ui struct {
 	profiles []profile.Profile // as listed: no steps
 	selected string            // ID of the selected profile, "" for none
 	runs     map[string]*knockRun
-	history  map[string][]string // recent knocks per profile ID, newest first
-	results  map[string]string   // last outcome per profile ID
+	history  map[string][]historyEntry // recent knocks per profile ID, newest first
+	results  map[string]string         // last outcome per profile ID
 
 	banner        *widget.Label
 	bannerBox     *fyne.Container
@@ -85,13 +97,23 @@ type knockRun struct {
 	ok     bool // finished without error
 }
 
-// newUI builds the window's content over book. hidden starts it closed to
-// the tray, where nothing on screen needs the keyring yet.
-func newUI(a fyne.App, win fyne.Window, book *profile.Book, hidden bool) *ui {
+// uiOptions are what differ between the windows newUI builds.
+type uiOptions struct {
+	// hidden starts the window closed to the tray, where nothing on screen
+	// needs the keyring yet.
+	hidden bool
+	// dispatch replaces fyne.Do in the bridge (tests play Fyne's event loop
+	// themselves). It is in place before newUI starts its first keyring read.
+	dispatch func(what string, update func())
+}
+
+// newUI builds the window's content over book.
+func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &ui{
-		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel, hidden: hidden,
-		runs: map[string]*knockRun{}, history: map[string][]string{}, results: map[string]string{},
+		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel, hidden: opts.hidden,
+		bridge: bridge{dispatch: opts.dispatch},
+		runs:   map[string]*knockRun{}, history: map[string][]historyEntry{}, results: map[string]string{},
 		summaries: map[string]string{}, shownStatus: map[string]string{},
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL

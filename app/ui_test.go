@@ -49,11 +49,14 @@ func newHarness(t testing.TB, secrets secret.Store) *harness {
 	w := a.NewWindow("Knocker")
 	t.Cleanup(w.Close)
 	h := &harness{t: t, secrets: secrets, mem: mem, updates: make(chan update, 1000)}
-	h.u = newUI(a, w, book, false)
-	h.u.bridge.dispatch = func(what string, run func()) { h.updates <- update{what, run} }
+	h.u = newUI(a, w, book, uiOptions{dispatch: h.dispatch})
 	w.Resize(fyne.NewSize(900, 600))
 	return h
 }
+
+// dispatch queues an update for the test goroutine, which plays Fyne's
+// event loop in settle and waitFor.
+func (h *harness) dispatch(what string, run func()) { h.updates <- update{what, run} }
 
 // settle plays Fyne's event loop on the test goroutine until every piece of
 // background work has reported back and its updates have run.

@@ -49,7 +49,7 @@ func Run(hidden bool) {
 	book := &profile.Book{Store: profile.NewStore(dir, warn), Secrets: secret.NewKeyring(secret.DefaultTimeout)}
 	// Hidden at start only where a tray shows the way back.
 	hidden = hidden && trayAvailable()
-	u = newUI(a, w, book, hidden)
+	u = newUI(a, w, book, uiOptions{hidden: hidden})
 	for _, msg := range early {
 		u.showWarning(msg)
 	}

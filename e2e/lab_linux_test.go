@@ -170,12 +170,30 @@ func routerConfig(t *testing.T, args ...string) string {
 // TestLabExpiry checks the final list's timeout: a knock opens the port for
 // that long, and a knock again before it runs out starts the timer over, as
 // re-adding to a RouterOS address list does (nft `update`, not `add`).
+//
+// The check is decided by times taken around each step, never assumed: an
+// attempt whose timing leaves the outcome open (a slow process start, an
+// oversleep) is repeated with every time scaled up, and the test fails if
+// even the longest attempt cannot tell.
 func TestLabExpiry(t *testing.T) {
 	t.Parallel()
-	l := newLab(t)
-	const timeout = time.Second
+	for _, timeout := range []time.Duration{2 * time.Second, 5 * time.Second, 12 * time.Second} {
+		if newLab(t).expiryExtends(timeout) { // a fresh router: no entry left from the last attempt
+			return
+		}
+		t.Logf("timeout %v: the machine was too slow to tell; trying again with longer times", timeout)
+	}
+	t.Fatal("even with a 12 s timeout the re-knock could not be timed against the router's expiry")
+}
+
+// expiryExtends runs one attempt of TestLabExpiry with the router's timeout
+// set to timeout. It reports false when the measured times cannot decide.
+func (l *lab) expiryExtends(timeout time.Duration) bool {
+	t := l.t
+	t.Helper()
+	const slack = 100 * time.Millisecond // nft's and the connect check's own delay
 	router := labRouter4.String()
-	l.nft(routerConfig(t, "--timeout", "1s", router, "1234:udp=test"))
+	l.nft(routerConfig(t, "--timeout", timeout.String(), router, "1234:udp=test"))
 	knock := func() (start, end time.Time) {
 		start = time.Now()
 		if res := l.knocker("send", router, "1234:udp=test"); res.Code != 0 {
@@ -185,27 +203,35 @@ func TestLabExpiry(t *testing.T) {
 	}
 	at := func(tm time.Time) { time.Sleep(time.Until(tm)) }
 
-	_, firstEnd := knock()
+	firstStart, firstEnd := knock()
 	if !l.open(labRouter4) {
 		t.Fatal("port shut right after the knock")
 	}
-	// Re-knock halfway, then look after the first entry would have run out
-	// but well before the refreshed one does. Times are taken around each
-	// knocker run, so a slow process start cannot decide the outcome.
+	// Re-knock halfway, then look after the first entry has run out but
+	// before the refreshed one does.
 	at(firstEnd.Add(timeout / 2))
 	againStart, againEnd := knock()
-	check := firstEnd.Add(timeout * 5 / 4)
-	if check.After(againStart.Add(timeout - 100*time.Millisecond)) {
-		t.Skip("the machine is too slow for this timing check: the re-knock took too long to start")
+	if againEnd.After(firstStart.Add(timeout - slack)) {
+		return false // the first entry may have gone before the re-knock: no extension to see
 	}
-	at(check)
-	if !l.open(labRouter4) {
-		t.Error("the re-knock did not extend the timeout: port shut after the first timeout ran out")
+	at(firstEnd.Add(timeout * 5 / 4))
+	lookStart := time.Now()
+	open := l.open(labRouter4)
+	lookEnd := time.Now()
+	switch {
+	case open && lookStart.After(firstEnd.Add(timeout+slack)):
+		// Only the re-knock can have kept the port open this long.
+	case !open && lookEnd.Before(againStart.Add(timeout-slack)):
+		t.Errorf("the re-knock did not extend the timeout: port shut %v after the re-knock (timeout %v)", lookEnd.Sub(againStart), timeout)
+		return true
+	default:
+		return false
 	}
 	at(againEnd.Add(timeout + 150*time.Millisecond))
 	if l.open(labRouter4) {
 		t.Errorf("port still open %v after the last knock (timeout %v)", time.Since(againEnd), timeout)
 	}
+	return true
 }
 
 // TestLabKnockd runs knockd in the router namespace, with a sequence whose
