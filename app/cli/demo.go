@@ -16,7 +16,7 @@ import (
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/knock"
-	"github.com/knocker/knocker/knock/demorouter"
+	"github.com/knocker/knocker/app/demorouter"
 )
 
 const demoRouterUsage = `Usage: knocker demo-router [flags] STEP...

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package app
+package gui
 
 // claimInstance has no single-instance lock here yet: every launch runs.
 func claimInstance(func()) (bool, error) { return true, nil }

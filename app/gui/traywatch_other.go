@@ -1,6 +1,6 @@
 //go:build !linux
 
-package app
+package gui
 
 // trayAvailable is true where the system itself draws tray icons.
 func trayAvailable() bool { return true }

@@ -1,6 +1,6 @@
-// Package app is Knocker's Fyne desktop front end. It turns user actions into
+// Package gui is Knocker's Fyne desktop front end. It turns user actions into
 // engine calls and engine events into widget updates; it sends no packets itself.
-package app
+package gui
 
 import (
 	"fmt"
