@@ -13,10 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/knocker/knocker/app/demorouter"
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/knock"
-	"github.com/knocker/knocker/app/demorouter"
 )
 
 const demoRouterUsage = `Usage: knocker demo-router [flags] STEP...
