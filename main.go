@@ -8,6 +8,8 @@ import (
 	"github.com/knocker/knocker/app/autostart"
 	"github.com/knocker/knocker/app/cli"
 	"github.com/knocker/knocker/app/gui"
+	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/app/secret"
 )
 
 func main() {
@@ -15,11 +17,19 @@ func main() {
 	cli.DemoWindow = gui.RunDemo
 	switch {
 	case len(os.Args) < 2:
-		gui.Run(false)
+		runWindow(gui.Shown)
 	case len(os.Args) == 2 && os.Args[1] == autostart.HiddenFlag:
-		gui.Run(true) // started at login: only the tray icon
+		runWindow(gui.InTray) // started at login
 	default:
 		attachConsole() // Windows: print to the console we were started from
 		os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+}
+
+// runWindow opens the window over the saved profiles and the keyring.
+func runWindow(start gui.Start) {
+	notices := new(profile.Notices)
+	dir, dirErr := profile.DefaultDir()
+	book := &profile.Book{Store: profile.NewStore(dir, notices.Add), Secrets: secret.NewKeyring(secret.DefaultTimeout)}
+	gui.Run(book, notices, dirErr, start)
 }

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"runtime"
 	"time"
+
+	"github.com/knocker/knocker/internal/plural"
 )
 
 // Knocker sends knock sequences. The zero value knocks over the system
@@ -48,7 +50,6 @@ type Hooks struct {
 	Resolved func(ResolvedEvent)
 	StepSent func(StepEvent)
 	Verified func(VerifyEvent)
-	Error    func(error)
 }
 
 // ResolvedEvent reports the address a knock goes to.
@@ -131,14 +132,7 @@ type NotOpenError struct {
 }
 
 func (e *NotOpenError) Error() string {
-	return fmt.Sprintf("sent, but port %d is still closed after %d %s", e.Port, e.Attempts, plural(e.Attempts, "knock", "knocks"))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return fmt.Sprintf("sent, but port %d is still closed after %s", e.Port, plural.Count(e.Attempts, "knock", "knocks"))
 }
 
 // Knock resolves host once, sends steps in order honouring each step's delay,
@@ -148,9 +142,6 @@ func (k *Knocker) Knock(ctx context.Context, host string, steps []Step) (*Result
 	res := &Result{Host: host, Started: time.Now()}
 	err := k.knock(ctx, res, host, steps)
 	res.Finished = time.Now()
-	if err != nil && k.Hooks.Error != nil {
-		k.Hooks.Error(err)
-	}
 	return res, err
 }
 

@@ -73,7 +73,7 @@ Flags:
 // DemoWindow opens the window over book and returns when the user quits or
 // ctx ends. The UI package sets it, as this package never imports the
 // toolkit; without it, knocker demo says it has no window.
-var DemoWindow func(ctx context.Context, book *profile.Book) error
+var DemoWindow func(ctx context.Context, book *profile.Book)
 
 // demoTimeout is short enough to watch a refresh, long enough to read.
 const demoTimeout = 2 * time.Minute
@@ -262,9 +262,9 @@ func runDemo(ctx context.Context, io IO, args []string) error {
 	if err := book.Add(ctx, []profile.Profile{p}); err != nil {
 		return err
 	}
-	err = DemoWindow(ctx, book)
+	DemoWindow(ctx, book)
 	out.line("demo stopped")
-	return err
+	return nil
 }
 
 // startDemoRouter starts the router on loopback with a fresh knock on free

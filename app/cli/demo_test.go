@@ -201,22 +201,11 @@ func TestDemoOpensWindowOverThrowawayBook(t *testing.T) {
 	var store string
 	old := DemoWindow
 	t.Cleanup(func() { DemoWindow = old })
-	DemoWindow = func(ctx context.Context, book *profile.Book) error {
+	DemoWindow = func(ctx context.Context, book *profile.Book) {
 		store = book.Store.Path()
-		l, err := book.List()
-		if err != nil || len(l.Profiles) != 1 {
-			return fmt.Errorf("the book holds %d profiles (%v), want 1", len(l.Profiles), err)
+		if err := knockTheDemoProfile(ctx, book); err != nil {
+			t.Errorf("the demo window's book: %v", err)
 		}
-		p, err := book.Get(ctx, l.Profiles[0].Name)
-		if err != nil {
-			return err
-		}
-		if p.Timeout != 3*time.Minute || p.Verify == nil {
-			return fmt.Errorf("demo profile: timeout %v, check %+v", p.Timeout, p.Verify)
-		}
-		k := p.Knocker()
-		_, err = k.Knock(ctx, p.Host, p.Steps)
-		return err
 	}
 	stdout, stderr, code := run("demo", "--timeout", "3m")
 	if code != ExitOK {
@@ -233,6 +222,24 @@ func TestDemoOpensWindowOverThrowawayBook(t *testing.T) {
 	if entries, _ := os.ReadDir(config); len(entries) > 0 {
 		t.Errorf("the demo wrote into the user's config folder: %v", entries)
 	}
+}
+
+// knockTheDemoProfile knocks the book's one profile, as the window would.
+func knockTheDemoProfile(ctx context.Context, book *profile.Book) error {
+	l, err := book.List()
+	if err != nil || len(l.Profiles) != 1 {
+		return fmt.Errorf("the book holds %d profiles (%v), want 1", len(l.Profiles), err)
+	}
+	p, err := book.Get(ctx, l.Profiles[0].Name)
+	if err != nil {
+		return err
+	}
+	if p.Timeout != 3*time.Minute || p.Verify == nil {
+		return fmt.Errorf("demo profile: timeout %v, check %+v", p.Timeout, p.Verify)
+	}
+	k := p.Knocker()
+	_, err = k.Knock(ctx, p.Host, p.Steps)
+	return err
 }
 
 // Without a window (a build without the UI) knocker demo says so.

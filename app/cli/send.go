@@ -200,19 +200,11 @@ func verboseHooks(w io.Writer) knock.Hooks {
 			}
 		},
 		StepSent: func(e knock.StepEvent) {
-			attempt := ""
-			if e.Attempt > 1 {
-				attempt = fmt.Sprintf(" (knock %d)", e.Attempt)
-			}
-			fmt.Fprintf(w, "%s step %d/%d %s sent %s -> %s%s\n",
-				stamp(e.Time), e.Index+1, e.Count, e.Step.Summary(), endpoint(e.Local, e.Step), endpoint(e.Remote, e.Step), attempt)
+			fmt.Fprintf(w, "%s %s sent %s -> %s%s\n",
+				stamp(e.Time), e.Progress(), endpoint(e.Local, e.Step), endpoint(e.Remote, e.Step), e.Retry())
 		},
 		Verified: func(e knock.VerifyEvent) {
-			state := "still closed"
-			if e.Open {
-				state = "open"
-			}
-			fmt.Fprintf(w, "%s verify tcp/%d: %s (%.1f ms)\n", stamp(time.Now()), e.Port, state, float64(e.Took.Microseconds())/1000)
+			fmt.Fprintf(w, "%s verify tcp/%d: %s (%.1f ms)\n", stamp(time.Now()), e.Port, e.State(), float64(e.Took.Microseconds())/1000)
 		},
 	}
 }

@@ -5,9 +5,32 @@ import (
 	"fmt"
 	"time"
 
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock/routerconf"
 )
+
+// The actions on profiles that the menu, the keys, the detail view and the
+// tray share.
+
+// knockSelected knocks the selected profile; it returns false when none is selected.
+func (u *ui) knockSelected() bool {
+	p, ok := u.list.selectedProfile()
+	if !ok {
+		return false
+	}
+	u.knock(p)
+	return true
+}
+
+// knock sends p's sequence now, unless it is being knocked already.
+func (u *ui) knock(p profile.Profile) {
+	background(&u.bridge, "knock", func() (time.Time, error) {
+		return u.runKnock(u.ctx, p.ID, userKnock)
+	}, func(time.Time, error) {})
+}
 
 // newProfile opens an empty form.
 func (u *ui) newProfile() {
@@ -18,19 +41,17 @@ func (u *ui) newProfile() {
 // goroutine, and hands the whole profile to then; a keyring failure goes to
 // the banner.
 func (u *ui) withSteps(what string, then func(profile.Profile)) {
-	p, ok := u.selectedProfile()
+	p, ok := u.list.selectedProfile()
 	if !ok {
 		return
 	}
 	background(&u.bridge, what, func() (profile.Profile, error) {
-		return u.book.Get(context.Background(), p.Name)
+		return u.book.GetID(context.Background(), p.ID)
 	}, func(full profile.Profile, err error) {
-		if err != nil {
-			u.showError(err)
-			return
+		u.banner.showError(err)
+		if err == nil {
+			then(full)
 		}
-		u.showError(nil)
-		then(full)
 	})
 }
 
@@ -49,36 +70,12 @@ func (u *ui) duplicateSelected() {
 
 // freeName returns name, or name with a number, whichever no profile has.
 func (u *ui) freeName(name string) string {
-	taken := func(n string) bool {
-		l := profile.List{Profiles: u.profiles}
-		return l.Index(n) >= 0
-	}
+	l := profile.List{Profiles: u.list.profiles}
 	candidate := name
-	for i := 2; taken(candidate); i++ {
+	for i := 2; l.Index(candidate) >= 0; i++ {
 		candidate = fmt.Sprintf("%s %d", name, i)
 	}
 	return candidate
-}
-
-// stepsText is the selected profile's steps summary, read from the keyring
-// in the background the first time it is needed.
-func (u *ui) stepsText(p profile.Profile) string {
-	if s, ok := u.summaries[p.ID]; ok {
-		return s
-	}
-	const reading = "reading the keyring…"
-	u.summaries[p.ID] = reading
-	background(&u.bridge, "steps", func() (profile.Profile, error) {
-		return u.book.Get(context.Background(), p.Name)
-	}, func(full profile.Profile, err error) {
-		if err != nil {
-			u.summaries[p.ID] = "unavailable: " + err.Error()
-		} else {
-			u.summaries[p.ID] = knockSummary(full)
-		}
-		u.showSelected()
-	})
-	return reading
 }
 
 // setAutoRefresh saves the switch; it needs no keyring.
@@ -89,7 +86,33 @@ func (u *ui) setAutoRefresh(id string, on bool) {
 	background(&u.bridge, "auto-refresh", func() (struct{}, error) {
 		return struct{}{}, u.book.SetAutoRefresh(id, on)
 	}, func(_ struct{}, err error) {
-		u.showError(err)
+		u.banner.showError(err)
 		u.reload()
 	})
+}
+
+// deleteSelected asks, then deletes the profile and its keyring secret.
+func (u *ui) deleteSelected() {
+	p, ok := u.list.selectedProfile()
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf("Delete %q and its secret knock from the keyring?\nThis cannot be undone; export it first to keep a copy.", p.Name)
+	confirm := dialog.NewConfirm("Delete profile", msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		background(&u.bridge, "deleted", func() (struct{}, error) {
+			return struct{}{}, u.book.DeleteID(context.Background(), p.ID)
+		}, func(_ struct{}, err error) {
+			u.banner.showError(err)
+			if err == nil {
+				u.log.forget(p.ID)
+			}
+			u.reload()
+		})
+	}, u.win)
+	confirm.SetConfirmText("Delete")
+	confirm.SetConfirmImportance(widget.DangerImportance)
+	confirm.Show()
 }

@@ -31,7 +31,7 @@ func BenchmarkOpen1000Profiles(b *testing.B) {
 	for b.Loop() {
 		w := a.NewWindow("Knocker")
 		u := newUI(a, w, h.u.book, uiOptions{dispatch: dropUpdate}) // the steps summary arrives later; not part of opening
-		u.list.ScrollToBottom()
+		u.list.widget.ScrollToBottom()
 		w.Close()
 	}
 }

@@ -13,12 +13,11 @@ import (
 // user quits or ctx ends. Unlike Run it claims no single instance (a running
 // Knocker stays as it is), shows no tray icon (closing the window quits), and
 // keeps Fyne's settings under an app ID of its own.
-func RunDemo(ctx context.Context, book *profile.Book) error {
+func RunDemo(ctx context.Context, book *profile.Book) {
 	a := fyneapp.NewWithID(ID + ".demo")
 	a.SetIcon(assets.Icon)
 	u := newUI(a, a.NewWindow("Knocker"), book, uiOptions{})
 	stop := context.AfterFunc(ctx, func() { u.bridge.post("quit", u.quit) })
 	defer stop()
-	u.run(false, false)
-	return nil
+	u.run(withoutTray, false)
 }

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -34,11 +35,12 @@ type detailView struct {
 	runLog      *widget.Label
 	history     *widget.Label
 
-	shownID string // the profile on screen, so a switch does not save into another
+	shownID   string            // the profile on screen, so a switch does not save into another
+	summaries map[string]string // steps summary per profile ID, read from the keyring once
 }
 
 func newDetailView(u *ui) *detailView {
-	d := &detailView{u: u}
+	d := &detailView{u: u, summaries: map[string]string{}}
 	d.none = widget.NewLabel("Select a profile to see its knock.")
 	d.none.Alignment = fyne.TextAlignCenter
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -51,7 +53,7 @@ func newDetailView(u *ui) *detailView {
 	d.autoRefresh = widget.NewCheck("Re-knock before the entry expires", func(on bool) { d.u.setAutoRefresh(d.shownID, on) })
 	d.knock = widget.NewButtonWithIcon("Knock", theme.MediaPlayIcon(), func() { d.u.knockSelected() })
 	d.knock.Importance = widget.HighImportance
-	d.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.u.cancelSelected() })
+	d.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.u.log.cancel(d.u.list.selected) })
 	d.edit = widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { d.u.editSelected() })
 	d.router = widget.NewButtonWithIcon("Router setup", theme.SettingsIcon(), func() { d.u.routerSetupSelected() })
 	d.progress = widget.NewProgressBar()
@@ -86,18 +88,20 @@ func (d *detailView) clear() {
 	d.none.Show()
 }
 
-func (d *detailView) show(p profile.Profile, run *knockRun, result string, history []historyEntry) {
+// show puts p on screen with what this session's knocks of it did.
+func (d *detailView) show(p profile.Profile, log *knockLog) {
 	d.shownID = "" // no save while the check box is set below
 	defer func() { d.shownID = p.ID }()
 	d.none.Hide()
 	d.card.Show()
 	d.title.SetText(p.Name)
 	d.host.SetText(p.Host + familySuffix(p))
-	d.steps.SetText(d.u.stepsText(p))
+	d.steps.SetText(d.stepsText(p))
 	d.timeout.SetText(humanDuration(p.Timeout))
 	d.autoRefresh.SetChecked(p.AutoRefresh)
 	d.showStatus(p)
 
+	run, result, history := log.runs[p.ID], log.results[p.ID], log.history[p.ID]
 	running := run != nil && !run.done
 	if running {
 		d.knock.Disable()
@@ -138,7 +142,7 @@ func (d *detailView) show(p profile.Profile, run *knockRun, result string, histo
 // showStatus updates the countdown only: it runs every second.
 func (d *detailView) showStatus(p profile.Profile) {
 	_, text := entryStatus(p, d.u.now())
-	if line := d.u.refreshLine(p); line != "" {
+	if line := d.u.auto.line(p); line != "" {
 		text += " · " + line
 	}
 	if text != d.status.Text { // an unchanged label would still be redrawn
@@ -151,4 +155,29 @@ func familySuffix(p profile.Profile) string {
 		return ""
 	}
 	return " (" + p.Family.String() + ")"
+}
+
+// forget drops the summaries read so far: steps may have changed with the
+// profiles.
+func (d *detailView) forget() { clear(d.summaries) }
+
+// stepsText is p's steps summary, read from the keyring in the background
+// the first time it is needed.
+func (d *detailView) stepsText(p profile.Profile) string {
+	if s, ok := d.summaries[p.ID]; ok {
+		return s
+	}
+	const reading = "reading the keyring…"
+	d.summaries[p.ID] = reading
+	background(&d.u.bridge, "steps", func() (profile.Profile, error) {
+		return d.u.book.GetID(context.Background(), p.ID)
+	}, func(full profile.Profile, err error) {
+		if err != nil {
+			d.summaries[p.ID] = "unavailable: " + err.Error()
+		} else {
+			d.summaries[p.ID] = knockSummary(full)
+		}
+		d.u.showSelected()
+	})
+	return reading
 }

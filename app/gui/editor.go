@@ -19,11 +19,13 @@ import (
 	"github.com/knocker/knocker/knock"
 )
 
-// familyChoices are the address-family options as the editor shows them.
-var familyChoices = []struct {
+// familyChoice is an address-family option as the editor shows it.
+type familyChoice struct {
 	label  string
 	family knock.Family
-}{
+}
+
+var familyChoices = []familyChoice{
 	{"Automatic", knock.Auto},
 	{"IPv4 only", knock.IPv4},
 	{"IPv6 only", knock.IPv6},
@@ -69,8 +71,14 @@ type stepRow struct {
 }
 
 // openEditor shows the form for p. isNew is true for new profiles and
-// duplicates, which get a fresh ID when saved.
+// duplicates, which get a fresh ID when saved. Editing a profile whose form
+// is open already brings that form forward: two forms of one profile would
+// let the second save undo the first.
 func (u *ui) openEditor(p profile.Profile, isNew bool) *editor {
+	if e := u.editor; e != nil && !isNew && !e.isNew && e.base.ID == p.ID {
+		e.win.RequestFocus()
+		return e
+	}
 	title := "Edit " + p.Name
 	if isNew {
 		title = "New profile"
@@ -96,11 +104,7 @@ func (e *editor) build() {
 	e.host = widget.NewEntry()
 	e.host.SetPlaceHolder("router.example.com or 203.0.113.7")
 	e.host.Validator = profile.ValidateHost
-	labels := make([]string, len(familyChoices))
-	for i, c := range familyChoices {
-		labels[i] = c.label
-	}
-	e.family = widget.NewSelect(labels, nil)
+	e.family = widget.NewSelect(labelsOf(familyChoices, func(c familyChoice) string { return c.label }), nil)
 	e.timeout = widget.NewEntry()
 	e.timeout.SetPlaceHolder("2h")
 	e.timeout.Validator = validateTimeout
@@ -365,7 +369,7 @@ func (e *editor) validateName(s string) error {
 	if err := profile.ValidateName(s); err != nil {
 		return err
 	}
-	for _, p := range e.u.profiles {
+	for _, p := range e.u.list.profiles {
 		if strings.EqualFold(p.Name, s) && (e.isNew || p.ID != e.base.ID) {
 			return fmt.Errorf("a profile called %q exists already", p.Name)
 		}
@@ -394,16 +398,6 @@ func validateRetries(s string) error {
 		return fmt.Errorf("want a whole number from 0 to %d", profile.MaxRetries)
 	}
 	return nil
-}
-
-// optional lets a field be left empty.
-func optional(v func(string) error) func(string) error {
-	return func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		return v(s)
-	}
 }
 
 // collect validates every field, marks the faulty ones, and returns the
@@ -482,7 +476,7 @@ func (e *editor) submit() {
 				e.setStatus("Not saved: " + err.Error())
 				return
 			}
-			e.u.selected = p.ID
+			e.u.list.selected = p.ID
 			e.u.reload()
 			e.win.Close()
 		})
@@ -495,13 +489,5 @@ func (e *editor) setStatus(msg string) {
 		e.status.Hide()
 	} else {
 		e.status.Show()
-	}
-}
-
-func setEnabled(w fyne.Disableable, on bool) {
-	if on {
-		w.Enable()
-	} else {
-		w.Disable()
 	}
 }

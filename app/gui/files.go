@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/internal/plural"
 )
 
 // importFile asks for a Knocker JSON export or a knockd.conf and adds its
@@ -21,7 +22,7 @@ import (
 func (u *ui) importFile() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			u.showError(err)
+			u.banner.showError(err)
 			return
 		}
 		if r == nil {
@@ -39,7 +40,7 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
 	r.Close()
 	if err != nil {
-		u.showError(fmt.Errorf("reading %s: %w", name, err))
+		u.banner.showError(fmt.Errorf("reading %s: %w", name, err))
 		return
 	}
 	if profile.DetectFormat(data) != profile.FormatKnockd {
@@ -66,10 +67,10 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 		return profile.ParseImport(data, host)
 	}, func(imp profile.Imported, err error) {
 		if err != nil {
-			u.showError(fmt.Errorf("%s was not imported: %w", name, err))
+			u.banner.showError(fmt.Errorf("%s was not imported: %w", name, err))
 			return
 		}
-		lines := []string{fmt.Sprintf("%s holds %s with %d %s:", name, imp.Format, len(imp.Profiles), plural(len(imp.Profiles), "profile", "profiles")), ""}
+		lines := []string{fmt.Sprintf("%s holds %s with %s:", name, imp.Format, plural.Count(len(imp.Profiles), "profile", "profiles")), ""}
 		for _, p := range imp.Profiles {
 			lines = append(lines, fmt.Sprintf("• %s — %s — %s", p.Name, p.Host, knockSummary(p)))
 		}
@@ -81,14 +82,13 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 		}
 		text := widget.NewLabel(strings.Join(lines, "\n"))
 		text.Wrapping = fyne.TextWrapWord
-		u.importText = text
-		u.importPreview = dialog.NewCustomConfirm("Import profiles", "Import", "Cancel", container.NewVScroll(text), func(ok bool) {
+		preview := dialog.NewCustomConfirm("Import profiles", "Import", "Cancel", container.NewVScroll(text), func(ok bool) {
 			if ok {
 				u.addImported(name, imp)
 			}
 		}, u.win)
-		u.importPreview.Resize(fyne.NewSize(640, 420))
-		u.importPreview.Show()
+		preview.Resize(fyne.NewSize(640, 420))
+		preview.Show()
 	})
 }
 
@@ -98,23 +98,26 @@ func (u *ui) addImported(name string, imp profile.Imported) {
 		return struct{}{}, u.book.Add(context.Background(), imp.Profiles)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			u.showError(fmt.Errorf("%s was not imported: %w", name, err))
+			u.banner.showError(fmt.Errorf("%s was not imported: %w", name, err))
 			return
 		}
-		u.showError(nil)
+		u.banner.showError(nil)
 		if len(imp.Profiles) > 0 {
-			u.selected = imp.Profiles[0].ID
+			u.list.selected = imp.Profiles[0].ID
 		}
 		u.reload()
 	})
 }
 
-// exportFormats are the files Export can write, as the dialog offers them.
-var exportFormats = []struct {
+// exportFormat is a kind of file Export can write.
+type exportFormat struct {
 	label, file string
 	write       func([]profile.Profile) ([]byte, []string, error)
 	secrets     bool
-}{
+}
+
+// exportFormats are the files Export can write, as the dialog offers them.
+var exportFormats = []exportFormat{
 	{"Knocker JSON without secrets (a list of routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
 		data, err := profile.Export(ps, false)
 		return data, nil, err
@@ -129,14 +132,11 @@ var exportFormats = []struct {
 // exportFile writes every profile in the format the user picks. Secrets go
 // into the file only when the user picks a format that says so.
 func (u *ui) exportFile() {
-	if len(u.profiles) == 0 {
-		u.showError(fmt.Errorf("there are no profiles to export"))
+	if len(u.list.profiles) == 0 {
+		u.banner.showError(fmt.Errorf("there are no profiles to export"))
 		return
 	}
-	labels := make([]string, len(exportFormats))
-	for i, f := range exportFormats {
-		labels[i] = f.label
-	}
+	labels := labelsOf(exportFormats, func(f exportFormat) string { return f.label })
 	choice := widget.NewRadioGroup(labels, nil)
 	choice.SetSelected(labels[0])
 	dialog.ShowCustomConfirm("Export profiles", "Save…", "Cancel", choice, func(ok bool) {
@@ -146,7 +146,7 @@ func (u *ui) exportFile() {
 		format := slices.Index(labels, choice.Selected)
 		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 			if err != nil {
-				u.showError(err)
+				u.banner.showError(err)
 				return
 			}
 			if w != nil {
@@ -162,7 +162,7 @@ func (u *ui) exportFile() {
 // keyring only for a format with secrets.
 func (u *ui) exportTo(w io.WriteCloser, format int) {
 	f := exportFormats[format]
-	profiles := u.profiles
+	profiles := u.list.profiles
 	background(&u.bridge, "exported", func() ([]string, error) {
 		defer w.Close()
 		ps := profiles
@@ -180,9 +180,9 @@ func (u *ui) exportTo(w io.WriteCloser, format int) {
 	}, func(warnings []string, err error) {
 		switch {
 		case err != nil:
-			u.showError(fmt.Errorf("export failed: %w", err))
+			u.banner.showError(fmt.Errorf("export failed: %w", err))
 		case len(warnings) > 0:
-			u.showWarning("Exported; not carried over: " + strings.Join(warnings, "; "))
+			u.banner.showWarning("Exported; not carried over: " + strings.Join(warnings, "; "))
 		}
 	})
 }

@@ -67,7 +67,7 @@ func (h *harness) refreshOnFakeClock() *schedule.FakeClock {
 	if err := h.u.startRefresh(clock, false); err != nil {
 		h.t.Fatal(err)
 	}
-	h.t.Cleanup(h.u.stopRefresh)
+	h.t.Cleanup(h.u.auto.stop)
 	return clock
 }
 
@@ -96,9 +96,9 @@ func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 	h.waitFor("knocked")
 	received(t, ln, 1)
 	h.settle()
-	latest := h.u.history[h.u.selected][0]
+	latest := h.u.log.history[h.u.list.selected][0]
 	if !strings.HasPrefix(latest.text, "re-knock (auto): sent 1 step") {
-		t.Fatalf("history %q", h.u.history[h.u.selected])
+		t.Fatalf("history %q", h.u.log.history[h.u.list.selected])
 	}
 	shown := strings.Split(h.u.detail.history.Text, "\n")[0]
 	stamp, ok := strings.CutSuffix(shown, "  "+latest.text)
@@ -189,8 +189,8 @@ func TestCancellingAReKnockIsNoFailure(t *testing.T) {
 	if want := "re-knock at " + next; !strings.Contains(h.u.detail.status.Text, want) {
 		t.Fatalf("status %q, want it to say %q", h.u.detail.status.Text, want)
 	}
-	if h.u.results[h.u.selected] != "re-knock (auto): cancelled" {
-		t.Fatalf("result %q", h.u.results[h.u.selected])
+	if h.u.log.results[h.u.list.selected] != "re-knock (auto): cancelled" {
+		t.Fatalf("result %q", h.u.log.results[h.u.list.selected])
 	}
 }
 
@@ -299,7 +299,7 @@ func TestHiddenStartReadsNoSecretAndDrawsNothing(t *testing.T) {
 	if n := ring.reads.Load(); n != 0 {
 		t.Fatalf("%d keyring reads while hidden", n)
 	}
-	u.knock(u.profiles[0])
+	u.knock(u.list.profiles[0])
 	h.waitFor("knocked")
 	h.settle()
 	received(t, ln, 1)

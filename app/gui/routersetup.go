@@ -14,6 +14,7 @@ import (
 // into the router, so the two never disagree: firewall rules for a knock
 // sequence, fwknopd's access.conf stanza for SPA.
 type routerView struct {
+	id      string // the profile's
 	win     fyne.Window
 	formats []routerFormat
 	format  *widget.RadioGroup
@@ -30,7 +31,13 @@ type routerFormat struct {
 }
 
 func (u *ui) routerSetupSelected() {
-	u.withSteps("router setup", func(p profile.Profile) { u.routerView = u.openRouterView(p) })
+	u.withSteps("router setup", func(p profile.Profile) {
+		if v := u.routerView; v != nil && v.id == p.ID {
+			v.win.RequestFocus() // one window per profile is enough
+			return
+		}
+		u.routerView = u.openRouterView(p)
+	})
 }
 
 // serverFormats lists what the router side of p can be written as.
@@ -52,11 +59,13 @@ func serverFormats(p profile.Profile) []routerFormat {
 }
 
 func (u *ui) openRouterView(p profile.Profile) *routerView {
-	v := &routerView{win: u.app.NewWindow("Router setup — " + p.Name), formats: serverFormats(p)}
-	labels := make([]string, len(v.formats))
-	for i, f := range v.formats {
-		labels[i] = f.label
-	}
+	v := &routerView{id: p.ID, win: u.app.NewWindow("Router setup — " + p.Name), formats: serverFormats(p)}
+	v.win.SetOnClosed(func() {
+		if u.routerView == v {
+			u.routerView = nil
+		}
+	})
+	labels := labelsOf(v.formats, func(f routerFormat) string { return f.label })
 	v.format = widget.NewRadioGroup(labels, func(string) { v.render() })
 	v.format.Horizontal = true
 	v.layer7 = widget.NewCheck("RouterOS: match with layer-7 regexps instead of content=", func(bool) { v.render() })

@@ -27,16 +27,28 @@ type trayState struct {
 	available func() bool
 }
 
+// shown reports whether closing the window can hide it in a visible tray.
+func (t *trayState) shown() bool {
+	return t.host != nil && t.available != nil && t.available()
+}
+
 // setupTray puts Knocker in the system tray and keeps its menu current: at
-// once when profiles or their health change, else once a minute, since a
-// menu refresh rebuilds the whole menu.
+// once when profiles or their health change, else once a minute until
+// Knocker quits, since a menu refresh rebuilds the whole menu.
 func (u *ui) setupTray(host trayHost, available func() bool) {
 	u.tray.host, u.tray.available = host, available
 	host.SetSystemTrayIcon(assets.Tray)
 	u.updateTray(true)
+	minute := time.NewTicker(time.Minute)
 	go func() {
-		for range time.Tick(time.Minute) {
-			u.bridge.post("tray", func() { u.updateTray(false) })
+		defer minute.Stop()
+		for {
+			select {
+			case <-minute.C:
+				u.bridge.post("tray", func() { u.updateTray(false) })
+			case <-u.ctx.Done():
+				return
+			}
 		}
 	}()
 }
@@ -47,8 +59,7 @@ func (u *ui) updateTray(force bool) {
 	if t.host == nil {
 		return
 	}
-	failing := len(u.auto.failures) > 0
-	if failing != t.failing {
+	if failing := u.auto.anyFailing(); failing != t.failing {
 		t.failing = failing
 		icon := assets.Tray
 		if failing {
@@ -70,10 +81,10 @@ func (u *ui) updateTray(force bool) {
 func (u *ui) trayMenu() *fyne.Menu {
 	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Knocker", u.showWindow), fyne.NewMenuItemSeparator()}
 	var autos []*fyne.MenuItem
-	for _, p := range u.profiles {
+	for _, p := range u.list.profiles {
 		_, state := entryStatusMinutes(p, u.now())
 		state = strings.Replace(state, "open for ", "open ", 1)
-		if u.auto.failures[p.ID] > 0 {
+		if u.auto.failing(p.ID) {
 			state = "re-knock failing"
 		}
 		items = append(items, fyne.NewMenuItem("Knock "+p.Name+" — "+state, func() { u.knock(p) }))
@@ -106,14 +117,14 @@ func (u *ui) toggleAutostart() {
 			}
 		}
 	}
-	u.showError(err)
+	u.banner.showError(err)
 	u.updateTray(true)
 }
 
 // closeWindow hides the window to the tray when one is shown, and quits
 // otherwise: Knocker never becomes an invisible process with no way back.
 func (u *ui) closeWindow() {
-	if u.tray.host != nil && u.tray.available != nil && u.tray.available() {
+	if u.tray.shown() {
 		u.win.Hide()
 		u.hidden = true
 		u.stopTicking()
@@ -133,6 +144,6 @@ func (u *ui) showWindow() {
 // quit stops every knock in flight and the scheduler, then the app.
 func (u *ui) quit() {
 	u.cancelAll()
-	u.stopRefresh()
+	u.auto.stop()
 	u.app.Quit()
 }

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"runtime/debug"
@@ -11,31 +10,16 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock"
+	"github.com/knocker/knocker/knock/schedule"
 )
 
-// maxHistory is how many recent knocks the detail view lists per profile.
-const maxHistory = 20
-
-// historyTime stamps a history line. It is fixed-width (the day is padded),
-// so the column of outcomes does not shift between the 9th and the 10th.
-const historyTime = "Jan _2 15:04:05"
-
-// historyEntry is one knock in the detail view's history.
-type historyEntry struct {
-	at   time.Time
-	text string
-}
-
-func (e historyEntry) String() string { return e.at.Format(historyTime) + "  " + e.text }
-
-// ui is the main window. All its fields belong to Fyne's goroutine; work
+// ui is the main window: it puts its parts together (the banner, the list,
+// the detail view, the knock log, the re-knocking, the tray) and carries out
+// what the user asks of them. Every part belongs to Fyne's goroutine; work
 // that may block goes through the bridge.
 type ui struct {
 	app       fyne.App
@@ -47,54 +31,27 @@ type ui struct {
 	ctx       context.Context // ends at Quit, and with it every knock
 	cancelAll context.CancelFunc
 	gate      knockGate
-	auto      refresher // re-knocking before expiry
-	tray      trayState
 	// hidden: closed to the tray. Nothing in the window is updated then:
 	// Fyne measures text the moment a widget changes, parsing a font per
 	// text style (some 17 MiB), and a Knocker started in the tray should not
 	// pay for a window nobody has opened. showWindow brings it up to date.
-	hidden     bool
-	root       fyne.CanvasObject // the window's content, set on first show
-	bannerText string            // the banner's message, "" for none
+	hidden bool
+	root   fyne.CanvasObject // the window's content, set on first show
 	// sendNotification and openURL reach the desktop; tests record them.
 	sendNotification func(*fyne.Notification)
 	openURL          func(*url.URL) error
 
-	profiles []profile.Profile // as listed: no steps
-	selected string            // ID of the selected profile, "" for none
-	runs     map[string]*knockRun
-	history  map[string][]historyEntry // recent knocks per profile ID, newest first
-	results  map[string]string         // last outcome per profile ID
-
-	banner        *widget.Label
-	bannerBox     *fyne.Container
-	list          *widget.List
-	empty         *fyne.Container
-	emptyText     *widget.Label
-	detail        *detailView
-	editor        *editor     // the open profile form, if any
-	routerView    *routerView // the open router setup window, if any
-	confirmDelete *dialog.ConfirmDialog
-	importPreview *dialog.ConfirmDialog
-	importText    *widget.Label           // what the preview says
-	shortcuts     map[fyne.KeyName]func() // Ctrl/Cmd + key
-	summaries     map[string]string       // steps summary per profile ID, read from the keyring once
-	shownStatus   map[string]string       // each row's status text as last drawn
-	body          *fyne.Container
-	newButton     *widget.Button
-	importBtn     *widget.Button
-	ticker        *time.Ticker
-	stopTick      chan struct{}
-}
-
-// knockRun is one knock in progress or just finished.
-type knockRun struct {
-	cancel context.CancelFunc
-	steps  int // sent so far in this attempt
-	total  int
-	lines  []string
-	done   bool
-	ok     bool // finished without error
+	banner     *banner
+	list       *profileList
+	detail     *detailView
+	log        *knockLog
+	auto       refresher // re-knocking before expiry
+	tray       trayState
+	editor     *editor                 // the open profile form, if any
+	routerView *routerView             // the open router setup window, if any
+	shortcuts  map[fyne.KeyName]func() // Ctrl/Cmd + key
+	ticker     *time.Ticker
+	stopTick   chan struct{}
 }
 
 // uiOptions are what differ between the windows newUI builds.
@@ -112,9 +69,7 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &ui{
 		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel, hidden: opts.hidden,
-		bridge: bridge{dispatch: opts.dispatch},
-		runs:   map[string]*knockRun{}, history: map[string][]historyEntry{}, results: map[string]string{},
-		summaries: map[string]string{}, shownStatus: map[string]string{},
+		bridge: bridge{dispatch: opts.dispatch}, log: newKnockLog(),
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
 	u.build()
@@ -123,46 +78,28 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 }
 
 func (u *ui) build() {
-	u.banner = widget.NewLabel("")
-	u.banner.Wrapping = fyne.TextWrapWord
-	u.banner.Importance = widget.DangerImportance
-	closeBanner := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { u.showError(nil) })
-	closeBanner.Importance = widget.LowImportance
-	u.bannerBox = container.NewBorder(nil, nil, nil, closeBanner, u.banner)
-	u.bannerBox.Hide()
-
-	u.list = widget.NewList(
-		func() int { return len(u.profiles) },
-		newRow,
-		func(id widget.ListItemID, o fyne.CanvasObject) { u.updateRow(id, o) },
-	)
-	u.list.OnSelected = func(id widget.ListItemID) {
-		if id >= 0 && id < len(u.profiles) {
-			u.selected = u.profiles[id].ID
-			u.showSelected()
-		}
-	}
-
-	u.emptyText = widget.NewLabel("No profiles yet.\n\nA profile holds a router's address and its secret knock: " +
-		"the ports, protocols and payloads its firewall waits for. " +
-		"Add one by hand, or import a Knocker JSON export or a knockd.conf.")
-	u.emptyText.Wrapping = fyne.TextWrapWord
-	u.emptyText.Alignment = fyne.TextAlignCenter
-	u.newButton = widget.NewButtonWithIcon("Add a profile", theme.ContentAddIcon(), u.newProfile)
-	u.newButton.Importance = widget.HighImportance
-	u.importBtn = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.importFile)
-	u.empty = container.NewCenter(container.NewVBox(u.emptyText, container.NewCenter(container.NewHBox(u.newButton, u.importBtn))))
-
+	isHidden := func() bool { return u.hidden }
+	u.banner = newBanner(isHidden)
+	u.list = newProfileList(u.rowState, isHidden, u.newProfile, u.importFile)
+	u.list.onSelect = u.showSelected
 	u.detail = newDetailView(u)
-	split := container.NewHSplit(u.list, u.detail.content)
+	split := container.NewHSplit(u.list.widget, u.detail.content)
 	split.Offset = 0.38
-	u.body = container.NewStack(split, u.empty)
-
-	u.root = container.NewBorder(u.bannerBox, nil, nil, nil, u.body)
+	u.root = container.NewBorder(u.banner.content, nil, nil, nil, container.NewStack(split, u.list.empty))
 	u.addShortcuts()
 	if !u.hidden {
 		u.attach()
 	}
+}
+
+// rowState is what the list shows for p: its countdown, or that it is
+// being knocked, and whether its last knock failed.
+func (u *ui) rowState(p profile.Profile) rowState {
+	state, text := entryStatus(p, u.now())
+	if u.log.running(p.ID) {
+		text = "knocking…"
+	}
+	return rowState{entry: state, text: text, failed: u.log.failed(p.ID)}
 }
 
 // redraw brings the window up to date as it becomes visible.
@@ -170,7 +107,7 @@ func (u *ui) redraw() {
 	u.hidden = false
 	u.attach()
 	u.refresh()
-	u.showBanner()
+	u.banner.redraw()
 }
 
 // attach puts the content and the menu into the window, once.
@@ -208,9 +145,9 @@ func (u *ui) mainMenu() *fyne.MainMenu {
 	return fyne.NewMainMenu(file, prof)
 }
 
-// addShortcuts binds the keys of the issue: Ctrl+N, Ctrl+K or Enter, Ctrl+E,
-// Delete, Ctrl+Q, and Ctrl+W to close to the tray (Cmd on macOS). Plain keys reach the canvas only when no
-// text field has the focus.
+// addShortcuts binds Ctrl+N (new), Ctrl+K or Enter (knock), Ctrl+E (edit),
+// Delete, Ctrl+Q (quit) and Ctrl+W (close to the tray); Cmd on macOS. Plain
+// keys reach the canvas only when no text field has the focus.
 func (u *ui) addShortcuts() {
 	u.shortcuts = map[fyne.KeyName]func(){
 		fyne.KeyN: u.newProfile,
@@ -238,54 +175,24 @@ func (u *ui) addShortcuts() {
 func (u *ui) reload() {
 	l, err := u.book.List()
 	if err != nil {
-		u.showError(err)
+		u.banner.showError(err)
 		return
 	}
-	u.profiles = l.Profiles
-	clear(u.summaries) // steps may have changed with the profiles
-	if u.selectedIndex() < 0 {
-		// Something is always selected, so Enter or Ctrl+K knocks at once.
-		u.selected = ""
-		if len(u.profiles) > 0 {
-			u.selected = u.profiles[0].ID
-		}
+	u.list.set(l.Profiles)
+	u.detail.forget()
+	for _, err := range u.auto.sync(u.list.profiles) {
+		u.banner.showError(err)
 	}
-	u.syncSchedule()
 	u.refresh()
 	u.updateTray(true)
 }
 
-func (u *ui) selectedIndex() int {
-	for i, p := range u.profiles {
-		if p.ID == u.selected {
-			return i
-		}
-	}
-	return -1
-}
-
-func (u *ui) selectedProfile() (profile.Profile, bool) {
-	if i := u.selectedIndex(); i >= 0 {
-		return u.profiles[i], true
-	}
-	return profile.Profile{}, false
-}
-
+// refresh redraws the list and the selected profile.
 func (u *ui) refresh() {
 	if u.hidden {
 		return
 	}
-	if len(u.profiles) == 0 {
-		u.empty.Show()
-	} else {
-		u.empty.Hide()
-	}
-	u.list.Refresh()
-	if i := u.selectedIndex(); i >= 0 {
-		u.list.Select(i)
-	} else {
-		u.list.UnselectAll()
-	}
+	u.list.redraw()
 	u.showSelected()
 }
 
@@ -293,91 +200,46 @@ func (u *ui) showSelected() {
 	if u.hidden {
 		return
 	}
-	p, ok := u.selectedProfile()
+	p, ok := u.list.selectedProfile()
 	if !ok {
 		u.detail.clear()
 		return
 	}
-	u.detail.show(p, u.runs[p.ID], u.results[p.ID], u.history[p.ID])
+	u.detail.show(p, u.log)
 }
 
-// showWarning is showError for messages that are not errors.
-func (u *ui) showWarning(msg string) {
-	u.bannerText = msg
-	u.showBanner()
-}
-
-// showError puts err in plain words above everything; nil hides it.
-func (u *ui) showError(err error) {
-	u.bannerText = ""
-	if err != nil {
-		u.bannerText = err.Error()
+// startRefresh starts re-knocking auto-refresh profiles; clock is nil
+// outside tests.
+func (u *ui) startRefresh(clock schedule.Clock, watchNetwork bool) error {
+	knock := func(ctx context.Context, id string) (time.Time, error) {
+		return u.runKnock(ctx, id, knockRequest{why: "auto", busy: waitIfBusy})
 	}
-	u.showBanner()
+	onEvent := func(ev schedule.Event) { u.bridge.post("schedule", func() { u.onScheduleEvent(ev) }) }
+	err := u.auto.start(clock, knock, onEvent, watchNetwork)
+	u.auto.sync(u.list.profiles)
+	return err
 }
 
-func (u *ui) showBanner() {
-	switch {
-	case u.hidden:
-	case u.bannerText == "":
-		u.bannerBox.Hide()
-	default:
-		u.banner.SetText(u.bannerText)
-		u.bannerBox.Show()
+func (u *ui) onScheduleEvent(ev schedule.Event) {
+	if ev.Notify() {
+		u.notify(ev)
 	}
+	u.updateTray(true)
+	u.showSelected()
 }
 
-// list rows: status icon, name over host, countdown on the right.
-func newRow() fyne.CanvasObject {
-	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	host := widget.NewLabel("")
-	host.Importance = widget.LowImportance
-	status := widget.NewLabel("")
-	return container.NewBorder(nil, nil, widget.NewIcon(nil), status, container.NewVBox(name, host))
-}
-
-func (u *ui) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
-	if id < 0 || id >= len(u.profiles) {
-		return
+// notify tells the user once when re-knocking starts failing, and once when
+// it works again; the retries in between stay quiet.
+func (u *ui) notify(ev schedule.Event) {
+	name := ev.ID
+	if p, ok := u.list.byID(ev.ID); ok {
+		name = p.Name
 	}
-	p := u.profiles[id]
-	row := o.(*fyne.Container)
-	texts := row.Objects[0].(*fyne.Container).Objects
-	texts[0].(*widget.Label).SetText(p.Name)
-	texts[1].(*widget.Label).SetText(p.Host)
-	state, text := u.rowStatus(p)
-	row.Objects[1].(*widget.Icon).SetResource(stateIcon(state, u.failed(p.ID)))
-	row.Objects[2].(*widget.Label).SetText(text)
-	u.shownStatus[p.ID] = text
-}
-
-// rowStatus is the state and the text on the right of a profile's row.
-func (u *ui) rowStatus(p profile.Profile) (entryState, string) {
-	state, text := entryStatus(p, u.now())
-	if run := u.runs[p.ID]; run != nil && !run.done {
-		text = "knocking…"
+	msg := name + ": re-knocking works again"
+	if ev.Kind == schedule.Failed {
+		msg = fmt.Sprintf("%s: re-knock failed (%v); retrying", name, ev.Err)
 	}
-	return state, text
-}
-
-// failed reports whether the profile's last knock in this session failed.
-func (u *ui) failed(id string) bool {
-	run := u.runs[id]
-	return run != nil && run.done && !run.ok
-}
-
-func stateIcon(s entryState, failed bool) fyne.Resource {
-	switch {
-	case failed:
-		return theme.NewErrorThemedResource(theme.ErrorIcon())
-	case s == entryOpen:
-		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
-	case s == entryExpired:
-		return theme.NewWarningThemedResource(theme.HistoryIcon())
-	case s == entryUnknown:
-		return theme.NewThemedResource(theme.ConfirmIcon())
-	}
-	return theme.NewDisabledResource(theme.RadioButtonIcon())
+	u.sendNotification(fyne.NewNotification("Knocker", msg))
 }
 
 // startTicking starts the one ticker that refreshes every countdown; it
@@ -407,106 +269,13 @@ func (u *ui) stopTicking() {
 	}
 }
 
-// tick redraws only the countdowns whose text changed, so an idle window
-// with nothing counting down does no drawing at all.
+// tick moves the countdowns on screen.
 func (u *ui) tick() {
 	if u.hidden {
 		return
 	}
-	// Fyne's List.RefreshItem redraws every visible row, whichever row it
-	// names, so one refresh serves all rows whose text moved. Rows never
-	// drawn get their text when they are; rows scrolled away since their
-	// last drawing drop out here, as the refresh redraws only visible ones.
-	for _, p := range u.profiles {
-		shown, drawn := u.shownStatus[p.ID]
-		if _, text := u.rowStatus(p); drawn && text != shown {
-			clear(u.shownStatus)
-			u.list.Refresh()
-			break
-		}
-	}
-	if p, ok := u.selectedProfile(); ok {
+	u.list.tick()
+	if p, ok := u.list.selectedProfile(); ok {
 		u.detail.showStatus(p)
 	}
-}
-
-// knockSelected knocks the selected profile; it returns false when none is selected.
-func (u *ui) knockSelected() bool {
-	p, ok := u.selectedProfile()
-	if !ok {
-		return false
-	}
-	u.knock(p)
-	return true
-}
-
-// knock sends p's sequence now, unless it is being knocked already.
-func (u *ui) knock(p profile.Profile) {
-	background(&u.bridge, "knock", func() (time.Time, error) {
-		return u.runKnock(u.ctx, p.ID, "", false)
-	}, func(time.Time, error) {})
-}
-
-func (u *ui) showRun(id string) {
-	if id == u.selected {
-		u.showSelected()
-	}
-}
-
-// cancelSelected stops the selected profile's knock at once.
-func (u *ui) cancelSelected() {
-	if run := u.runs[u.selected]; run != nil && !run.done {
-		run.cancel()
-	}
-}
-
-// knockOutcome says in a few plain words how a knock ended.
-func knockOutcome(res *knock.Result, err error) string {
-	var notOpen *knock.NotOpenError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	case errors.As(err, &notOpen):
-		return fmt.Sprintf("sent, port %d still closed", notOpen.Port)
-	case err != nil:
-		return "failed: " + err.Error()
-	case res.Verify != nil:
-		return fmt.Sprintf("port %d open", res.Verify.Port)
-	}
-	return fmt.Sprintf("sent %d %s to %v", len(res.Steps), plural(len(res.Steps), "step", "steps"), res.Addr)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// deleteSelected asks, then deletes the profile and its keyring secret.
-func (u *ui) deleteSelected() {
-	p, ok := u.selectedProfile()
-	if !ok {
-		return
-	}
-	msg := fmt.Sprintf("Delete %q and its secret knock from the keyring?\nThis cannot be undone; export it first to keep a copy.", p.Name)
-	u.confirmDelete = dialog.NewConfirm("Delete profile", msg, func(yes bool) {
-		if !yes {
-			return
-		}
-		background(&u.bridge, "deleted", func() (struct{}, error) {
-			return struct{}{}, u.book.Delete(context.Background(), p.Name)
-		}, func(_ struct{}, err error) {
-			u.showError(err)
-			if err == nil {
-				delete(u.runs, p.ID)
-				delete(u.history, p.ID)
-				delete(u.results, p.ID)
-			}
-			u.reload()
-		})
-	}, u.win)
-	u.confirmDelete.SetConfirmText("Delete")
-	u.confirmDelete.SetConfirmImportance(widget.DangerImportance)
-	u.confirmDelete.Show()
 }

@@ -100,6 +100,62 @@ func (h *harness) waitFor(what string) {
 	}
 }
 
+// dialogText is every text of the dialog on top of the window, "" for none.
+func (h *harness) dialogText() string {
+	top := h.u.win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var texts []string
+	walk(top, func(o fyne.CanvasObject) bool {
+		if l, ok := o.(*widget.Label); ok && l.Visible() {
+			texts = append(texts, l.Text)
+		}
+		return false
+	})
+	return strings.Join(texts, "\n")
+}
+
+// tapDialogButton taps the button called label in the dialog on top of the
+// window, as the user would; the dialog then closes.
+func (h *harness) tapDialogButton(label string) {
+	h.t.Helper()
+	top := h.u.win.Canvas().Overlays().Top()
+	var found *widget.Button
+	if top != nil {
+		walk(top, func(o fyne.CanvasObject) bool {
+			if b, ok := o.(*widget.Button); ok && b.Text == label {
+				found = b
+			}
+			return found != nil
+		})
+	}
+	if found == nil {
+		h.t.Fatalf("no dialog with a %q button; the window shows %q", label, h.dialogText())
+	}
+	test.Tap(found)
+}
+
+// walk visits o and everything drawn inside it until visit returns true.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) bool {
+	if visit(o) {
+		return true
+	}
+	var children []fyne.CanvasObject
+	switch x := o.(type) {
+	case *fyne.Container:
+		children = x.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(x).Objects()
+	}
+	for _, c := range children {
+		if walk(c, visit) {
+			return true
+		}
+	}
+	return false
+}
+
 // add saves a profile directly, as an earlier session would have.
 func (h *harness) add(p profile.Profile) profile.Profile {
 	h.t.Helper()
@@ -115,9 +171,9 @@ func (h *harness) add(p profile.Profile) profile.Profile {
 
 func (h *harness) selectProfile(name string) {
 	h.t.Helper()
-	for i, p := range h.u.profiles {
+	for i, p := range h.u.list.profiles {
 		if p.Name == name {
-			h.u.list.Select(i)
+			h.u.list.widget.Select(i)
 			h.settle() // the steps summary comes from the keyring
 			return
 		}
@@ -152,15 +208,15 @@ func received(t testing.TB, ln *net.UDPConn, n int) []string {
 
 func TestEmptyStateOnFirstStart(t *testing.T) {
 	h := newHarness(t, nil)
-	if !h.u.empty.Visible() || !strings.Contains(h.u.emptyText.Text, "No profiles yet") {
+	if !h.u.list.empty.Visible() || !strings.Contains(h.u.list.emptyText.Text, "No profiles yet") {
 		t.Fatal("a first start must explain what to do")
 	}
-	test.Tap(h.u.newButton)
+	test.Tap(h.u.list.newButton)
 	if h.u.editor == nil {
 		t.Fatal("the empty state's button must open the profile form")
 	}
 	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
-	if h.u.empty.Visible() {
+	if h.u.list.empty.Visible() {
 		t.Fatal("the empty state must go once a profile exists")
 	}
 }
@@ -207,7 +263,7 @@ func TestAddProfileThroughTheForm(t *testing.T) {
 	if h.mem.Len() != 1 {
 		t.Fatalf("keyring holds %d items, want 1", h.mem.Len())
 	}
-	if h.u.selected != p.ID || h.u.detail.title.Text != "office" {
+	if h.u.list.selected != p.ID || h.u.detail.title.Text != "office" {
 		t.Fatal("the new profile must be selected and shown")
 	}
 	if got := h.u.detail.steps.Text; got != "udp/1234 (4-byte payload), then tcp/2000" {
@@ -383,7 +439,7 @@ func TestKnockReportsStillClosed(t *testing.T) {
 	if want := fmt.Sprintf("sent, port %d still closed", port); h.u.detail.result.Text != want {
 		t.Fatalf("result %q, want %q", h.u.detail.result.Text, want)
 	}
-	if !h.u.failed(h.u.selected) {
+	if !h.u.log.failed(h.u.list.selected) {
 		t.Fatal("the row must show the failure")
 	}
 }
@@ -418,7 +474,7 @@ func TestLockedKeyringStillListsProfiles(t *testing.T) {
 	h.settle() // the selected profile's steps were being read
 	h.u.book.Secrets = failingSecrets{}
 	h.u.reload()
-	if len(h.u.profiles) != 1 || h.u.list.Length() != 1 {
+	if len(h.u.list.profiles) != 1 || h.u.list.widget.Length() != 1 {
 		t.Fatal("the list must show without a keyring")
 	}
 	h.selectProfile("office")
@@ -437,18 +493,18 @@ func TestDeleteAsksThenRemovesProfileAndSecret(t *testing.T) {
 	h.add(profile.Profile{Name: "old", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
 	h.selectProfile("old")
 	h.u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDelete})
-	if h.u.confirmDelete == nil {
-		t.Fatal("Delete must ask first")
+	if !strings.Contains(h.dialogText(), `Delete "old"`) {
+		t.Fatalf("Delete must ask first; the window shows %q", h.dialogText())
 	}
 	if h.mem.Len() != 1 {
 		t.Fatal("nothing may go before the user confirms")
 	}
-	h.u.confirmDelete.Confirm()
+	h.tapDialogButton("Delete")
 	h.settle()
 	if l, _ := h.u.book.List(); len(l.Profiles) != 0 || h.mem.Len() != 0 {
 		t.Fatalf("after delete: %d profiles, %d secrets", len(l.Profiles), h.mem.Len())
 	}
-	if !h.u.empty.Visible() {
+	if !h.u.list.empty.Visible() {
 		t.Fatal("the empty state must come back")
 	}
 }
@@ -531,36 +587,29 @@ func TestImportAndExport(t *testing.T) {
 		"steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}], "timeout": "2h"}]}`)
 	h.u.previewImport("office.json", data, "")
 	h.settle()
-	preview := h.u.importPreview
-	if preview == nil || len(h.u.profiles) != 0 || h.mem.Len() != 0 {
-		t.Fatal("import must show what it found before writing anything")
-	}
-	if got := h.u.importText.Text; !strings.Contains(got, "office.json holds Knocker JSON with 1 profile") ||
+	if got := h.dialogText(); len(h.u.list.profiles) != 0 || h.mem.Len() != 0 || !strings.Contains(got, "office.json holds Knocker JSON with 1 profile") ||
 		!strings.Contains(got, "office — 203.0.113.7 — udp/1234 (4-byte payload)") || strings.Contains(got, "test") {
-		t.Fatalf("preview %q must list names, hosts and masked steps", got)
+		t.Fatalf("import must show names, hosts and masked steps before writing anything; the window shows %q", got)
 	}
-	h.u.importPreview.Confirm()
+	h.tapDialogButton("Import")
 	h.settle()
-	if len(h.u.profiles) != 1 || h.u.profiles[0].Name != "office" || h.mem.Len() != 1 {
-		t.Fatalf("after import: %+v", h.u.profiles)
+	if len(h.u.list.profiles) != 1 || h.u.list.profiles[0].Name != "office" || h.mem.Len() != 1 {
+		t.Fatalf("after import: %+v", h.u.list.profiles)
 	}
 	h.u.previewImport("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\nseq_timeout = 5\n"), "192.0.2.9")
 	h.settle()
-	if h.u.importPreview == preview {
-		t.Fatal("no preview for the knockd.conf")
-	}
-	if got := h.u.importText.Text; !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Not carried over") {
+	if got := h.dialogText(); !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Not carried over") {
 		t.Fatalf("preview %q must say what cannot be honoured", got)
 	}
-	h.u.importPreview.Confirm()
+	h.tapDialogButton("Import")
 	h.settle()
-	if len(h.u.profiles) != 2 {
-		t.Fatalf("after the knockd import: %d profiles (banner %q)", len(h.u.profiles), h.u.banner.Text)
+	if len(h.u.list.profiles) != 2 {
+		t.Fatalf("after the knockd import: %d profiles (banner %q)", len(h.u.list.profiles), h.u.banner.label.Text)
 	}
 	h.u.previewImport("bad.json", []byte(`{"version": 1, "profiles": [{"name": "x"}]}`), "")
 	h.settle()
-	if len(h.u.profiles) != 2 || !h.u.bannerBox.Visible() || !strings.Contains(h.u.banner.Text, "bad.json was not imported") {
-		t.Fatalf("a bad file must change nothing and say so; banner %q", h.u.banner.Text)
+	if len(h.u.list.profiles) != 2 || !h.u.banner.content.Visible() || !strings.Contains(h.u.banner.label.Text, "bad.json was not imported") {
+		t.Fatalf("a bad file must change nothing and say so; banner %q", h.u.banner.label.Text)
 	}
 
 	for format, want := range []struct{ has, hasNot string }{
@@ -715,7 +764,7 @@ func TestOpenURLAfterAVerifiedKnockOnly(t *testing.T) {
 	if len(opened) != 1 || opened[0] != "ssh://admin@127.0.0.1" {
 		t.Fatalf("opened %q after a verified knock", opened)
 	}
-	if _, err := h.u.runKnock(context.Background(), h.u.selected, "auto", true); err != nil {
+	if _, err := h.u.runKnock(context.Background(), h.u.list.selected, knockRequest{why: "auto", busy: waitIfBusy}); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()
@@ -741,14 +790,14 @@ func TestTickMovesCountdowns(t *testing.T) {
 	h.add(profile.Profile{Name: "open", Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute), Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
 	h.add(profile.Profile{Name: "never", Host: "h", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
 	h.settle()
-	test.NewTempWindow(t, h.u.list).Resize(fyne.NewSize(400, 400)) // rows exist only when drawn
-	open, never := h.u.profiles[0].ID, h.u.profiles[1].ID
-	if h.u.shownStatus[open] != "open for 59 min" || h.u.shownStatus[never] != "never knocked" || h.u.detail.status.Text != "open for 59 min" {
-		t.Fatalf("drawn %q, detail %q", h.u.shownStatus, h.u.detail.status.Text)
+	test.NewTempWindow(t, h.u.list.widget).Resize(fyne.NewSize(400, 400)) // rows exist only when drawn
+	open, never := h.u.list.profiles[0].ID, h.u.list.profiles[1].ID
+	if h.u.list.shown[open] != "open for 59 min" || h.u.list.shown[never] != "never knocked" || h.u.detail.status.Text != "open for 59 min" {
+		t.Fatalf("drawn %q, detail %q", h.u.list.shown, h.u.detail.status.Text)
 	}
 	updates := 0
-	update := h.u.list.UpdateItem
-	h.u.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { updates++; update(id, o) }
+	update := h.u.list.widget.UpdateItem
+	h.u.list.widget.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { updates++; update(id, o) }
 	for _, step := range []struct {
 		after time.Duration
 		text  string
@@ -763,9 +812,9 @@ func TestTickMovesCountdowns(t *testing.T) {
 		updates = 0
 		now = now.Add(step.after)
 		h.u.tick()
-		if h.u.shownStatus[open] != step.text || h.u.detail.status.Text != step.text || (updates > 0) != step.moved {
+		if h.u.list.shown[open] != step.text || h.u.detail.status.Text != step.text || (updates > 0) != step.moved {
 			t.Fatalf("at %v: row %q (%d row updates), detail %q, want %q (moved: %v)",
-				now.Format("15:04:05"), h.u.shownStatus[open], updates, h.u.detail.status.Text, step.text, step.moved)
+				now.Format("15:04:05"), h.u.list.shown[open], updates, h.u.detail.status.Text, step.text, step.moved)
 		}
 	}
 }
@@ -781,19 +830,19 @@ func TestTickLeavesUndrawnRowsAlone(t *testing.T) {
 			Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
 	}
 	h.settle()
-	test.NewTempWindow(t, h.u.list).Resize(fyne.NewSize(400, 300))
-	if drawn := len(h.u.shownStatus); drawn == 0 || drawn >= 40 {
+	test.NewTempWindow(t, h.u.list.widget).Resize(fyne.NewSize(400, 300))
+	if drawn := len(h.u.list.shown); drawn == 0 || drawn >= 40 {
 		t.Fatalf("%d rows drawn in a 300 px list of 40", drawn)
 	}
 	updates := 0
-	update := h.u.list.UpdateItem
-	h.u.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { updates++; update(id, o) }
+	update := h.u.list.widget.UpdateItem
+	h.u.list.widget.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { updates++; update(id, o) }
 	now = now.Add(time.Second) // 59 min to 58 min: every drawn row changes
 	h.u.tick()
 	// Fyne updates a refreshed row up to three times; far more means rows
 	// that were never drawn made it redraw all of them.
-	if updates == 0 || updates > 3*len(h.u.shownStatus) {
-		t.Fatalf("%d row updates for %d drawn rows", updates, len(h.u.shownStatus))
+	if updates == 0 || updates > 3*len(h.u.list.shown) {
+		t.Fatalf("%d row updates for %d drawn rows", updates, len(h.u.list.shown))
 	}
 	h.settle()
 	updates = 0
@@ -802,5 +851,63 @@ func TestTickLeavesUndrawnRowsAlone(t *testing.T) {
 	h.settle()
 	if updates != 0 {
 		t.Fatalf("a tick within the minute made %d row updates", updates)
+	}
+}
+
+// The window works by profile ID: a rename by another process (knocker
+// rename in a terminal) while the window lists the old name breaks nothing.
+func TestRenameElsewhereWhileShown(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := testnet.ListenUDP(t)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: udpSteps(t, ln, "by-id")})
+	h.selectProfile("office")
+	if err := h.u.book.Rename("office", "branch"); err != nil {
+		t.Fatal(err)
+	}
+	h.u.knockSelected()
+	h.settle()
+	if got := received(t, ln, 1); got[0] != "by-id" {
+		t.Fatalf("knock after the rename sent %q", got)
+	}
+	if !strings.HasPrefix(h.u.detail.result.Text, "sent 1 step") {
+		t.Fatalf("result %q", h.u.detail.result.Text)
+	}
+	h.u.editSelected()
+	h.settle()
+	if h.u.editor == nil || h.u.editor.name.Text != "branch" || h.u.editor.rows[0].payload.Text != "by-id" {
+		t.Fatal("Edit after the rename must open the profile under its new name, steps and all")
+	}
+	h.u.routerSetupSelected()
+	h.settle()
+	if h.u.routerView == nil || !strings.Contains(h.u.routerView.win.Title(), "branch") {
+		t.Fatal("Router setup after the rename must find the profile")
+	}
+	h.u.list.selected = h.u.list.profiles[0].ID
+	h.u.deleteSelected()
+	h.tapDialogButton("Delete")
+	h.settle()
+	if l, _ := h.u.book.List(); len(l.Profiles) != 0 || h.mem.Len() != 0 {
+		t.Fatalf("Delete after the rename left %d profiles, %d secrets", len(l.Profiles), h.mem.Len())
+	}
+}
+
+// A second Edit of a profile whose form is open brings that form forward
+// instead of a second form whose save would undo the first's.
+func TestEditingTwiceKeepsOneForm(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	h.selectProfile("office")
+	h.u.editSelected()
+	h.settle()
+	first := h.u.editor
+	test.Type(first.host, "x")
+	h.u.editSelected()
+	h.settle()
+	if h.u.editor != first || first.host.Text != "x127.0.0.1" {
+		t.Fatalf("a second Edit must bring the open form forward with what was typed: same form %v, host %q", h.u.editor == first, first.host.Text)
+	}
+	h.u.newProfile()
+	if h.u.editor == first || !h.u.editor.isNew {
+		t.Fatal("New profile opens a form of its own")
 	}
 }

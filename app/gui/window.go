@@ -10,31 +10,29 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/assets"
 )
 
 // ID is the application ID; it also names the keyring service.
 const ID = "io.knocker.desktop"
 
-// Run opens the main window (or, with hidden, only the tray icon) and
-// blocks until the user quits. A second launch shows the first one's window.
-func Run(hidden bool) {
+// Start says how the window starts.
+type Start int
+
+const (
+	Shown  Start = iota // the window opens
+	InTray              // only the tray icon, as at login; the window opens from it
+)
+
+// Run opens the main window over book (or, InTray, only the tray icon) and
+// blocks until the user quits. A second launch shows the first one's
+// window. notices brings the store's messages to the window; bookErr, if
+// not nil, says why the profiles cannot be found.
+func Run(book *profile.Book, notices *profile.Notices, bookErr error, start Start) {
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.Icon)
-	w := a.NewWindow("Knocker")
 	var u *ui
-	// Store warnings (a corrupt file moved aside) may come before the window
-	// exists; they wait for it.
-	var early []string
-	warn := func(msg string) {
-		if u == nil {
-			early = append(early, msg)
-			return
-		}
-		u.bridge.post("warning", func() { u.showWarning(msg) })
-	}
-	first, err := claimInstance(func() {
+	first, instanceErr := claimInstance(func() {
 		if u != nil {
 			u.bridge.post("show", u.showWindow)
 		}
@@ -42,32 +40,34 @@ func Run(hidden bool) {
 	if !first {
 		return // the running Knocker shows its window instead
 	}
-	if err != nil {
-		early = append(early, "Another launch of Knocker may start a second copy: "+err.Error())
-	}
-	dir, dirErr := profile.DefaultDir()
-	book := &profile.Book{Store: profile.NewStore(dir, warn), Secrets: secret.NewKeyring(secret.DefaultTimeout)}
 	// Hidden at start only where a tray shows the way back.
-	hidden = hidden && trayAvailable()
-	u = newUI(a, w, book, uiOptions{hidden: hidden})
-	for _, msg := range early {
-		u.showWarning(msg)
+	hidden := start == InTray && trayAvailable()
+	u = newUI(a, a.NewWindow("Knocker"), book, uiOptions{hidden: hidden})
+	notices.ShowWith(func(msg string) { u.bridge.post("warning", func() { u.banner.showWarning(msg) }) })
+	if instanceErr != nil {
+		u.banner.showWarning("Another launch of Knocker may start a second copy: " + instanceErr.Error())
 	}
-	if dirErr != nil {
-		u.showError(dirErr)
+	if bookErr != nil {
+		u.banner.showError(bookErr)
 	}
-	u.run(true, hidden)
+	u.run(withTray, hidden)
 }
 
-// run starts automatic re-knocking and, withTray, the tray icon, shows the
+// trayUse says whether a window puts Knocker in the system tray.
+type trayUse bool
+
+const (
+	withTray    trayUse = true
+	withoutTray trayUse = false // the demo: closing its window quits
+)
+
+// run starts automatic re-knocking and the tray icon if asked, shows the
 // window (or, hidden, only the tray icon) and blocks until the user quits.
-// Run and RunDemo (demo.go) share it; the demo has no tray, so closing its
-// window quits.
-func (u *ui) run(withTray, hidden bool) {
+func (u *ui) run(tray trayUse, hidden bool) {
 	if err := u.startRefresh(nil, true); err != nil {
-		u.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
+		u.banner.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
 	}
-	if desk, ok := u.app.(desktop.App); ok && withTray {
+	if desk, ok := u.app.(desktop.App); ok && tray == withTray {
 		// Started hidden, Run has just seen a tray; otherwise the watch
 		// learns within milliseconds, without holding up the window.
 		available, stop := watchTray(hidden)
@@ -84,5 +84,5 @@ func (u *ui) run(withTray, hidden bool) {
 		u.win.ShowAndRun()
 	}
 	u.cancelAll()
-	u.stopRefresh()
+	u.auto.stop()
 }

@@ -23,11 +23,21 @@ func (b *Book) List() (List, error) { return b.Store.Load() }
 
 // Get returns the profile called name with its steps from the keyring.
 func (b *Book) Get(ctx context.Context, name string) (Profile, error) {
+	return b.get(ctx, func(l List) (Profile, error) { return l.Get(name) })
+}
+
+// GetID is Get by the profile's ID, which stays when the profile is renamed
+// (by another process, say, while the window shows it).
+func (b *Book) GetID(ctx context.Context, id string) (Profile, error) {
+	return b.get(ctx, withID(id))
+}
+
+func (b *Book) get(ctx context.Context, find func(List) (Profile, error)) (Profile, error) {
 	l, err := b.Store.Load()
 	if err != nil {
 		return Profile{}, err
 	}
-	p, err := l.Get(name)
+	p, err := find(l)
 	if err != nil {
 		return Profile{}, err
 	}
@@ -35,6 +45,27 @@ func (b *Book) Get(ctx context.Context, name string) (Profile, error) {
 		return Profile{}, err
 	}
 	return p, nil
+}
+
+// ErrDeleted is the error for a profile ID no longer saved.
+var ErrDeleted = errors.New("the profile was deleted")
+
+// ByID returns the listed profile with id.
+func (l List) ByID(id string) (Profile, bool) {
+	if i := l.indexID(id); i >= 0 {
+		return l.Profiles[i], true
+	}
+	return Profile{}, false
+}
+
+// withID finds the profile with id for Book.get and Book.delete.
+func withID(id string) func(List) (Profile, error) {
+	return func(l List) (Profile, error) {
+		if p, ok := l.ByID(id); ok {
+			return p, nil
+		}
+		return Profile{}, ErrDeleted
+	}
 }
 
 // WithSteps returns copies of ps with their steps read from the keyring.
@@ -123,11 +154,20 @@ func (b *Book) Rename(name, newName string) error {
 // keyring cannot be reached, nothing is deleted, rather than leaving a
 // password behind that no profile points to.
 func (b *Book) Delete(ctx context.Context, name string) error {
+	return b.delete(ctx, func(l List) (Profile, error) { return l.Get(name) })
+}
+
+// DeleteID is Delete by the profile's ID.
+func (b *Book) DeleteID(ctx context.Context, id string) error {
+	return b.delete(ctx, withID(id))
+}
+
+func (b *Book) delete(ctx context.Context, find func(List) (Profile, error)) error {
 	l, err := b.Store.Load()
 	if err != nil {
 		return err
 	}
-	p, err := l.Get(name)
+	p, err := find(l)
 	if err != nil {
 		return err
 	}

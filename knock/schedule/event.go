@@ -52,11 +52,9 @@ const (
 	ReasonNetwork
 	// ReasonEnabled: auto-refresh was just turned on.
 	ReasonEnabled
-	// ReasonManual: KnockNow.
-	ReasonManual
 )
 
-var reasonNames = [...]string{"none", "stale", "due", "retry", "wake", "network", "enabled", "manual"}
+var reasonNames = [...]string{"none", "stale", "due", "retry", "wake", "network", "enabled"}
 
 func (r Reason) String() string {
 	if r < 0 || int(r) >= len(reasonNames) {

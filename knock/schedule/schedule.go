@@ -254,38 +254,6 @@ func (s *Scheduler) Update(p Profile) error {
 	return nil
 }
 
-// SetAutoRefresh turns auto-refresh on or off, as Update would.
-func (s *Scheduler) SetAutoRefresh(id string, on bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, err := s.lookup(id)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	s.setAuto(e, on, now)
-	s.settle(now)
-	return nil
-}
-
-// KnockNow knocks a profile at once, whether auto-refresh is on or not
-// (after Start). While a knock of the profile runs, it does nothing: that
-// knock serves.
-func (s *Scheduler) KnockNow(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, err := s.lookup(id)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	if e.cancel == nil {
-		s.setPlan(e, now, ReasonManual)
-	}
-	s.settle(now)
-	return nil
-}
-
 // Remove forgets a profile and cancels its knock.
 func (s *Scheduler) Remove(id string) error {
 	s.mu.Lock()

@@ -312,11 +312,12 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestTurnOff(t *testing.T) {
-	off := func(h *harness) {
-		if err := h.s.SetAutoRefresh("p", false); err != nil {
+	setAuto := func(h *harness, on bool) {
+		if err := h.s.Update(Profile{ID: "p", Timeout: time.Hour, AutoRefresh: on}); err != nil {
 			h.t.Fatal(err)
 		}
 	}
+	off := func(h *harness) { setAuto(h, false) }
 	for _, tc := range []struct {
 		name     string
 		fresh    bool // p waits for its refresh instead of knocking
@@ -333,9 +334,7 @@ func TestTurnOff(t *testing.T) {
 		}},
 		{name: "off and on mid-knock", canceled: true, again: ReasonEnabled, act: func(h *harness) {
 			off(h)
-			if err := h.s.SetAutoRefresh("p", true); err != nil {
-				h.t.Fatal(err)
-			}
+			setAuto(h, true)
 		}},
 		{name: "remove mid-knock", canceled: true, act: func(h *harness) {
 			if err := h.s.Remove("p"); err != nil {
@@ -488,15 +487,6 @@ func TestWorkerBound(t *testing.T) {
 		if want := min(3, len(ids)-finished); len(active) != want {
 			t.Fatalf("%d knocks running, want %d", len(active), want)
 		}
-		// A manual knock of a running profile joins the running knock.
-		before := len(h.events(is(Started), ""))
-		if err := h.s.KnockNow(active[0]); err != nil {
-			t.Fatal(err)
-		}
-		h.idle()
-		if len(h.events(is(Started), "")) != before {
-			t.Fatalf("KnockNow started a second knock of running %s", active[0])
-		}
 		h.answer(active[0], nil)
 	}
 	if started := len(h.events(is(Started), "")); h.peak != 3 || h.overlap != 0 || started != len(ids) {
@@ -645,10 +635,8 @@ func TestInvalidInput(t *testing.T) {
 		t.Errorf("Update with zero timeout: %v", err)
 	}
 	for name, err := range map[string]error{
-		"Update":         h.s.Update(Profile{ID: "nope", Timeout: time.Hour}),
-		"SetAutoRefresh": h.s.SetAutoRefresh("nope", true),
-		"KnockNow":       h.s.KnockNow("nope"),
-		"Remove":         h.s.Remove("nope"),
+		"Update": h.s.Update(Profile{ID: "nope", Timeout: time.Hour}),
+		"Remove": h.s.Remove("nope"),
 	} {
 		if !errors.Is(err, ErrUnknownProfile) {
 			t.Errorf("%s of an unknown profile: %v", name, err)
@@ -665,8 +653,8 @@ func TestInvalidInput(t *testing.T) {
 		t.Errorf("292-year timeout: planned %v (%v)", st.Next, st.Reason)
 	}
 	h.s.Close()
-	if err := h.s.KnockNow("p"); !errors.Is(err, ErrClosed) {
-		t.Errorf("KnockNow after Close: %v", err)
+	if err := h.s.Update(Profile{ID: "p", Timeout: time.Hour}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Update after Close: %v", err)
 	}
 	h.s.NetworkChanged() // no effect, no panic
 	h.s.Start()
