@@ -34,7 +34,7 @@ func (u *ui) knock(p profile.Profile) {
 
 // newProfile opens an empty form.
 func (u *ui) newProfile() {
-	u.openEditor(profile.Profile{Timeout: routerconf.DefaultTimeout}, true)
+	u.openEditor(profile.Profile{Timeout: routerconf.DefaultTimeout}, createProfile)
 }
 
 // withSteps reads the selected profile's steps from the keyring, off the UI
@@ -56,7 +56,7 @@ func (u *ui) withSteps(what string, then func(profile.Profile)) {
 }
 
 func (u *ui) editSelected() {
-	u.withSteps("edit", func(p profile.Profile) { u.openEditor(p, false) })
+	u.withSteps("edit", func(p profile.Profile) { u.openEditor(p, changeProfile) })
 }
 
 // duplicateSelected opens a copy of the selected profile under a free name.
@@ -64,7 +64,7 @@ func (u *ui) duplicateSelected() {
 	u.withSteps("duplicate", func(p profile.Profile) {
 		p.Name = u.freeName(p.Name + " copy")
 		p.LastKnocked = time.Time{}
-		u.openEditor(p, true)
+		u.openEditor(p, createProfile)
 	})
 }
 

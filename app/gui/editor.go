@@ -70,11 +70,19 @@ type stepRow struct {
 	box      *fyne.Container
 }
 
-// openEditor shows the form for p. isNew is true for new profiles and
-// duplicates, which get a fresh ID when saved. Editing a profile whose form
-// is open already brings that form forward: two forms of one profile would
-// let the second save undo the first.
-func (u *ui) openEditor(p profile.Profile, isNew bool) *editor {
+// formPurpose says what saving a form does.
+type formPurpose int
+
+const (
+	createProfile formPurpose = iota // a new profile or a duplicate: a fresh ID on save
+	changeProfile                    // the profile p, under its ID
+)
+
+// openEditor shows the form for p. Editing a profile whose form is open
+// already brings that form forward: two forms of one profile would let the
+// second save undo the first.
+func (u *ui) openEditor(p profile.Profile, purpose formPurpose) *editor {
+	isNew := purpose == createProfile
 	if e := u.editor; e != nil && !isNew && !e.isNew && e.base.ID == p.ID {
 		e.win.RequestFocus()
 		return e

@@ -22,16 +22,15 @@ type refresher struct {
 
 // start re-knocks auto-refresh profiles with knock: now for those not known
 // to be fresh, later before each entry expires, and at once after a wake
-// from sleep or, with watchNetwork, a network change. clock is nil outside
-// tests.
-func (r *refresher) start(clock schedule.Clock, knock schedule.KnockFunc, onEvent func(schedule.Event), watchNetwork bool) error {
+// from sleep or, if asked, a network change. clock is nil outside tests.
+func (r *refresher) start(clock schedule.Clock, knock schedule.KnockFunc, onEvent func(schedule.Event), network networkWatch) error {
 	sched, err := schedule.New(schedule.Config{Clock: clock, Knock: knock, OnEvent: onEvent})
 	if err != nil {
 		return err
 	}
 	r.sched, r.scheduled = sched, map[string]bool{}
 	sched.Start()
-	if watchNetwork {
+	if network == watchNetwork {
 		r.watch, err = netwatch.Start(netwatch.Config{OnChange: func(_, _ netwatch.Snapshot) { sched.NetworkChanged() }})
 	}
 	return err

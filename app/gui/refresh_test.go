@@ -64,7 +64,7 @@ func (h *harness) fakeDesktop() *fakeDesktop {
 func (h *harness) refreshOnFakeClock() *schedule.FakeClock {
 	h.t.Helper()
 	clock := schedule.NewFakeClock(time.Now())
-	if err := h.u.startRefresh(clock, false); err != nil {
+	if err := h.u.startRefresh(clock, ignoreNetwork); err != nil {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(h.u.auto.stop)
@@ -219,7 +219,7 @@ func TestTrayMenu(t *testing.T) {
 		t.Fatalf("after knocking: %q", got)
 	}
 	menus := len(tray.menus)
-	h.u.updateTray(false)
+	h.u.tickTray()
 	if len(tray.menus) != menus {
 		t.Fatal("the countdown may change the menu at most once a minute")
 	}

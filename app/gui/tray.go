@@ -38,14 +38,14 @@ func (t *trayState) shown() bool {
 func (u *ui) setupTray(host trayHost, available func() bool) {
 	u.tray.host, u.tray.available = host, available
 	host.SetSystemTrayIcon(assets.Tray)
-	u.updateTray(true)
+	u.updateTray()
 	minute := time.NewTicker(time.Minute)
 	go func() {
 		defer minute.Stop()
 		for {
 			select {
 			case <-minute.C:
-				u.bridge.post("tray", func() { u.updateTray(false) })
+				u.bridge.post("tray", u.tickTray)
 			case <-u.ctx.Done():
 				return
 			}
@@ -53,8 +53,8 @@ func (u *ui) setupTray(host trayHost, available func() bool) {
 	}()
 }
 
-// updateTray rebuilds the tray menu; without force, at most once a minute.
-func (u *ui) updateTray(force bool) {
+// updateTray rebuilds the tray menu now: profiles or their health changed.
+func (u *ui) updateTray() {
 	t := &u.tray
 	if t.host == nil {
 		return
@@ -67,13 +67,17 @@ func (u *ui) updateTray(force bool) {
 		}
 		t.host.SetSystemTrayIcon(icon)
 	}
-	now := u.now()
-	if !force && now.Sub(t.updated) < time.Minute {
-		return
-	}
-	t.updated = now
+	t.updated = u.now()
 	t.menu = u.trayMenu()
 	t.host.SetSystemTrayMenu(t.menu)
+}
+
+// tickTray moves the menu's countdowns on, at most once a minute, since
+// a menu refresh rebuilds the whole menu.
+func (u *ui) tickTray() {
+	if u.now().Sub(u.tray.updated) >= time.Minute {
+		u.updateTray()
+	}
 }
 
 // trayMenu lists every profile with its state, the auto-refresh switches,
@@ -118,7 +122,7 @@ func (u *ui) toggleAutostart() {
 		}
 	}
 	u.banner.showError(err)
-	u.updateTray(true)
+	u.updateTray()
 }
 
 // closeWindow hides the window to the tray when one is shown, and quits

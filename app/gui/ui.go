@@ -184,7 +184,7 @@ func (u *ui) reload() {
 		u.banner.showError(err)
 	}
 	u.refresh()
-	u.updateTray(true)
+	u.updateTray()
 }
 
 // refresh redraws the list and the selected profile.
@@ -208,14 +208,23 @@ func (u *ui) showSelected() {
 	u.detail.show(p, u.log)
 }
 
+// networkWatch says whether re-knocking follows network changes; tests on
+// a fake clock leave the machine's network out.
+type networkWatch bool
+
+const (
+	watchNetwork  networkWatch = true
+	ignoreNetwork networkWatch = false
+)
+
 // startRefresh starts re-knocking auto-refresh profiles; clock is nil
 // outside tests.
-func (u *ui) startRefresh(clock schedule.Clock, watchNetwork bool) error {
+func (u *ui) startRefresh(clock schedule.Clock, network networkWatch) error {
 	knock := func(ctx context.Context, id string) (time.Time, error) {
 		return u.runKnock(ctx, id, knockRequest{why: "auto", busy: waitIfBusy})
 	}
 	onEvent := func(ev schedule.Event) { u.bridge.post("schedule", func() { u.onScheduleEvent(ev) }) }
-	err := u.auto.start(clock, knock, onEvent, watchNetwork)
+	err := u.auto.start(clock, knock, onEvent, network)
 	u.auto.sync(u.list.profiles)
 	return err
 }
@@ -224,7 +233,7 @@ func (u *ui) onScheduleEvent(ev schedule.Event) {
 	if ev.Notify() {
 		u.notify(ev)
 	}
-	u.updateTray(true)
+	u.updateTray()
 	u.showSelected()
 }
 

@@ -315,7 +315,7 @@ func TestStepRowsReorderAndRemove(t *testing.T) {
 	h := newHarness(t, nil)
 	h.u.openEditor(profile.Profile{Name: "x", Host: "h", Steps: []knock.Step{
 		{Proto: knock.UDP, Port: 1}, {Proto: knock.TCP, Port: 2, Delay: time.Second}, {Proto: knock.ICMP},
-	}}, false)
+	}}, changeProfile)
 	e := h.u.editor
 	if !e.rows[0].delay.Disabled() || e.rows[1].delay.Disabled() {
 		t.Fatal("only the first step has no delay")

@@ -64,7 +64,7 @@ const (
 // run starts automatic re-knocking and the tray icon if asked, shows the
 // window (or, hidden, only the tray icon) and blocks until the user quits.
 func (u *ui) run(tray trayUse, hidden bool) {
-	if err := u.startRefresh(nil, true); err != nil {
+	if err := u.startRefresh(nil, watchNetwork); err != nil {
 		u.banner.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
 	}
 	if desk, ok := u.app.(desktop.App); ok && tray == withTray {
