@@ -13,23 +13,19 @@ import (
 )
 
 func main() {
-	// knocker demo opens the window, which the headless CLI cannot import.
-	cli.DemoWindow = gui.RunDemo
-	switch {
-	case len(os.Args) < 2:
-		runWindow(gui.Shown)
-	case len(os.Args) == 2 && os.Args[1] == autostart.HiddenFlag:
-		runWindow(gui.InTray) // started at login
-	default:
-		attachConsole() // Windows: print to the console we were started from
-		os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-	}
-}
-
-// runWindow opens the window over the saved profiles and the keyring.
-func runWindow(start gui.Start) {
+	// Both faces work over the same saved profiles and keyring.
 	notices := new(profile.Notices)
 	dir, dirErr := profile.DefaultDir()
 	book := &profile.Book{Store: profile.NewStore(dir, notices.Add), Secrets: secret.NewKeyring(secret.DefaultTimeout)}
-	gui.Run(book, notices, dirErr, start)
+	switch {
+	case len(os.Args) < 2:
+		gui.Run(book, notices, dirErr, gui.Shown)
+	case len(os.Args) == 2 && os.Args[1] == autostart.HiddenFlag:
+		gui.Run(book, notices, dirErr, gui.InTray) // started at login
+	default:
+		attachConsole() // Windows: print to the console we were started from
+		env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+			Book: book, BookErr: dirErr, Notices: notices, Window: gui.RunDemo}
+		os.Exit(cli.Main(env, os.Args[1:]))
+	}
 }

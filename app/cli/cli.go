@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/knocker/knocker/app/profile"
 )
 
 // Exit codes, a contract with scripts.
@@ -26,17 +28,38 @@ const (
 // Version is set at build time with -ldflags "-X …/app/cli.Version=…".
 var Version = ""
 
-// IO is where a command reads and writes.
-type IO struct {
+// Env is what the commands work with: the standard streams, the saved
+// profiles, and the window where the build has one. main builds it; tests
+// build their own.
+type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	Book           *profile.Book // the saved profiles over the keyring
+	BookErr        error         // why there is no Book, such as no config folder
+	// Notices are the Book's messages for the user, such as a corrupt
+	// profiles.json moved aside; they go to Stderr as warnings.
+	Notices *profile.Notices
+	// Window opens the window over book for knocker demo and returns when
+	// the user quits or ctx ends; nil in a build without a window.
+	Window func(ctx context.Context, book *profile.Book)
+}
+
+// book is the saved profiles, or why there are none (bad setup: exit 2).
+func (env *Env) book() (*profile.Book, error) {
+	switch {
+	case env.BookErr != nil:
+		return nil, usageError{env.BookErr}
+	case env.Book == nil:
+		return nil, usagef("this knocker has no saved profiles")
+	}
+	return env.Book, nil
 }
 
 type command struct {
 	name    string
 	summary string
 	usage   string // the full help; "" means the summary says it all
-	run     func(ctx context.Context, io IO, args []string) error
+	run     func(ctx context.Context, env *Env, args []string) error
 }
 
 var commands []command
@@ -61,16 +84,19 @@ func init() {
 
 // Main runs the subcommand in args (without the program name) and returns the
 // process exit code. Ctrl+C cancels a running knock at once.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func Main(env *Env, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, IO{Stdin: stdin, Stdout: stdout, Stderr: stderr}, args)
+	return Run(ctx, env, args)
 }
 
 // Run is Main with a caller's context.
-func Run(ctx context.Context, io IO, args []string) int {
+func Run(ctx context.Context, env *Env, args []string) int {
+	if env.Notices != nil {
+		env.Notices.ShowWith(func(msg string) { fmt.Fprintf(env.Stderr, "knocker: warning: %s\n", msg) })
+	}
 	if len(args) == 0 {
-		printUsage(io.Stderr)
+		printUsage(env.Stderr)
 		return ExitUsage
 	}
 	name := args[0]
@@ -79,10 +105,10 @@ func Run(ctx context.Context, io IO, args []string) int {
 	}
 	for _, c := range commands {
 		if c.name == name {
-			return report(io.Stderr, c.name, c.run(ctx, io, args[1:]))
+			return report(env.Stderr, c.name, c.run(ctx, env, args[1:]))
 		}
 	}
-	fmt.Fprintf(io.Stderr, "knocker: unknown command %q (run \"knocker help\" for the list)\n", name)
+	fmt.Fprintf(env.Stderr, "knocker: unknown command %q (run \"knocker help\" for the list)\n", name)
 	return ExitUsage
 }
 
@@ -139,10 +165,10 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // parseFlags wraps parseInterspersed, turning -h into help text on stdout.
-func parseFlags(fs *flag.FlagSet, io IO, args []string, usage string) ([]string, error) {
+func parseFlags(fs *flag.FlagSet, env *Env, args []string, usage string) ([]string, error) {
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(io.Stdout, usage)
+		fmt.Fprintln(env.Stdout, usage)
 		return nil, errHelp
 	}
 	if err != nil {
@@ -151,11 +177,11 @@ func parseFlags(fs *flag.FlagSet, io IO, args []string, usage string) ([]string,
 	return pos, nil
 }
 
-func runVersion(_ context.Context, io IO, args []string) error {
+func runVersion(_ context.Context, env *Env, args []string) error {
 	if len(args) > 0 {
 		return usagef("takes no arguments")
 	}
-	fmt.Fprintf(io.Stdout, "knocker %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(env.Stdout, "knocker %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }
 
@@ -169,17 +195,17 @@ func version() string {
 	return "(devel)"
 }
 
-func runHelp(_ context.Context, io IO, args []string) error {
+func runHelp(_ context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		printUsage(io.Stdout)
+		printUsage(env.Stdout)
 		return nil
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
 			if c.usage == "" {
-				fmt.Fprintf(io.Stdout, "knocker %s: %s\n", c.name, c.summary)
+				fmt.Fprintf(env.Stdout, "knocker %s: %s\n", c.name, c.summary)
 			} else {
-				fmt.Fprintln(io.Stdout, c.usage)
+				fmt.Fprintln(env.Stdout, c.usage)
 			}
 			return nil
 		}

@@ -70,18 +70,13 @@ Flags:
   --timeout D         how long a knock keeps the service open (default 2m)
   --service-port N    the guarded TCP port (default: any free port)`
 
-// DemoWindow opens the window over book and returns when the user quits or
-// ctx ends. The UI package sets it, as this package never imports the
-// toolkit; without it, knocker demo says it has no window.
-var DemoWindow func(ctx context.Context, book *profile.Book)
-
 // demoTimeout is short enough to watch a refresh, long enough to read.
 const demoTimeout = 2 * time.Minute
 
 // defaultServicePort is the demo-router's guarded port when nothing names one.
 const defaultServicePort = 2222
 
-func runDemoRouter(ctx context.Context, io IO, args []string) error {
+func runDemoRouter(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("demo-router")
 	var (
 		listenText   string
@@ -102,7 +97,7 @@ func runDemoRouter(ctx context.Context, io IO, args []string) error {
 	fs.BoolVar(&udp, "u", false, "")
 	fs.Var(&delay, "d", "")
 	fs.Var(&delay, "delay", "")
-	pos, err := parseFlags(fs, io, args, demoRouterUsage)
+	pos, err := parseFlags(fs, env, args, demoRouterUsage)
 	if err != nil {
 		return err
 	}
@@ -134,7 +129,7 @@ func runDemoRouter(ctx context.Context, io IO, args []string) error {
 			cfg.ServicePort = p.Verify.Port
 		}
 	case len(pos) > 0:
-		if cfg.Steps, err = parseSteps(io.Stderr, pos, udp, delay.d); err != nil {
+		if cfg.Steps, err = parseSteps(env.Stderr, pos, udp, delay.d); err != nil {
 			return err
 		}
 	default:
@@ -146,7 +141,7 @@ func runDemoRouter(ctx context.Context, io IO, args []string) error {
 	if cfg.ServicePort == 0 {
 		cfg.ServicePort = defaultServicePort
 	}
-	out := &eventPrinter{w: io.Stdout}
+	out := &eventPrinter{w: env.Stdout}
 	cfg.OnEvent = out.event
 	r, err := demorouter.Start(cfg)
 	if err != nil {
@@ -213,13 +208,13 @@ func (p *eventPrinter) banner(r *demorouter.Router, cfg demorouter.Config) {
 	p.line("Ctrl+C stops it.")
 }
 
-func runDemo(ctx context.Context, io IO, args []string) error {
+func runDemo(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("demo")
 	timeout := demoTimeout
 	var service portFlag
 	fs.DurationVar(&timeout, "timeout", timeout, "")
 	fs.Var(&service, "service-port", "")
-	pos, err := parseFlags(fs, io, args, demoUsage)
+	pos, err := parseFlags(fs, env, args, demoUsage)
 	if err != nil {
 		return err
 	}
@@ -229,10 +224,10 @@ func runDemo(ctx context.Context, io IO, args []string) error {
 	if timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
-	if DemoWindow == nil {
+	if env.Window == nil {
 		return errors.New("this knocker has no window; try knocker demo-router with knocker send")
 	}
-	out := &eventPrinter{w: io.Stdout}
+	out := &eventPrinter{w: env.Stdout}
 	cfg := demorouter.Config{ServicePort: service.port, Timeout: timeout, OnEvent: out.event}
 	r, err := startDemoRouter(&cfg)
 	if err != nil {
@@ -262,7 +257,7 @@ func runDemo(ctx context.Context, io IO, args []string) error {
 	if err := book.Add(ctx, []profile.Profile{p}); err != nil {
 		return err
 	}
-	DemoWindow(ctx, book)
+	env.Window(ctx, book)
 	out.line("demo stopped")
 	return nil
 }

@@ -55,7 +55,7 @@ func startCommand(t *testing.T, args ...string) (out *lockedBuffer, stop func() 
 	out = &lockedBuffer{}
 	var errOut lockedBuffer
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, IO{Stdin: strings.NewReader(""), Stdout: out, Stderr: &errOut}, args) }()
+	go func() { done <- Run(ctx, testEnv(strings.NewReader(""), out, &errOut), args) }()
 	stop = func() (int, string) {
 		cancel()
 		select {
@@ -192,21 +192,15 @@ func TestDemoRouterProfile(t *testing.T) {
 // the temporary folder is gone afterwards. The window here is a stand-in
 // that knocks the way the real one does.
 func TestDemoOpensWindowOverThrowawayBook(t *testing.T) {
-	useTestProfiles(t, nil)
-	newSecrets = func() secret.Store {
-		t.Error("the demo opened the keyring")
-		return &secret.Memory{}
-	}
+	useTestProfiles(t, untouchable{t})
 	config := os.Getenv("KNOCKER_CONFIG_DIR")
 	var store string
-	old := DemoWindow
-	t.Cleanup(func() { DemoWindow = old })
-	DemoWindow = func(ctx context.Context, book *profile.Book) {
+	useTestWindow(t, func(ctx context.Context, book *profile.Book) {
 		store = book.Store.Path()
 		if err := knockTheDemoProfile(ctx, book); err != nil {
 			t.Errorf("the demo window's book: %v", err)
 		}
-	}
+	})
 	stdout, stderr, code := run("demo", "--timeout", "3m")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
@@ -222,6 +216,24 @@ func TestDemoOpensWindowOverThrowawayBook(t *testing.T) {
 	if entries, _ := os.ReadDir(config); len(entries) > 0 {
 		t.Errorf("the demo wrote into the user's config folder: %v", entries)
 	}
+}
+
+// untouchable is the user's keyring, which the demo must not open.
+type untouchable struct{ t *testing.T }
+
+func (u untouchable) Get(context.Context, string) (string, error) {
+	u.t.Error("the demo read the user's keyring")
+	return "", secret.ErrNotFound
+}
+
+func (u untouchable) Set(context.Context, string, string) error {
+	u.t.Error("the demo wrote the user's keyring")
+	return nil
+}
+
+func (u untouchable) Delete(context.Context, string) error {
+	u.t.Error("the demo deleted from the user's keyring")
+	return nil
 }
 
 // knockTheDemoProfile knocks the book's one profile, as the window would.
@@ -244,9 +256,6 @@ func knockTheDemoProfile(ctx context.Context, book *profile.Book) error {
 
 // Without a window (a build without the UI) knocker demo says so.
 func TestDemoWithoutWindow(t *testing.T) {
-	old := DemoWindow
-	t.Cleanup(func() { DemoWindow = old })
-	DemoWindow = nil
 	_, stderr, code := run("demo")
 	if code != ExitFailed || !strings.Contains(stderr, "this knocker has no window; try knocker demo-router") {
 		t.Errorf("exit %d, stderr %q", code, stderr)

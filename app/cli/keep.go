@@ -50,24 +50,24 @@ func (p *keepPrinter) event(ev schedule.Event) {
 	}
 }
 
-func runKeep(ctx context.Context, io IO, args []string) error {
+func runKeep(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("keep")
 	verbose := fs.Bool("v", false, "")
-	names, err := parseFlags(fs, io, args, keepUsage)
+	names, err := parseFlags(fs, env, args, keepUsage)
 	if err != nil {
 		return err
 	}
 	if len(names) == 0 {
 		return usagef("want one or more profile NAMEs (see knocker list)")
 	}
-	book, err := openBook(io.Stderr)
+	book, err := env.book()
 	if err != nil {
 		return err
 	}
 	// Secrets are read once, at start: a keyring that locks later does not
 	// stop the refreshing.
 	profiles := map[string]profile.Profile{}
-	printer := &keepPrinter{w: io.Stdout, names: map[string]string{}}
+	printer := &keepPrinter{w: env.Stdout, names: map[string]string{}}
 	for _, name := range names {
 		p, err := book.Get(ctx, name)
 		if err != nil {
@@ -81,7 +81,7 @@ func runKeep(ctx context.Context, io IO, args []string) error {
 
 	var hooks knock.Hooks
 	if *verbose {
-		hooks = verboseHooks(io.Stdout)
+		hooks = verboseHooks(env.Stdout)
 	}
 	sched, err := schedule.New(schedule.Config{
 		Knock: func(ctx context.Context, id string) (time.Time, error) {

@@ -26,7 +26,7 @@ func TestKeepKnocksUntilInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut bytes.Buffer
 	done := make(chan int)
-	go func() { done <- Run(ctx, IO{Stdout: &out, Stderr: &errOut}, []string{"keep", "lab"}) }()
+	go func() { done <- Run(ctx, testEnv(nil, &out, &errOut), []string{"keep", "lab"}) }()
 	if got := readDatagrams(t, ln, 1); got[0] != "keep" {
 		t.Fatalf("keep sent %q", got)
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/knock"
 )
 
@@ -57,22 +56,10 @@ Rename a profile; its steps stay in the keyring.`,
 Delete a profile and its steps in the keyring.`,
 }
 
-// newSecrets opens the keyring; tests put an in-memory store here.
-var newSecrets = func() secret.Store { return secret.NewKeyring(secret.DefaultTimeout) }
-
-func openBook(stderr io.Writer) (*profile.Book, error) {
-	dir, err := profile.DefaultDir()
-	if err != nil {
-		return nil, usageError{err}
-	}
-	warn := func(msg string) { fmt.Fprintf(stderr, "knocker: warning: %s\n", msg) }
-	return &profile.Book{Store: profile.NewStore(dir, warn), Secrets: newSecrets()}, nil
-}
-
 // openProfile opens the book and reads the profile called name with its
 // secret; failures are bad input (exit 2).
-func openProfile(ctx context.Context, io IO, name string) (*profile.Book, profile.Profile, error) {
-	book, err := openBook(io.Stderr)
+func openProfile(ctx context.Context, env *Env, name string) (*profile.Book, profile.Profile, error) {
+	book, err := env.book()
 	if err != nil {
 		return nil, profile.Profile{}, err
 	}
@@ -96,41 +83,41 @@ func plural(n int) string {
 	return "s"
 }
 
-func runKnock(ctx context.Context, io IO, args []string) error {
+func runKnock(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("knock")
 	verbose := fs.Bool("v", false, "")
-	pos, err := parseFlags(fs, io, args, profileUsage["knock"])
+	pos, err := parseFlags(fs, env, args, profileUsage["knock"])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want one profile NAME (see knocker list)")
 	}
-	book, p, err := openProfile(ctx, io, pos[0])
+	book, p, err := openProfile(ctx, env, pos[0])
 	if err != nil {
 		return err
 	}
 	var hooks knock.Hooks
 	if *verbose {
-		hooks = verboseHooks(io.Stdout)
+		hooks = verboseHooks(env.Stdout)
 	}
 	_, err = book.Knock(ctx, p, hooks, nil)
 	if errors.Is(err, profile.ErrNotRecorded) {
-		fmt.Fprintf(io.Stderr, "knocker: warning: %v\n", err)
+		fmt.Fprintf(env.Stderr, "knocker: warning: %v\n", err)
 		return nil
 	}
 	return classify(err)
 }
 
-func runList(_ context.Context, io IO, args []string) error {
-	pos, err := parseFlags(newFlagSet("list"), io, args, profileUsage["list"])
+func runList(_ context.Context, env *Env, args []string) error {
+	pos, err := parseFlags(newFlagSet("list"), env, args, profileUsage["list"])
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("takes no arguments")
 	}
-	book, err := openBook(io.Stderr)
+	book, err := env.book()
 	if err != nil {
 		return err
 	}
@@ -143,23 +130,23 @@ func runList(_ context.Context, io IO, args []string) error {
 		if !p.LastKnocked.IsZero() {
 			last = "last knocked " + p.LastKnocked.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(io.Stdout, "%s\t%s\t%s\n", p.Name, p.Host, last)
+		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\n", p.Name, p.Host, last)
 	}
 	return nil
 }
 
-func runImport(ctx context.Context, io IO, args []string) error {
+func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("import")
 	host := fs.String("host", "", "")
 	scrub := fs.Bool("scrub-source", false, "")
-	pos, err := parseFlags(fs, io, args, profileUsage["import"])
+	pos, err := parseFlags(fs, env, args, profileUsage["import"])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want one FILE, or - for standard input")
 	}
-	data, err := readImport(io.Stdin, pos[0])
+	data, err := readImport(env.Stdin, pos[0])
 	if err != nil {
 		return usageError{err}
 	}
@@ -172,9 +159,9 @@ func runImport(ctx context.Context, io IO, args []string) error {
 		return usagef("--scrub-source rewrites a .fwknoprc FILE; %s is %s", pos[0], imp.Format)
 	}
 	for _, w := range imp.Warnings {
-		fmt.Fprintf(io.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
+		fmt.Fprintf(env.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
 	}
-	book, err := openBook(io.Stderr)
+	book, err := env.book()
 	if err != nil {
 		return err
 	}
@@ -185,15 +172,15 @@ func runImport(ctx context.Context, io IO, args []string) error {
 	for i, p := range imp.Profiles {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(io.Stdout, "imported %d profile%s from %s: %s\n", len(names), plural(len(names)), imp.Format, strings.Join(names, ", "))
+	fmt.Fprintf(env.Stdout, "imported %d profile%s from %s: %s\n", len(names), plural(len(names)), imp.Format, strings.Join(names, ", "))
 	if imp.Format != profile.FormatFwknoprc {
 		return nil
 	}
 	if !*scrub {
-		fmt.Fprintf(io.Stdout, "the keys are in the keyring now and still in plain text in %s: remove them with knocker import --scrub-source (the profiles stay)\n", pos[0])
+		fmt.Fprintf(env.Stdout, "the keys are in the keyring now and still in plain text in %s: remove them with knocker import --scrub-source (the profiles stay)\n", pos[0])
 		return nil
 	}
-	return scrubFwknoprc(io.Stdout, pos[0], data)
+	return scrubFwknoprc(env.Stdout, pos[0], data)
 }
 
 // scrubFwknoprc replaces the key lines of the .fwknoprc just imported,
@@ -271,12 +258,12 @@ func readImport(stdin io.Reader, name string) ([]byte, error) {
 	return data, nil
 }
 
-func runExport(ctx context.Context, io IO, args []string) error {
+func runExport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("export")
 	all := fs.Bool("all", false, "")
 	withSecrets := fs.Bool("with-secrets", false, "")
 	format := fs.String("format", "knocker", "")
-	names, err := parseFlags(fs, io, args, profileUsage["export"])
+	names, err := parseFlags(fs, env, args, profileUsage["export"])
 	if err != nil {
 		return err
 	}
@@ -290,7 +277,7 @@ func runExport(ctx context.Context, io IO, args []string) error {
 	case !*all && len(names) == 0:
 		return usagef("want profile names or --all (see knocker list)")
 	}
-	book, err := openBook(io.Stderr)
+	book, err := env.book()
 	if err != nil {
 		return err
 	}
@@ -311,7 +298,7 @@ func runExport(ctx context.Context, io IO, args []string) error {
 		// The app has no SPA: with --all, those are left out, and said so.
 		ps = slices.DeleteFunc(ps, func(p profile.Profile) bool {
 			if p.SPA != nil {
-				fmt.Fprintf(io.Stderr, "knocker: warning: profile %q is SPA, which Knock on Ports lacks: left out\n", p.Name)
+				fmt.Fprintf(env.Stderr, "knocker: warning: profile %q is SPA, which Knock on Ports lacks: left out\n", p.Name)
 			}
 			return p.SPA != nil
 		})
@@ -328,22 +315,22 @@ func runExport(ctx context.Context, io IO, args []string) error {
 			return usageError{err}
 		}
 		for _, w := range warnings {
-			fmt.Fprintf(io.Stderr, "knocker: warning: %s\n", w)
+			fmt.Fprintf(env.Stderr, "knocker: warning: %s\n", w)
 		}
 	} else if out, err = profile.Export(ps, *withSecrets); err != nil {
 		return err
 	}
-	_, err = io.Stdout.Write(out)
+	_, err = env.Stdout.Write(out)
 	return err
 }
 
 // runFwknopdConfig prints the fwknopd access.conf stanza of the SPA profile
 // NAME: knocker router-config NAME --format fwknopd.
-func runFwknopdConfig(ctx context.Context, io IO, pos []string) error {
+func runFwknopdConfig(ctx context.Context, env *Env, pos []string) error {
 	if len(pos) != 1 {
 		return usagef("--format fwknopd takes one saved SPA profile NAME")
 	}
-	_, p, err := openProfile(ctx, io, pos[0])
+	_, p, err := openProfile(ctx, env, pos[0])
 	if err != nil {
 		return err
 	}
@@ -351,34 +338,34 @@ func runFwknopdConfig(ctx context.Context, io IO, pos []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	_, err = fmt.Fprint(io.Stdout, stanza)
+	_, err = fmt.Fprint(env.Stdout, stanza)
 	return err
 }
 
-func runRename(_ context.Context, io IO, args []string) error {
-	pos, err := parseFlags(newFlagSet("rename"), io, args, profileUsage["rename"])
+func runRename(_ context.Context, env *Env, args []string) error {
+	pos, err := parseFlags(newFlagSet("rename"), env, args, profileUsage["rename"])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
 		return usagef("want NAME and NEW-NAME")
 	}
-	book, err := openBook(io.Stderr)
+	book, err := env.book()
 	if err != nil {
 		return err
 	}
 	return bookErr(book.Rename(pos[0], pos[1]))
 }
 
-func runDelete(ctx context.Context, io IO, args []string) error {
-	pos, err := parseFlags(newFlagSet("delete"), io, args, profileUsage["delete"])
+func runDelete(ctx context.Context, env *Env, args []string) error {
+	pos, err := parseFlags(newFlagSet("delete"), env, args, profileUsage["delete"])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want one profile NAME")
 	}
-	book, err := openBook(io.Stderr)
+	book, err := env.book()
 	if err != nil {
 		return err
 	}

@@ -18,23 +18,9 @@ import (
 	"github.com/knocker/knocker/knock/spa"
 )
 
-// useTestProfiles gives the test its own config folder and an in-memory
-// keyring (or ring, if given), and returns the keyring.
-func useTestProfiles(t *testing.T, ring secret.Store) secret.Store {
-	t.Helper()
-	t.Setenv("KNOCKER_CONFIG_DIR", t.TempDir())
-	if ring == nil {
-		ring = &secret.Memory{}
-	}
-	old := newSecrets
-	newSecrets = func() secret.Store { return ring }
-	t.Cleanup(func() { newSecrets = old })
-	return ring
-}
-
 func runStdin(stdin string, args ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
-	code = Run(context.Background(), IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut}, args)
+	code = Run(context.Background(), testEnv(strings.NewReader(stdin), &out, &errOut), args)
 	return out.String(), errOut.String(), code
 }
 
@@ -183,7 +169,7 @@ func TestProfilesWithoutKeyring(t *testing.T) {
 	if _, stderr, code := runStdin(profileJSON(9), "import", "-"); code != ExitOK {
 		t.Fatalf("import: %q", stderr)
 	}
-	newSecrets = func() secret.Store { return downRing{} }
+	testProfiles.book.Secrets = downRing{}
 	if stdout, stderr, code := run("list"); code != ExitOK || !strings.HasPrefix(stdout, "office\t") {
 		t.Fatalf("list without a keyring: %d %q %q", code, stdout, stderr)
 	}

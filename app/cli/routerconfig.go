@@ -62,7 +62,7 @@ func (f *protectFlag) Set(s string) error {
 	return nil
 }
 
-func runRouterConfig(ctx context.Context, io IO, args []string) error {
+func runRouterConfig(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("router-config")
 	var (
 		format       string
@@ -84,12 +84,12 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 	fs.Var(&delay, "d", "")
 	fs.Var(&delay, "delay", "")
 	families.register(fs)
-	pos, err := parseFlags(fs, io, args, routerConfigUsage)
+	pos, err := parseFlags(fs, env, args, routerConfigUsage)
 	if err != nil {
 		return err
 	}
 	if format == "fwknopd" {
-		return runFwknopdConfig(ctx, io, pos)
+		return runFwknopdConfig(ctx, env, pos)
 	}
 	if _, ok := routerFormats[format]; !ok {
 		return usagef("--format must be routeros or nftables")
@@ -107,7 +107,7 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 		if flagGiven(fs, "u", "d", "delay") {
 			return usagef("-u and -d describe steps given on the command line; a profile has its own")
 		}
-		_, p, err := openProfile(ctx, io, pos[0])
+		_, p, err := openProfile(ctx, env, pos[0])
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 			}
 		})
 	case len(pos) >= 2:
-		steps, err := parseSteps(io.Stderr, pos[1:], udp, delay.d)
+		steps, err := parseSteps(env.Stderr, pos[1:], udp, delay.d)
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func runRouterConfig(ctx context.Context, io IO, args []string) error {
 	if layer7 {
 		spec.Matcher = routerconf.Layer7
 	}
-	return writeRouterConfig(io.Stdout, format, spec)
+	return writeRouterConfig(env.Stdout, format, spec)
 }
 
 // flagGiven reports whether any of the named flags was set on the command line.

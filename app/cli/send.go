@@ -86,7 +86,7 @@ func (f *portFlag) Set(s string) error {
 	return err
 }
 
-func runSend(ctx context.Context, io IO, args []string) error {
+func runSend(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("send")
 	var (
 		udp, verbose  bool
@@ -104,7 +104,7 @@ func runSend(ctx context.Context, io IO, args []string) error {
 	fs.DurationVar(&verifyTimeout, "verify-timeout", verifyTimeout, "")
 	fs.IntVar(&retries, "retries", 0, "")
 	fs.BoolVar(&verbose, "v", false, "")
-	pos, err := parseFlags(fs, io, args, sendUsage)
+	pos, err := parseFlags(fs, env, args, sendUsage)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func runSend(ctx context.Context, io IO, args []string) error {
 		return usagef("missing steps after HOST (e.g. 1234:udp=test)")
 	}
 	host := pos[0]
-	steps, err := parseSteps(io.Stderr, pos[1:], udp, delay.d)
+	steps, err := parseSteps(env.Stderr, pos[1:], udp, delay.d)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func runSend(ctx context.Context, io IO, args []string) error {
 		k.Verify = &knock.Verify{Port: verifyPort.port, Timeout: verifyTimeout, Retries: retries}
 	}
 	if verbose {
-		k.Hooks = verboseHooks(io.Stdout)
+		k.Hooks = verboseHooks(env.Stdout)
 	}
 	_, err = k.Knock(ctx, host, steps)
 	return classify(err)

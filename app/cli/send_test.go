@@ -15,7 +15,7 @@ import (
 
 func run(args ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
-	code = Run(context.Background(), IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}, args)
+	code = Run(context.Background(), testEnv(strings.NewReader(""), &out, &errOut), args)
 	return out.String(), errOut.String(), code
 }
 
@@ -159,7 +159,7 @@ func TestInterrupted(t *testing.T) {
 	defer cancel()
 	var errOut bytes.Buffer
 	start := time.Now()
-	code := Run(ctx, IO{Stdout: &bytes.Buffer{}, Stderr: &errOut}, []string{"send", "-u", "-d", "1h", "127.0.0.1", fmt.Sprint(port), fmt.Sprint(port)})
+	code := Run(ctx, testEnv(nil, &bytes.Buffer{}, &errOut), []string{"send", "-u", "-d", "1h", "127.0.0.1", fmt.Sprint(port), fmt.Sprint(port)})
 	if code != ExitFailed || time.Since(start) > 5*time.Second {
 		t.Fatalf("code %d after %v, stderr %q", code, time.Since(start), errOut.String())
 	}

@@ -163,12 +163,25 @@ func TestKeyringTimeout(t *testing.T) {
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error %q holds the secret", err)
 	}
-	if took > time.Second {
+	if took > 100*k.timeout { // far more than any scheduling delay: it did not wait for the keyring
 		t.Fatalf("took %v for a 100ms timeout", took)
 	}
 
+}
+
+// A cancelled call returns at once with the cancellation, not the timeout.
+func TestKeyringCancel(t *testing.T) {
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	f := &fakeOS{block: block}
+	k := &Keyring{timeout: time.Hour, os: f}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(20*time.Millisecond, cancel)
+	go func() {
+		for f.calls.Load() == 0 { // the keyring is being asked, and hangs
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
 	if _, err := k.Get(ctx, "id"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Get: err = %v, want context.Canceled", err)
 	}
