@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/knocker/knocker/app/profile"
+	"github.com/knocker/knocker/internal/plural"
 	"github.com/knocker/knocker/knock"
 )
 
@@ -76,12 +77,6 @@ func bookErr(err error) error {
 	return usageError{err}
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
 
 func runKnock(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("knock")
@@ -172,7 +167,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	for i, p := range imp.Profiles {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(env.Stdout, "imported %d profile%s from %s: %s\n", len(names), plural(len(names)), imp.Format, strings.Join(names, ", "))
+	fmt.Fprintf(env.Stdout, "imported %s from %s: %s\n", plural.Count(len(names), "profile", "profiles"), imp.Format, strings.Join(names, ", "))
 	if imp.Format != profile.FormatFwknoprc {
 		return nil
 	}
@@ -202,7 +197,7 @@ func scrubFwknoprc(stdout io.Writer, name string, imported []byte) error {
 	if err := replaceFile(name, scrubbed); err != nil {
 		return fmt.Errorf("imported, but scrubbing %s failed (it is unchanged): %w", name, err)
 	}
-	fmt.Fprintf(stdout, "scrubbed %s: %d key line%s replaced by comments; fwknop itself now needs the keys another way (e.g. fwknop --get-key)\n", name, n, plural(n))
+	fmt.Fprintf(stdout, "scrubbed %s: %s replaced by comments; fwknop itself now needs the keys another way (e.g. fwknop --get-key)\n", name, plural.Count(n, "key line", "key lines"))
 	return nil
 }
 
