@@ -77,7 +77,6 @@ func bookErr(err error) error {
 	return usageError{err}
 }
 
-
 func runKnock(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("knock")
 	verbose := fs.Bool("v", false, "")
