@@ -1,6 +1,7 @@
 # Knocker build. `make run` opens the window, `make test` runs every check.
 GO       ?= go
 BIN      := bin/knocker
+CLI      := bin/knocker-cli
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/knocker/knocker/app/cli.Version=$(VERSION)
 FUZZTIME ?= 150000x
@@ -10,9 +11,9 @@ FUZZTIME ?= 150000x
 # input, and the knockd and fwknop servers the lab knocks on).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
-              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata
+              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd
 
-.PHONY: all build run demo test check bench fuzz deps test-deps clean
+.PHONY: all build cli run demo test check bench fuzz deps test-deps clean
 
 all: build
 
@@ -25,6 +26,11 @@ test-deps:
 build: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
+# The headless build: the command line alone, static, without cgo or any
+# GUI library, for servers and small machines. Same subcommands, same output.
+cli:
+	CGO_ENABLED=0 $(GO) build -tags headless -ldflags "$(LDFLAGS)" -o $(CLI) .
+
 run: build
 	./$(BIN)
 
@@ -34,20 +40,26 @@ demo: build
 	./$(BIN) demo --timeout 2m
 
 # Static checks, then the whole suite with the race detector. UI logic runs on
-# Fyne's test driver (-tags ci); end-to-end tests drive the real $(BIN).
+# Fyne's test driver (-tags ci); end-to-end tests drive the real $(BIN), and
+# run once more with the headless $(CLI) (tests of the window skip there).
 # Keyring tests talk to a real gnome-keyring in a private D-Bus session.
-# After the suite, the secrets audit runs the end-to-end tests again with
-# every knocker start watched (scripts/secrets-audit.sh).
-AUDIT := KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh scripts/secrets-audit.sh
+# After the suite, the secrets audit runs the end-to-end tests again, with
+# each build, with every knocker start watched (scripts/secrets-audit.sh).
+BINS  := KNOCKER_BIN=$(CURDIR)/$(BIN) KNOCKER_CLI_BIN=$(CURDIR)/$(CLI)
+HEADLESS := KNOCKER_BIN=$(CURDIR)/$(CLI) KNOCKER_CLI_BIN=$(CURDIR)/$(CLI)
+AUDIT := $(BINS) scripts/with-keyring.sh scripts/secrets-audit.sh
+HEADLESS_AUDIT := $(HEADLESS) scripts/with-keyring.sh scripts/secrets-audit.sh
 
 # The app packages run a second time in a zone 14 hours from UTC, so no test
 # can lean on the machine's time zone or on the day of the month.
 FAR_ZONE := Pacific/Kiritimati
 
-test: test-deps build check
-	KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
-	TZ=$(FAR_ZONE) KNOCKER_BIN=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./app/...
+test: test-deps build cli check
+	$(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
+	$(HEADLESS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./e2e/...
+	TZ=$(FAR_ZONE) $(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./app/...
 	$(AUDIT)
+	$(HEADLESS_AUDIT)
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 	scripts/coverage.sh
 
@@ -56,6 +68,7 @@ check:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet -tags ci ./...
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet -tags headless .
 	$(GO) tool staticcheck -tags ci ./...
 
 # The side-by-side benchmarks (knocker vs knock, nping and an empty Fyne
@@ -69,12 +82,14 @@ bench: build
 .PHONY: package windows install uninstall coverage audit
 
 # Release builds of the committed tree (HEAD) into dist/: the Linux archive
-# (binary, .desktop file, icon) and the Windows GUI .exe with icon and
-# version resource. Release flags mean full rebuilds: several minutes.
+# (binary, .desktop file, icon), the Windows GUI .exe with icon and
+# version resource, and the headless build for six platforms, each binary
+# checked with file(1). Release flags mean full rebuilds: several minutes.
 PACKAGE_DEPS := $(BUILD_DEPS) xz-utils file binutils gcc-mingw-w64-x86-64
 package:
-	@scripts/deps.sh $(PACKAGE_DEPS)
+	@scripts/deps.sh $(PACKAGE_DEPS) zip
 	packaging/package.sh linux windows
+	packaging/cli-archives.sh
 
 windows:
 	@scripts/deps.sh $(PACKAGE_DEPS)
@@ -90,8 +105,9 @@ uninstall:
 
 # The end-to-end suite again with every knocker start wrapped, then a search
 # for the tests' secrets in every file, output and child argv it left.
-audit: build test-deps
+audit: build cli test-deps
 	$(AUDIT)
+	$(HEADLESS_AUDIT)
 
 # Statement coverage floor (80 %) for knock/ and app/profile.
 coverage:

@@ -19,6 +19,7 @@ import (
 // startXvfb starts a private X server and returns its DISPLAY value.
 func startXvfb(t *testing.T) string {
 	t.Helper()
+	testbin.NeedWindow(t)
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb is not installed (make test installs the xvfb package)")
 	}

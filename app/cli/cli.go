@@ -96,7 +96,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		env.Notices.ShowWith(func(msg string) { fmt.Fprintf(env.Stderr, "knocker: warning: %s\n", msg) })
 	}
 	if len(args) == 0 {
-		printUsage(env.Stderr)
+		env.printUsage(env.Stderr)
 		return ExitUsage
 	}
 	name := args[0]
@@ -181,7 +181,11 @@ func runVersion(_ context.Context, env *Env, args []string) error {
 	if len(args) > 0 {
 		return usagef("takes no arguments")
 	}
-	fmt.Fprintf(env.Stdout, "knocker %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	build := "desktop"
+	if env.Window == nil {
+		build = "headless"
+	}
+	fmt.Fprintf(env.Stdout, "knocker %s (%s build, %s %s/%s)\n", version(), build, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }
 
@@ -197,7 +201,7 @@ func version() string {
 
 func runHelp(_ context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		printUsage(env.Stdout)
+		env.printUsage(env.Stdout)
 		return nil
 	}
 	for _, c := range commands {
@@ -213,11 +217,15 @@ func runHelp(_ context.Context, env *Env, args []string) error {
 	return usagef("unknown command %q", args[0])
 }
 
-func printUsage(w io.Writer) {
+func (env *Env) printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Knocker sends port-knock sequences to open a router's protected services.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage:")
-	fmt.Fprintln(w, "  knocker                open the window")
+	if env.Window != nil {
+		fmt.Fprintln(w, "  knocker                open the window")
+	} else {
+		fmt.Fprintln(w, "  (this is Knocker's headless build: the window is in the desktop build)")
+	}
 	for _, c := range commands {
 		fmt.Fprintf(w, "  knocker %-14s %s\n", c.name, c.summary)
 	}

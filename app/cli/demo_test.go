@@ -196,7 +196,7 @@ func TestDemoOpensWindowOverThrowawayBook(t *testing.T) {
 	config := os.Getenv("KNOCKER_CONFIG_DIR")
 	var store string
 	useTestWindow(t, func(ctx context.Context, book *profile.Book) {
-		store = book.Store.Path()
+		store = book.Store.(*profile.Store).Path()
 		if err := knockTheDemoProfile(ctx, book); err != nil {
 			t.Errorf("the demo window's book: %v", err)
 		}

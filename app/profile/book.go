@@ -14,8 +14,18 @@ import (
 // be seen, the keyring for the steps. Listing and renaming never touch the
 // keyring, so they work while it is locked or missing.
 type Book struct {
-	Store   *Store
+	Store   Shelf
 	Secrets secret.Store
+}
+
+// Shelf keeps what may be seen of the profiles, everything but their
+// secrets: profiles.json (a Store), or a profile file read into memory.
+type Shelf interface {
+	// Load returns the profiles, without secrets.
+	Load() (List, error)
+	// Update applies change to the current profiles and keeps the result;
+	// if change fails, nothing changes.
+	Update(change func(*List) error) error
 }
 
 // List returns the saved profiles without steps.

@@ -15,38 +15,82 @@ import (
 	"time"
 )
 
+// A build is one of the two binaries, built once per test process unless
+// make test names it in the environment.
+type build struct {
+	env  string   // the variable that names a binary built already
+	name string   // its file name
+	args []string // the go build flags that make it
+	vars []string // and the environment
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	buildOnce sync.Once
-	built     string
-	buildErr  error
+	desktop = build{env: "KNOCKER_BIN", name: "knocker"}
+	// The headless build, as make cli builds it: no cgo, no window.
+	headlessBuild = build{env: "KNOCKER_CLI_BIN", name: "knocker-cli", args: []string{"-tags", "headless"}, vars: []string{"CGO_ENABLED=0"}}
 )
 
-// Path returns $KNOCKER_BIN when set (make test builds it once), or builds
-// the binary into a temporary folder once per test process.
+// Path returns $KNOCKER_BIN when set (make test builds it once, and runs
+// the end-to-end tests once with each build there), or builds the desktop
+// binary into a temporary folder once per test process.
 func Path(tb testing.TB) string {
 	tb.Helper()
-	if p := os.Getenv("KNOCKER_BIN"); p != "" {
+	return desktop.get(tb)
+}
+
+// HeadlessPath is the headless build (make cli): $KNOCKER_CLI_BIN, or
+// built once per test process.
+func HeadlessPath(tb testing.TB) string {
+	tb.Helper()
+	return headlessBuild.get(tb)
+}
+
+func (b *build) get(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv(b.env); p != "" {
 		return p
 	}
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dir, err := os.MkdirTemp("", "knocker-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		built = filepath.Join(dir, "knocker")
-		cmd := exec.Command("go", "build", "-o", built, ".")
-		cmd.Dir = root
+		b.path = filepath.Join(dir, b.name)
+		cmd := exec.Command("go", append(append([]string{"build"}, b.args...), "-o", b.path, ".")...)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), b.vars...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = errors.New(string(out))
+			b.err = errors.New(string(out))
 		}
 	})
-	if buildErr != nil {
-		tb.Fatalf("building knocker: %v", buildErr)
+	if b.err != nil {
+		tb.Fatalf("building %s: %v", b.name, b.err)
 	}
-	return built
+	return b.path
+}
+
+var (
+	kindOnce sync.Once
+	headless bool
+)
+
+// NeedWindow skips a test of the window when the binary under test is the
+// headless build (make cli), which has none; every other test runs with
+// both builds.
+func NeedWindow(tb testing.TB) {
+	tb.Helper()
+	kindOnce.Do(func() {
+		out, err := exec.Command(Path(tb), "version").Output()
+		headless = err == nil && bytes.Contains(out, []byte("headless build"))
+	})
+	if headless {
+		tb.Skip("the headless build has no window: this test runs with the desktop build")
+	}
 }
 
 // Result is what one run of the binary produced.
