@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/internal/testnet"
 )
 
@@ -181,8 +182,26 @@ func TestHelpAndVersion(t *testing.T) {
 	Version = "v1.2.3-test"
 	defer func() { Version = "" }()
 	stdout, _, code = run("version")
-	if code != ExitOK || !strings.HasPrefix(stdout, "knocker v1.2.3-test (go") {
-		t.Fatalf("version: %d %q", code, stdout)
+	if code != ExitOK || !strings.HasPrefix(stdout, "knocker v1.2.3-test (headless build, go") {
+		t.Fatalf("version without a window: %d %q", code, stdout)
+	}
+	useTestWindow(t, func(context.Context, *profile.Book) {})
+	stdout, _, code = run("version")
+	if code != ExitOK || !strings.HasPrefix(stdout, "knocker v1.2.3-test (desktop build, go") {
+		t.Fatalf("version with a window: %d %q", code, stdout)
+	}
+	if stdout, _, _ = run("help"); !strings.Contains(stdout, "knocker                open the window") {
+		t.Fatalf("help with a window must name it:\n%s", stdout)
+	}
+}
+
+// The headless build's help lists the same commands and says where the
+// window is.
+func TestHelpWithoutWindow(t *testing.T) {
+	stdout, _, code := run("help")
+	if code != ExitOK || strings.Contains(stdout, "open the window") || !strings.Contains(stdout, "the window is in the desktop build") ||
+		!strings.Contains(stdout, "knocker keep") {
+		t.Fatalf("help: %d %q", code, stdout)
 	}
 }
 
