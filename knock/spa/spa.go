@@ -275,14 +275,17 @@ func checkAccess(a string) error {
 	if a == "" {
 		return errors.New("empty access request (want e.g. tcp/22)")
 	}
+	// Errors name the item, not the text, which may come from a file.
+	i := 0
 	for item := range strings.SplitSeq(a, ",") {
+		i++
 		proto, port, ok := strings.Cut(item, "/")
 		if !ok || (proto != "tcp" && proto != "udp") {
-			return fmt.Errorf("access %q: want tcp/PORT or udp/PORT, comma-separated", a)
+			return fmt.Errorf("access item %d: want tcp/PORT or udp/PORT, comma-separated without spaces", i)
 		}
 		n, err := strconv.ParseUint(port, 10, 16)
 		if err != nil || n == 0 || port[0] == '0' {
-			return fmt.Errorf("access %q: port must be 1-65535", a)
+			return fmt.Errorf("access item %d: port must be 1-65535", i)
 		}
 	}
 	return nil
