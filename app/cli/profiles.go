@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -171,6 +169,13 @@ func runImport(ctx context.Context, io IO, args []string) error {
 	if *scrub && (imp.Format != profile.FormatFwknoprc || pos[0] == "-") {
 		return usagef("--scrub-source rewrites a .fwknoprc FILE; %s is %s", pos[0], imp.Format)
 	}
+	if *scrub {
+		// Refused before anything is imported, so the user can fix it and
+		// run the same command again.
+		if _, err := profile.ScrubTarget(pos[0]); err != nil {
+			return usagef("nothing imported: --scrub-source cannot rewrite %s: %w", pos[0], err)
+		}
+	}
 	for _, w := range imp.Warnings {
 		fmt.Fprintf(io.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
 	}
@@ -196,57 +201,24 @@ func runImport(ctx context.Context, io IO, args []string) error {
 	return scrubFwknoprc(io.Stdout, pos[0], data)
 }
 
-// scrubFwknoprc replaces the key lines of the .fwknoprc just imported,
-// atomically and keeping its mode, so a crash leaves the old file or the
-// new one. A file changed since it was read is left alone.
+// scrubFwknoprc replaces the key lines of the .fwknoprc just imported, or
+// of the file it links to, atomically and keeping its mode and owner, so a
+// crash leaves the old file or the new one. A file changed since it was
+// read is left alone.
 func scrubFwknoprc(stdout io.Writer, name string, imported []byte) error {
-	current, err := os.ReadFile(name)
+	target, n, err := profile.ScrubFwknoprcFile(name, imported)
 	if err != nil {
-		return fmt.Errorf("imported, but could not re-read %s to scrub it: %w", name, err)
+		return fmt.Errorf("imported, but %s was not scrubbed (it is unchanged): %w", name, err)
 	}
-	if !bytes.Equal(current, imported) {
-		return fmt.Errorf("imported, but %s changed while importing: not scrubbed", name)
+	if fi, err := os.Lstat(name); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		name = fmt.Sprintf("%s (the file %s links to)", target, name)
 	}
-	scrubbed, n := profile.ScrubFwknoprc(current)
 	if n == 0 {
 		fmt.Fprintf(stdout, "%s holds no key lines: left unchanged\n", name)
 		return nil
 	}
-	if err := replaceFile(name, scrubbed); err != nil {
-		return fmt.Errorf("imported, but scrubbing %s failed (it is unchanged): %w", name, err)
-	}
 	fmt.Fprintf(stdout, "scrubbed %s: %d key line%s replaced by comments; fwknop itself now needs the keys another way (e.g. fwknop --get-key)\n", name, n, plural(n))
 	return nil
-}
-
-// replaceFile writes data over name atomically: a temporary file in the
-// same folder with name's mode, synced, then renamed over it.
-func replaceFile(name string, data []byte) error {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".knocker-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
 
 // readImport reads FILE or stdin ("-"), refusing more than any profile file

@@ -63,7 +63,7 @@ func (s *Store) Path() string { return filepath.Join(s.dir, FileName) }
 
 func (s *Store) lockPath() string { return s.Path() + ".lock" }
 
-const tempPrefix = FileName + ".tmp-"
+const tempPrefix = FileName + tempSuffix
 
 // CorruptError says why profiles.json could not be read.
 type CorruptError struct{ Reason error }
@@ -166,6 +166,7 @@ func decodeList(data []byte) (List, error) {
 		return List{}, err
 	}
 	var l List
+	a := l.adder()
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
 		// A file with secrets in it must not be read as if it were fine.
@@ -177,7 +178,7 @@ func decodeList(data []byte) (List, error) {
 		}
 		p, err := fromJSON(j)
 		if err == nil {
-			err = l.Add(p)
+			err = a.add(p)
 		}
 		if err != nil {
 			return List{}, fieldErr(fmt.Sprintf("profiles[%d]", i), err)
@@ -194,39 +195,14 @@ func encodeList(l List) ([]byte, error) {
 	return marshalDoc(doc)
 }
 
-// write replaces the file atomically: a crash at any point leaves either the
-// old file or the new one, never a mix. Callers hold the lock.
+// write replaces the file atomically: a crash at any point leaves either
+// the old file or the new one, never a mix. Callers hold the lock.
 func (s *Store) write(l List) error {
 	data, err := encodeList(l)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
-	if err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.Path()); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	done = true
-	// Without this the rename itself may be lost in a power cut.
-	if err := syncDir(s.dir); err != nil {
+	if err := WriteFileAtomic(s.Path(), data, 0o600); err != nil {
 		return fmt.Errorf("cannot save profiles: %w", err)
 	}
 	return nil
