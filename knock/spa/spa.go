@@ -125,6 +125,10 @@ func (k Keys) String() string {
 // GoString keeps %#v as discreet as %v.
 func (k Keys) GoString() string { return k.String() }
 
+// Format answers every verb with String: without it, %d, %o or %b would
+// print the fields, which are the key bytes.
+func (k Keys) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
+
 // Request is what a packet asks fwknopd for.
 type Request struct {
 	// User goes into the packet for fwknopd's REQUIRE_USERNAME; empty means
