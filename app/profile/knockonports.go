@@ -171,7 +171,8 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 		return Imported{}, err
 	}
 	var seqs []kopSequence
-	if DetectFormat(data) == FormatKoPLegacy {
+	// Valid JSON: the legacy format is the bare array.
+	if bytes.TrimSpace(data)[0] == '[' {
 		var legacy []kopLegacySequence
 		if err := json.Unmarshal(data, &legacy); err != nil {
 			return Imported{}, describeJSONError(data, err)

@@ -288,3 +288,34 @@ func FuzzFoldName(f *testing.F) {
 		}
 	})
 }
+
+// The hostile files of TestImportBombsStaySmall, timed (make bench):
+// refusing each should take well under a second.
+func benchmarkImport(b *testing.B, data []byte, host string) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseImport(data, host); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+func BenchmarkImportKoPBomb1MiB(b *testing.B) {
+	benchmarkImport(b, []byte(kopFile((1<<20)/90, `{"type":"icmp","icmp_count":100}`)), "")
+}
+
+func BenchmarkImportKoPFullLists(b *testing.B) {
+	benchmarkImport(b, []byte(kopFile(MaxImportProfiles, repeatJoin(`{"type":"icmp","icmp_count":100}`, ",", MaxSteps))), "")
+}
+
+func BenchmarkImportEmptySteps8MiB(b *testing.B) {
+	prefix, suffix := `{"version":1,"profiles":[{"name":"a","host":"h","steps":[`, "]}]}"
+	benchmarkImport(b, []byte(prefix+repeatJoin("{}", ",", (MaxFileSize-len(prefix)-len(suffix))/3)+suffix), "")
+}
+
+// BenchmarkImportKnockd1000Sections: the most sections an import takes,
+// each name checked against the others through the index, then one more.
+func BenchmarkImportKnockd1000Sections(b *testing.B) {
+	benchmarkImport(b, []byte(knockdSections(MaxImportProfiles+1, "1,2,3")), "h")
+}
