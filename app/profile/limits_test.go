@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -118,13 +118,16 @@ func TestImportWarningsAreCapped(t *testing.T) {
 	}
 }
 
-// allocated is how many bytes fn allocated on the heap.
+// allocated is how many bytes fn allocated on the heap. runtime/metrics
+// reads the count without stopping the world, as ReadMemStats would on
+// every fuzz input.
 func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Uint64()
 	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+	metrics.Read(sample)
+	return sample[0].Value.Uint64() - before
 }
 
 // maxBombAlloc is what one hostile import file may cost, at most: well
