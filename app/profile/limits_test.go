@@ -15,33 +15,24 @@ func repeatJoin(item, sep string, n int) string {
 	return strings.TrimSuffix(strings.Repeat(item+sep, n), sep)
 }
 
-// knockerDoc is Knocker JSON with n profiles of the given steps.
-func knockerDoc(n int, steps string) string {
+// listDoc is a document of n profiles of the given steps: Knocker JSON
+// for list "profiles", a Knock on Ports export for "sequences". Profile i
+// is named by the list's initial and i: p7, s7.
+func listDoc(list string, n int, steps string) string {
 	var b strings.Builder
-	b.WriteString(`{"version": 1, "profiles": [`)
+	fmt.Fprintf(&b, `{"version": 1, %q: [`, list)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		fmt.Fprintf(&b, `{"name": "p%d", "host": "h", "steps": [%s]}`, i, steps)
+		fmt.Fprintf(&b, `{"name": "%c%d", "host": "h", "steps": [%s]}`, list[0], i, steps)
 	}
 	b.WriteString("]}")
 	return b.String()
 }
 
-// kopDoc is a Knock on Ports export with n sequences of the given steps.
-func kopFile(n int, steps string) string {
-	var b strings.Builder
-	b.WriteString(`{"version": 1, "sequences": [`)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(",\n")
-		}
-		fmt.Fprintf(&b, `{"name": "s%d", "host": "h", "steps": [%s]}`, i, steps)
-	}
-	b.WriteString("]}")
-	return b.String()
-}
+func knockerDoc(n int, steps string) string { return listDoc("profiles", n, steps) }
+func kopFile(n int, steps string) string    { return listDoc("sequences", n, steps) }
 
 func knockdSections(n int, sequence string) string {
 	var b strings.Builder
