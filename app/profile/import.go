@@ -122,7 +122,7 @@ func ParseKnocker(data []byte) ([]Profile, error) {
 		case j.SPA == nil && len(j.Steps) == 0:
 			err = fieldErr("steps", errNoSecret)
 		default:
-			p, err = fromJSON(j)
+			p, err = fromJSON(j, hiddenRune)
 		}
 		if err := b.take(profileField("profiles", i, j.Name), p, nil, err); err != nil {
 			return nil, err

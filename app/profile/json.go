@@ -142,8 +142,9 @@ func stepsToJSON(steps []knock.Step) []stepJSON {
 	return out
 }
 
-// fromJSON reads and checks one profile; errors name the field at fault.
-func fromJSON(j *profileJSON) (Profile, error) {
+// fromJSON reads and checks one profile, its name and host refusing what
+// refused reports; errors name the field at fault.
+func fromJSON(j *profileJSON, refused func(rune) bool) (Profile, error) {
 	p := Profile{
 		ID:              j.ID,
 		Name:            j.Name,
@@ -185,7 +186,7 @@ func fromJSON(j *profileJSON) (Profile, error) {
 			return Profile{}, fieldErr("spa", err)
 		}
 	}
-	if err := p.validate(); err != nil {
+	if err := p.check(refused); err != nil {
 		return Profile{}, err
 	}
 	return p, nil

@@ -92,7 +92,16 @@ func (p *Profile) Knocker() knock.Knocker {
 }
 
 // ValidateName reports why name cannot name a profile.
-func ValidateName(name string) error {
+func ValidateName(name string) error { return validateName(name, hiddenRune) }
+
+// savedRune is what a name or host read from profiles.json may not hold:
+// controls only, as builds before hiddenRune allowed the rest, so that a
+// list saved then still loads instead of being moved aside as corrupt. A
+// rename or an edit asks for a name of today's rules.
+func savedRune(r rune) bool { return unicode.IsControl(r) }
+
+// validateName is ValidateName refusing the characters refused reports.
+func validateName(name string, refused func(rune) bool) error {
 	switch {
 	case name == "":
 		return errors.New("name is empty")
@@ -105,7 +114,7 @@ func ValidateName(name string) error {
 	case strings.HasPrefix(name, "-"):
 		// It would read as a flag on the command line.
 		return errors.New(`name starts with "-"`)
-	case strings.ContainsFunc(name, hiddenRune):
+	case strings.ContainsFunc(name, refused):
 		// Bidi overrides and zero-width characters make look-alikes of
 		// other names; controls can rewrite a terminal.
 		return errors.New("name holds a control or invisible formatting character")
@@ -114,21 +123,26 @@ func ValidateName(name string) error {
 }
 
 // ValidateHost reports why host cannot name a router.
-func ValidateHost(host string) error {
+func ValidateHost(host string) error { return validateHost(host, hiddenRune) }
+
+func validateHost(host string, refused func(rune) bool) error {
 	switch {
 	case host == "":
 		return errors.New("missing (the router's name or address)")
 	case len(host) > MaxHostLen:
 		return fmt.Errorf("longer than %d bytes", MaxHostLen)
-	case !utf8.ValidString(host) || strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || hiddenRune(r) }):
+	case !utf8.ValidString(host) || strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || refused(r) }):
 		return errors.New("holds a space, control or invisible formatting character")
 	}
 	return nil
 }
 
 // validate checks every field; errors name the field, never a secret.
-func (p *Profile) validate() error {
-	if err := ValidateName(p.Name); err != nil {
+func (p *Profile) validate() error { return p.check(hiddenRune) }
+
+// check is validate with names and hosts refusing what refused reports.
+func (p *Profile) check(refused func(rune) bool) error {
+	if err := validateName(p.Name, refused); err != nil {
 		return fieldErr("name", err)
 	}
 	switch {
@@ -137,7 +151,7 @@ func (p *Profile) validate() error {
 	case len(p.ID) > 64 || strings.ContainsFunc(p.ID, func(r rune) bool { return !isIDRune(r) }):
 		return fieldErr("id", errors.New("must be up to 64 letters, digits or dashes"))
 	}
-	if err := ValidateHost(p.Host); err != nil {
+	if err := validateHost(p.Host, refused); err != nil {
 		return fieldErr("host", err)
 	}
 	switch {
@@ -270,13 +284,14 @@ func (l *List) Add(p Profile) error { return l.adder().add(p) }
 // rather than by a scan per profile: a file of many thousand profiles is
 // checked in linear time.
 type listAdder struct {
-	l     *List
-	names map[string]bool // foldName of every name
-	ids   map[string]bool
+	l       *List
+	names   map[string]bool // foldName of every name
+	ids     map[string]bool
+	refused func(rune) bool // in names and hosts
 }
 
 func (l *List) adder() *listAdder {
-	a := &listAdder{l: l, names: make(map[string]bool, len(l.Profiles)), ids: make(map[string]bool, len(l.Profiles))}
+	a := &listAdder{l: l, names: make(map[string]bool, len(l.Profiles)), ids: make(map[string]bool, len(l.Profiles)), refused: hiddenRune}
 	for i := range l.Profiles {
 		a.names[foldName(l.Profiles[i].Name)] = true
 		a.ids[l.Profiles[i].ID] = true
@@ -285,7 +300,7 @@ func (l *List) adder() *listAdder {
 }
 
 func (a *listAdder) add(p Profile) error {
-	if err := p.validate(); err != nil {
+	if err := p.check(a.refused); err != nil {
 		return err
 	}
 	name := foldName(p.Name)

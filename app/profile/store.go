@@ -167,6 +167,7 @@ func decodeList(data []byte) (List, error) {
 	}
 	var l List
 	a := l.adder()
+	a.refused = savedRune
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
 		// A file with secrets in it must not be read as if it were fine.
@@ -176,7 +177,7 @@ func decodeList(data []byte) (List, error) {
 		if j.SPA != nil && j.SPA.hasKeys() {
 			return List{}, fieldErr(fmt.Sprintf("profiles[%d].spa", i), errSecretsInFile)
 		}
-		p, err := fromJSON(j)
+		p, err := fromJSON(j, savedRune)
 		if err == nil {
 			err = a.add(p)
 		}

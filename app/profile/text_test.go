@@ -1,8 +1,11 @@
 package profile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -97,5 +100,32 @@ func TestNamesFromFilesAreEscaped(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSavedNamesWithHiddenCharactersStillLoad: a list saved by a build that
+// allowed format characters in names loads as it is, rather than being
+// moved aside as corrupt; only a new name must follow today's rule.
+func TestSavedNamesWithHiddenCharactersStillLoad(t *testing.T) {
+	book, _ := newTestBook(t)
+	saved := `{"version": 1, "profiles": [{"id": "a1", "name": "👨\u200d👩\u200d👧 home", "host": "h", "auto_refresh": false}]}`
+	if err := os.WriteFile(book.Store.Path(), []byte(saved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := book.List()
+	if err != nil || len(l.Profiles) != 1 || l.Profiles[0].Name != "👨\u200d👩\u200d👧 home" {
+		t.Fatalf("%+v %v", l, err)
+	}
+	if aside, _ := filepath.Glob(book.Store.Path() + ".corrupt-*"); len(aside) > 0 {
+		t.Fatal("the list was moved aside")
+	}
+	if err := book.MarkKnocked("a1", time.Now()); err != nil {
+		t.Fatalf("saving the list again: %v", err)
+	}
+	if err := book.Rename("👨\u200d👩\u200d👧 home", "family\u202e"); err == nil {
+		t.Fatal("renamed to a name with a bidi override")
+	}
+	if err := book.Rename("👨\u200d👩\u200d👧 home", "family"); err != nil {
+		t.Fatal(err)
 	}
 }
