@@ -354,7 +354,7 @@ func FuzzDecodeList(f *testing.F) {
 		var l List
 		_, err := parseBounded(t, data, func() (Imported, error) {
 			var err error
-			l, err = decodeList(data)
+			l, _, err = decodeList(data)
 			return Imported{}, err
 		})
 		if err != nil {
@@ -364,7 +364,7 @@ func FuzzDecodeList(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := decodeList(out)
+		back, _, err := decodeList(out)
 		if err != nil {
 			t.Fatalf("a loaded list does not load after saving: %v\n%s", err, out)
 		}

@@ -3,6 +3,7 @@ package profile
 import (
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -76,7 +77,7 @@ func TestOpenURLInterchange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := decodeList(out)
+	back, _, err := decodeList(out)
 	if err != nil || back.Profiles[0].OpenURL != "ssh://me@h" || !strings.Contains(string(out), `"version": 2`) {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -190,4 +191,31 @@ func FuzzValidateOpenURL(f *testing.F) {
 			t.Fatalf("accepted %q with an option-like user or host", s)
 		}
 	})
+}
+
+// TestSavedOpenURLNowRefused: a URL saved before the rules grew stricter is
+// not opened: the list loads without it, the user is told, and the next
+// save leaves it out.
+func TestSavedOpenURLNowRefused(t *testing.T) {
+	s, warnings := newTestStore(t)
+	if err := os.MkdirAll(filepath.Dir(s.Path()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	saved := `{"version": 2, "profiles": [{"id": "a1", "name": "office", "host": "h", "auto_refresh": false, "open_url": "ssh://-oProxyCommand=x@h"}]}`
+	if err := os.WriteFile(s.Path(), []byte(saved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.Load()
+	if err != nil || len(l.Profiles) != 1 || l.Profiles[0].OpenURL != "" {
+		t.Fatalf("%+v %v", l, err)
+	}
+	if len(*warnings) != 1 || !strings.Contains((*warnings)[0], `profile "office": its after-knock URL is not opened any more (the user name starts with "-"`) {
+		t.Fatalf("warnings %q", *warnings)
+	}
+	if err := s.Update(func(*List) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(s.Path()); strings.Contains(string(data), "ProxyCommand") {
+		t.Fatalf("saved again with the URL:\n%s", data)
+	}
 }

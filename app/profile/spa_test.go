@@ -282,7 +282,7 @@ func TestSPASecretAndStore(t *testing.T) {
 		t.Fatal("Get filled the keys into the listed profile")
 	}
 	keysInFile := bytes.Replace(file, []byte(`"access"`), []byte(`"key_base64": "`+k+`", "access"`), 1)
-	if _, err := decodeList(keysInFile); err == nil || !strings.Contains(err.Error(), "profiles[0].spa: secrets do not belong") {
+	if _, _, err := decodeList(keysInFile); err == nil || !strings.Contains(err.Error(), "profiles[0].spa: secrets do not belong") {
 		t.Fatalf("keys in profiles.json: %v", err)
 	}
 }

@@ -147,7 +147,10 @@ func (s *Store) read() (List, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return List{}, &CorruptError{errors.New("it is empty")}
 	}
-	l, err := decodeList(data)
+	l, dropped, err := decodeList(data)
+	for _, msg := range dropped {
+		s.warn(msg)
+	}
 	var ve *VersionError
 	if errors.As(err, &ve) {
 		return List{}, fmt.Errorf("%s was %w", s.Path(), err)
@@ -160,32 +163,38 @@ func (s *Store) read() (List, error) {
 
 var errSecretsInFile = errors.New("secrets do not belong in this file")
 
-func decodeList(data []byte) (List, error) {
+// decodeList reads a profiles.json. An after-knock URL that today's rules
+// refuse (ValidateOpenURL grew stricter) is dropped with a message rather
+// than opened, or than failing the whole list; the next save leaves it out.
+func decodeList(data []byte) (l List, dropped []string, err error) {
 	doc, err := decodeDoc(data, false)
 	if err != nil {
-		return List{}, err
+		return List{}, nil, err
 	}
-	var l List
 	a := l.adder()
 	a.refused = savedRune
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
 		// A file with secrets in it must not be read as if it were fine.
 		if len(j.Steps) > 0 {
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d].steps", i), errSecretsInFile)
+			return List{}, nil, fieldErr(fmt.Sprintf("profiles[%d].steps", i), errSecretsInFile)
 		}
 		if j.SPA != nil && j.SPA.hasKeys() {
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d].spa", i), errSecretsInFile)
+			return List{}, nil, fieldErr(fmt.Sprintf("profiles[%d].spa", i), errSecretsInFile)
+		}
+		if err := ValidateOpenURL(j.OpenURL); err != nil {
+			dropped = append(dropped, fmt.Sprintf("profile %s: its after-knock URL is not opened any more (%v); set one in the editor", quoted(j.Name), err))
+			j.OpenURL = ""
 		}
 		p, err := fromJSON(j, savedRune)
 		if err == nil {
 			err = a.add(p)
 		}
 		if err != nil {
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d]", i), err)
+			return List{}, nil, fieldErr(fmt.Sprintf("profiles[%d]", i), err)
 		}
 	}
-	return l, nil
+	return l, dropped, nil
 }
 
 func encodeList(l List) ([]byte, error) {
