@@ -29,37 +29,47 @@ const (
 // in the user's runtime folder, which only the user can enter. Without one
 // it is a folder of the user's own in the temporary folder, which another
 // user may have created first, as a folder, a link or a socket, to stop
-// Knocker from starting: the folder is used only if it is a real folder
-// (not a link), owned by this user, with mode 0700.
+// Knocker from starting. Either folder is used only if it is a real folder
+// (not a link), owned by this user, with mode 0700: the runtime folder must
+// be so by its specification, and one inherited from another user (sudo
+// keeps the variable) is not.
 func instanceSocket() (string, error) {
-	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, ID+".sock"), nil
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("knocker-%d", os.Getuid()))
-	if err := os.Mkdir(dir, 0o700); err == nil {
-		// Mkdir's mode passes through the umask.
-		if err := os.Chmod(dir, 0o700); err != nil {
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("knocker-%d", os.Getuid()))
+		if err := os.Mkdir(dir, 0o700); err == nil {
+			// Mkdir's mode passes through the umask.
+			if err := os.Chmod(dir, 0o700); err != nil {
+				return "", err
+			}
+		} else if !errors.Is(err, fs.ErrExist) {
 			return "", err
 		}
-	} else if !errors.Is(err, fs.ErrExist) {
+	}
+	if err := checkPrivateDir(dir); err != nil {
 		return "", err
 	}
+	return filepath.Join(dir, ID+".sock"), nil
+}
+
+// checkPrivateDir reports why dir is not a folder only this user can use.
+func checkPrivateDir(dir string) error {
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return "", err
+		return err
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return "", fmt.Errorf("%s is a symbolic link, not a folder of this user's", dir)
+		return fmt.Errorf("%s is a symbolic link, not a folder of this user's", dir)
 	case !fi.IsDir():
-		return "", fmt.Errorf("%s is not a folder", dir)
+		return fmt.Errorf("%s is not a folder", dir)
 	case !ok || int(st.Uid) != os.Getuid():
-		return "", fmt.Errorf("%s belongs to another user", dir)
+		return fmt.Errorf("%s belongs to another user", dir)
 	case fi.Mode().Perm() != 0o700:
-		return "", fmt.Errorf("%s has mode %04o, not 0700: others may have put a socket in it", dir, fi.Mode().Perm())
+		return fmt.Errorf("%s has mode %04o, not 0700: others may have put a socket in it", dir, fi.Mode().Perm())
 	}
-	return filepath.Join(dir, ID+".sock"), nil
+	return nil
 }
 
 // claimInstance makes this process the one Knocker of the user. If another

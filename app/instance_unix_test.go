@@ -165,6 +165,31 @@ func TestInstanceIgnoresPlantedFallback(t *testing.T) {
 	}
 }
 
+// TestInstanceRuntimeDirOfAnotherUser: a runtime folder that is not this
+// user's own (sudo keeps XDG_RUNTIME_DIR of the user who called it) is not
+// used either.
+func TestInstanceRuntimeDirOfAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("giving a folder to another user needs root (make test runs as root in CI)")
+	}
+	dir := filepath.Join(shortTempDir(t), "run")
+	mkdir(t, dir, 0o700)
+	planted := plantListener(t, dir, nobody)
+	chown(t, dir, nobody)
+	t.Setenv("XDG_RUNTIME_DIR", dir)
+	first, err := claimInstance(func() {})
+	if !first || err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Fatalf("claimInstance = %v, %v", first, err)
+	}
+	if n := planted.Load(); n != 0 {
+		t.Fatalf("Knocker connected %d times to the other user's socket", n)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", shortTempDir(t))
+	if _, err := instanceSocket(); err != nil {
+		t.Fatalf("a runtime folder of this user's, mode 0700: %v", err)
+	}
+}
+
 // TestInstanceFallbackFolder: where nothing was planted, Knocker makes the
 // folder itself, 0700 whatever the umask, and a second launch finds the
 // first through it.
