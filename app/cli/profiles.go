@@ -36,10 +36,13 @@ SPA keys) in the keyring. The format is detected and named:
   ~/.fwknoprc          fwknop client stanzas become SPA profiles
 Settings Knocker cannot honour are reported as warnings. Nothing is
 changed unless every profile in the file is valid and its name is free.
+A file may hold at most 1000 profiles of at most 100 steps each.
 
   --scrub-source   for a .fwknoprc: after a successful import, rewrite FILE
-                   with its key lines replaced by comments (the keys are now
-                   in the keyring); never done without this flag`,
+                   (or the file it links to) with its key lines replaced by
+                   comments (the keys are now in the keyring); a file with
+                   other hard links is refused before anything is imported;
+                   never done without this flag`,
 	"export": `Usage: knocker export [--with-secrets] [--format knocker|knockonports] NAME...|--all
 
 Print profiles as Knocker JSON. Steps and SPA keys are secret and left out
@@ -141,7 +144,8 @@ func runList(_ context.Context, io IO, args []string) error {
 		if !p.LastKnocked.IsZero() {
 			last = "last knocked " + p.LastKnocked.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(io.Stdout, "%s\t%s\t%s\n", p.Name, p.Host, last)
+		// Names saved by older builds may hold invisible characters.
+		fmt.Fprintf(io.Stdout, "%s\t%s\t%s\n", profile.Printable(p.Name), profile.Printable(p.Host), last)
 	}
 	return nil
 }

@@ -220,7 +220,7 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 				}
 			}
 		}
-		field := fmt.Sprintf("line %d: [%s]", st.line, Printable(st.name))
+		field := fmt.Sprintf("line %d: [%s]", st.line, excerpt(st.name))
 		p, warnings, err := st.profile()
 		if err := b.take(field, p, warnings, err); err != nil {
 			return Imported{}, err

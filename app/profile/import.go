@@ -17,8 +17,10 @@ import (
 
 // Imported is what an import file held, checked and ready to add.
 type Imported struct {
-	Format   Format    // what the file was found to be
-	Profiles []Profile // each with a fresh ID and its secret
+	Format Format // what the file was found to be
+	// Profiles are each with a fresh ID and its secret; there are at most
+	// MaxImportProfiles, and a preview says how many (len).
+	Profiles []Profile
 	// Warnings name settings that were read but cannot be honoured.
 	Warnings []string
 }
@@ -261,7 +263,7 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 		if cur == nil || strings.EqualFold(cur.name, "options") {
 			return nil
 		}
-		field := fmt.Sprintf("line %d: [%s]", cur.line, Printable(cur.name))
+		field := fmt.Sprintf("line %d: [%s]", cur.line, excerpt(cur.name))
 		if cur.sequence == nil {
 			return fieldErr(field, errors.New("no sequence"))
 		}

@@ -20,12 +20,20 @@ func hiddenRune(r rune) bool {
 // maxShown bounds how much of a text from a file a message repeats.
 const maxShown = MaxNameLen
 
-// Printable returns text from a file (a section name, an unknown word) fit
-// to print in a message or a terminal: unchanged when every character shows
-// as itself, else quoted with Go escapes (\x1b, \u202e), so no escape
-// sequence or bidi override reaches the screen; longer than 100 characters,
-// it is cut with "…".
+// Printable returns s fit to print in a terminal or a one-line message:
+// unchanged when every character shows as itself, else quoted with Go
+// escapes (\x1b, \u202e), so no escape sequence or bidi override reaches
+// the screen.
 func Printable(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, hiddenRune) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// excerpt is text from a file (a section name, say) as a message repeats
+// it: Printable, and cut after maxShown characters with "…".
+func excerpt(s string) string {
 	if !utf8.ValidString(s) || strings.ContainsFunc(s, hiddenRune) {
 		return quoted(s)
 	}
@@ -36,7 +44,7 @@ func Printable(s string) string {
 	return s
 }
 
-// quoted is s from a file in Go quotes, escapes and all, cut as Printable
+// quoted is s from a file in Go quotes, escapes and all, cut as excerpt
 // cuts it.
 func quoted(s string) string {
 	s, cut := shorten(s)

@@ -3,6 +3,7 @@ package profile
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,20 +12,23 @@ import (
 
 func TestPrintable(t *testing.T) {
 	long := strings.Repeat("é", maxShown+5)
-	tests := []struct{ in, want string }{
-		{"openSSH", "openSSH"},
-		{"Büro 2", "Büro 2"},
-		{"\x1b]2;pwned\x07", `"\x1b]2;pwned\a"`},
-		{"admin\u202egnp.exe", `"admin\u202egnp.exe"`},
-		{"a\u200bb", `"a\u200bb"`},
-		{"a\u2028b", `"a\u2028b"`},
-		{"\xff", `"\xff"`},
-		{long, strings.Repeat("é", maxShown) + "…"},
-		{"\x1b" + long, `"\x1b` + strings.Repeat("é", maxShown-1) + `"…`},
+	tests := []struct{ in, printable, excerpt string }{
+		{"openSSH", "openSSH", "openSSH"},
+		{"Büro 2", "Büro 2", "Büro 2"},
+		{"\x1b]2;pwned\x07", `"\x1b]2;pwned\a"`, `"\x1b]2;pwned\a"`},
+		{"admin\u202egnp.exe", `"admin\u202egnp.exe"`, `"admin\u202egnp.exe"`},
+		{"a\u200bb", `"a\u200bb"`, `"a\u200bb"`},
+		{"a\u2028b", `"a\u2028b"`, `"a\u2028b"`},
+		{"\xff", `"\xff"`, `"\xff"`},
+		{long, long, strings.Repeat("é", maxShown) + "…"},
+		{"\x1b" + long, strconv.Quote("\x1b" + long), `"\x1b` + strings.Repeat("é", maxShown-1) + `"…`},
 	}
 	for _, tt := range tests {
-		if got := Printable(tt.in); got != tt.want {
-			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Printable(tt.in); got != tt.printable {
+			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.printable)
+		}
+		if got := excerpt(tt.in); got != tt.excerpt {
+			t.Errorf("excerpt(%q) = %q, want %q", tt.in, got, tt.excerpt)
 		}
 	}
 }
@@ -35,12 +39,16 @@ func FuzzPrintable(f *testing.F) {
 	f.Add("\u202e\u2066x\u2069")
 	f.Add(strings.Repeat("\u200d", 200))
 	f.Fuzz(func(t *testing.T, s string) {
-		got := Printable(s)
-		if !utf8.ValidString(got) || strings.ContainsFunc(got, hiddenRune) {
-			t.Fatalf("Printable(%q) = %q holds hidden characters", s, got)
+		for _, got := range []string{Printable(s), excerpt(s)} {
+			if !utf8.ValidString(got) || strings.ContainsFunc(got, hiddenRune) {
+				t.Fatalf("%q shown as %q holds hidden characters", s, got)
+			}
 		}
-		if n := utf8.RuneCountInString(got); n > 12*maxShown+3 {
-			t.Fatalf("Printable(%q) is %d characters long", s, n)
+		if n := utf8.RuneCountInString(excerpt(s)); n > 12*maxShown+3 {
+			t.Fatalf("excerpt(%q) is %d characters long", s, n)
+		}
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, hiddenRune) && Printable(s) != s {
+			t.Fatalf("Printable changed %q, which shows as it is", s)
 		}
 	})
 }
