@@ -139,20 +139,41 @@ func (e *NotOpenError) Error() string {
 // and verifies if asked. It returns as soon as ctx is cancelled. On failure
 // the Result holds what was done before the failure.
 func (k *Knocker) Knock(ctx context.Context, host string, steps []Step) (*Result, error) {
+	return k.KnockEach(ctx, host, func(int) ([]Step, error) { return steps, nil })
+}
+
+// KnockEach is Knock with the steps made for each attempt: steps(1) before
+// anything is sent, steps(2) before the first retry, and so on. A packet
+// that is good once only, such as fwknop's SPA (the server drops a replay),
+// needs a fresh one for a retry to help.
+func (k *Knocker) KnockEach(ctx context.Context, host string, steps func(attempt int) ([]Step, error)) (*Result, error) {
 	res := &Result{Host: host, Started: time.Now()}
 	err := k.knock(ctx, res, host, steps)
 	res.Finished = time.Now()
 	return res, err
 }
 
-func (k *Knocker) knock(ctx context.Context, res *Result, host string, steps []Step) error {
+// stepsFor returns the attempt's steps, checked.
+func stepsFor(next func(int) ([]Step, error), attempt int) ([]Step, error) {
+	steps, err := next(attempt)
+	if err != nil {
+		return nil, err
+	}
 	if len(steps) == 0 {
-		return ErrNoSteps
+		return nil, ErrNoSteps
 	}
 	for i, s := range steps {
 		if err := s.Validate(); err != nil {
-			return &StepError{Index: i, Err: err}
+			return nil, &StepError{Index: i, Err: err}
 		}
+	}
+	return steps, nil
+}
+
+func (k *Knocker) knock(ctx context.Context, res *Result, host string, next func(int) ([]Step, error)) error {
+	steps, err := stepsFor(next, 1)
+	if err != nil {
+		return err
 	}
 	if k.Verify != nil {
 		if k.Verify.Port == 0 {
@@ -184,6 +205,11 @@ func (k *Knocker) knock(ctx context.Context, res *Result, host string, steps []S
 	}
 	for attempt := 1; attempt <= attempts; attempt++ {
 		res.Attempts = attempt
+		if attempt > 1 {
+			if steps, err = stepsFor(next, attempt); err != nil {
+				return err
+			}
+		}
 		if err := k.sendSequence(ctx, res, conn, addr, steps, attempt); err != nil {
 			return err
 		}

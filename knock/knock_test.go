@@ -368,3 +368,47 @@ func (r *countingResolver) LookupNetIP(ctx context.Context, network, host string
 	r.calls++
 	return r.fakeResolver.LookupNetIP(ctx, network, host)
 }
+
+// TestKnockEachMakesStepsPerAttempt: each attempt sends the steps made for
+// it, asked for only when it starts; a failure to make them ends the knock.
+func TestKnockEachMakesStepsPerAttempt(t *testing.T) {
+	fn := &fakeNetwork{}
+	var asked []int
+	steps := func(attempt int) ([]Step, error) {
+		asked = append(asked, attempt)
+		return []Step{{Proto: UDP, Port: 1, Payload: Payload{Data: []byte{byte('0' + attempt)}}}}, nil
+	}
+	k := Knocker{Network: fn, Verify: &Verify{Port: 22, Timeout: time.Millisecond, Retries: 2}}
+	if _, err := k.KnockEach(context.Background(), "192.0.2.1", steps); !errors.As(err, new(*NotOpenError)) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(asked) != 3 || len(fn.sends) != 3 {
+		t.Fatalf("asked for %v, sent %d", asked, len(fn.sends))
+	}
+	for i, s := range fn.sends {
+		if asked[i] != i+1 || string(s.step.Payload.Data) != string(rune('1'+i)) {
+			t.Fatalf("attempt %d sent %q", i+1, s.step.Payload.Data)
+		}
+	}
+
+	fn = &fakeNetwork{}
+	k.Network = fn
+	failing := func(attempt int) ([]Step, error) {
+		if attempt == 2 {
+			return nil, errors.New("no fresh packet")
+		}
+		return steps(attempt)
+	}
+	if res, err := k.KnockEach(context.Background(), "192.0.2.1", failing); err == nil || err.Error() != "no fresh packet" || res.Attempts != 2 || len(fn.sends) != 1 {
+		t.Fatalf("err = %v after %d sends", err, len(fn.sends))
+	}
+	bad := func(attempt int) ([]Step, error) {
+		if attempt == 2 {
+			return []Step{{Proto: TCP}}, nil
+		}
+		return steps(attempt)
+	}
+	if _, err := k.KnockEach(context.Background(), "192.0.2.1", bad); !errors.As(err, new(*StepError)) {
+		t.Fatalf("an invalid retry step: %v", err)
+	}
+}

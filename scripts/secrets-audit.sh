@@ -5,6 +5,11 @@
 #   - in any file the program left in its folders when it exited
 #     ($KNOCKER_CONFIG_DIR, Fyne's preferences and the autostart folder
 #     under $XDG_CONFIG_HOME), snapshotted before the test removes them;
+#   - in any other file it wrote (exports, a scrubbed .fwknoprc: strace
+#     records every file opened for writing and every rename), likewise
+#     snapshotted; a file a test declares as an export with secrets
+#     (declareExport in e2e, through $KNOCKER_AUDIT_EXPORTS) may hold them
+#     but must be mode 0600;
 #   - in what it printed (stdout of "export --with-secrets" excepted, which
 #     must hold them);
 #   - in the command line of any process it started (strace -f records
@@ -14,7 +19,8 @@
 # the file $KNOCKER_AUDIT_SECRETS: payloads and SPA keys of the profiles
 # they import, random payloads, generated keys), plus any listed in
 # $AUDIT_SECRETS (space-separated); each is also looked for in hex and
-# base64. Where a secret legitimately lives (the keyring's own files, the
+# base64, in any letter case (an importer once printed a key upper-cased).
+# Where a secret legitimately lives (the keyring's own files, the
 # tests' input files, "send" steps typed on knocker's own command line, the
 # output of "export --with-secrets" and of "router-config", which are the
 # secrets asked for) is not audited.
@@ -34,10 +40,11 @@ real=${KNOCKER_BIN:-$PWD/bin/knocker}
 for tool in setpriv base64 xxd; do
 	command -v "$tool" >/dev/null || { echo "secrets-audit: $tool not found (Debian packages strace, util-linux, coreutils, xxd)" >&2; exit 2; }
 done
-# The wrapper's strace command, as text for the wrapper below.
-trace='strace -f -qq --seccomp-bpf -e trace=execve -e signal=none -s 65536 -o "$run/exec.trace"'
+# The wrapper's strace command, as text for the wrapper below: program
+# starts, and files opened for writing or renamed into place.
+trace='strace -f -qq --seccomp-bpf -e trace=execve,openat,creat,rename,renameat,renameat2 -e signal=none -s 65536 -o "$run/exec.trace"'
 if ! command -v strace >/dev/null || ! strace -f -qq -o /dev/null true 2>/dev/null; then
-	echo "secrets-audit: strace cannot trace here (missing, or ptrace not permitted): the command lines of child processes go unchecked" >&2
+	echo "secrets-audit: strace cannot trace here (missing, or ptrace not permitted): the command lines of child processes and the files written outside the config folders go unchecked" >&2
 	trace=
 fi
 audit=$(mktemp -d /tmp/knocker-secrets-audit.XXXXXX)
@@ -57,6 +64,7 @@ run=$audit/runs/\$(date +%s%N)-\$\$
 mkdir -p "\$run"
 printf '%s\n' "\$*" >"\$run/argv"
 printf '%s' "\${KNOCKER_CONFIG_DIR:-}" >"\$run/configdir"
+pwd >"\$run/cwd"
 cfg=\${XDG_CONFIG_HOME:-\$HOME/.config}
 # Copies of the output go through FIFOs: tee processes forked by the traced
 # side would be strace's children, and strace waits for them.
@@ -82,6 +90,17 @@ rm -f "\$run/out" "\$run/err"
 for d in "\${KNOCKER_CONFIG_DIR:-}" "\$cfg/fyne/io.knocker.desktop" "\$cfg/autostart" "\$cfg/knocker"; do
 	[ -n "\$d" ] && [ -d "\$d" ] && mkdir -p "\$run/files\$(dirname "\$d")" && cp -a "\$d" "\$run/files\$(dirname "\$d")/" 2>/dev/null
 done
+# Files written anywhere else: opened for writing, or the target of a rename.
+if [ -f "\$run/exec.trace" ]; then
+	{
+		sed -nE 's/.*(openat\(AT_FDCWD, |creat\()"([^"]*)", [A-Z_|]*(O_WRONLY|O_RDWR|O_CREAT).*/\2/p' "\$run/exec.trace"
+		sed -nE 's/.*rename(at2?)?\((AT_FDCWD, )?"[^"]*", (AT_FDCWD, )?"([^"]*)".*/\4/p' "\$run/exec.trace"
+	} | sort -u | while IFS= read -r f; do
+		case \$f in /*) ;; *) f=\$(cat "\$run/cwd")/\$f ;; esac
+		case \$f in /proc/* | /dev/* | /sys/*) continue ;; esac
+		[ -f "\$f" ] && mkdir -p "\$run/written\$(dirname "\$f")" && cp -a "\$f" "\$run/written\$f" 2>/dev/null
+	done
+fi
 exit \$code
 WRAP
 chmod +x "$audit/bin/knocker"
@@ -90,8 +109,10 @@ chmod +x "$audit/bin/knocker"
 echo "secrets-audit: go test -tags ci -count=1 $* with every knocker start wrapped"
 suite=0
 declared=$audit/declared
+exports=$audit/exports
 : >"$declared"
-KNOCKER_AUDIT_SECRETS=$declared KNOCKER_BIN=$audit/bin/knocker go test -tags ci -count=1 "$@" >"$audit/suite.log" 2>&1 || suite=$?
+: >"$exports"
+KNOCKER_AUDIT_SECRETS=$declared KNOCKER_AUDIT_EXPORTS=$exports KNOCKER_BIN=$audit/bin/knocker go test -tags ci -count=1 "$@" >"$audit/suite.log" 2>&1 || suite=$?
 grep -E -A4 '^\s*--- FAIL' "$audit/suite.log" || true
 grep -E '^(FAIL|ok|panic)' "$audit/suite.log" || true
 
@@ -111,32 +132,48 @@ done
 echo "secrets-audit: $runs knocker runs, ${#secrets[@]} distinct test secrets (each as text, hex and base64)"
 [ ${#secrets[@]} -gt 0 ] || echo "secrets-audit: warning: no secret seen; did the keyring tests run (scripts/with-keyring.sh)?" >&2
 
-leaks=0 files=0 execs=0
+leaks=0 files=0 written=0 execs=0
 leak() { echo "LEAK: $*"; leaks=$((leaks + 1)); }
+# Every search ignores letter case: a secret upper-cased is still a secret.
+found() { [ -s "$patterns" ] && grep -qaiFf "$patterns" "$@" 2>/dev/null; }
 for run in "$audit"/runs/*/; do
 	argv=$(cat "$run/argv")
 	# Files the program left in its folders.
 	if [ -d "$run/files" ]; then
 		while IFS= read -r -d '' f; do
 			files=$((files + 1))
-			grep -qaFf "$patterns" "$f" && leak "knocker $argv left a secret in ${f#"$run"files}"
+			found "$f" && leak "knocker $argv left a secret in ${f#"$run/files"}"
 		done < <(find "$run/files" -type f -print0)
 	fi
+	# Files it wrote elsewhere: only a declared export may hold secrets,
+	# and only its owner may read it.
+	if [ -d "$run/written" ]; then
+		while IFS= read -r -d '' f; do
+			written=$((written + 1))
+			path=${f#"$run/written"}
+			if grep -qxF -- "$path" "$exports"; then
+				mode=$(stat -c %a "$f")
+				[ "$mode" = 600 ] || leak "knocker $argv wrote the export $path with mode $mode (secrets files are 600)"
+			elif found "$f"; then
+				leak "knocker $argv wrote a secret into $path"
+			fi
+		done < <(find "$run/written" -type f -print0)
+	fi
 	# What it printed: stderr always, stdout unless secrets were asked for.
-	[ -s "$patterns" ] && grep -qaFf "$patterns" "$run/stderr" 2>/dev/null && leak "knocker $argv printed a secret on stderr"
-	if [[ " $argv " != *" --with-secrets "* && "$argv" != router-config* ]] && [ -s "$patterns" ]; then
-		grep -qaFf "$patterns" "$run/stdout" 2>/dev/null && leak "knocker $argv printed a secret on stdout"
+	found "$run/stderr" && leak "knocker $argv printed a secret on stderr"
+	if [[ " $argv " != *" --with-secrets "* && "$argv" != router-config* ]]; then
+		found "$run/stdout" && leak "knocker $argv printed a secret on stdout"
 	fi
 	# Command lines of what it started: every execve after setpriv and knocker itself.
 	if [ -f "$run/exec.trace" ]; then
 		children=$(grep -E 'execve\(' "$run/exec.trace" | grep -vF "execve(\"$real\"" | grep -vE 'execve\("[^"]*/setpriv"' || true)
 		if [ -n "$children" ]; then
 			execs=$((execs + $(wc -l <<<"$children")))
-			[ -s "$patterns" ] && grep -qaFf "$patterns" <<<"$children" && leak "knocker $argv started a process with a secret on its command line: $(grep -aFf "$patterns" <<<"$children" | head -1 | cut -c1-200)"
+			[ -s "$patterns" ] && grep -qaiFf "$patterns" <<<"$children" && leak "knocker $argv started a process with a secret on its command line: $(grep -aiFf "$patterns" <<<"$children" | head -1 | cut -c1-200)"
 		fi
 	fi
 done
-echo "secrets-audit: checked $files files left behind, the output of $runs runs and $execs child command lines"
+echo "secrets-audit: checked $files files left behind, $written files written elsewhere, the output of $runs runs and $execs child command lines"
 [ "$suite" -eq 0 ] || echo "secrets-audit: note: the suite itself exited $suite under the wrapper (see FAIL lines above)"
 if [ "$leaks" -gt 0 ]; then
 	echo "secrets-audit: $leaks leaks" >&2

@@ -20,8 +20,12 @@ func agentPath() (string, error) {
 // Enabled reports whether Knocker starts at login.
 func Enabled() (bool, error) { return fileEnabled(agentPath()) }
 
-// Enable makes exe start at login, hidden in the tray.
+// Enable makes exe start at login, hidden in the tray. It refuses a
+// program another user could replace (an *UnsafePathError).
 func Enable(exe string) error {
+	if err := checkExecutable(exe); err != nil {
+		return err
+	}
 	p, err := agentPath()
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // entryPath is the XDG autostart file; XDG_CONFIG_HOME moves it, as the
@@ -22,8 +24,17 @@ func entryPath() (string, error) {
 // Enabled reports whether Knocker starts at login.
 func Enabled() (bool, error) { return fileEnabled(entryPath()) }
 
-// Enable makes exe start at login, hidden in the tray.
+// Enable makes exe start at login, hidden in the tray. It refuses a
+// program another user could replace (an *UnsafePathError) and a path the
+// desktop entry cannot carry.
 func Enable(exe string) error {
+	if err := checkExecutable(exe); err != nil {
+		return err
+	}
+	execLine, err := quoteExec(exe)
+	if err != nil {
+		return err
+	}
 	p, err := entryPath()
 	if err != nil {
 		return err
@@ -32,7 +43,7 @@ func Enable(exe string) error {
 		return err
 	}
 	entry := fmt.Sprintf("[Desktop Entry]\nType=Application\nName=Knocker\nComment=Keep router knocks fresh\nExec=%s %s\nIcon=%s\nTerminal=false\nX-GNOME-Autostart-enabled=true\n",
-		quoteExec(exe), HiddenFlag, ID)
+		execLine, HiddenFlag, ID)
 	tmp := p + ".tmp"
 	if err := os.WriteFile(tmp, []byte(entry), 0o644); err != nil {
 		return err
@@ -43,10 +54,16 @@ func Enable(exe string) error {
 // Disable removes the login entry; it is not an error if there was none.
 func Disable() error { return removeFile(entryPath()) }
 
-// quoteExec quotes a path for a desktop entry's Exec key: the quoting rule
-// escapes " ` $ \ with a backslash, then the string rule doubles every
-// backslash, as the Desktop Entry Specification asks.
-func quoteExec(s string) string {
-	quoted := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`, "%", "%%").Replace(s)
-	return `"` + strings.ReplaceAll(quoted, `\`, `\\`) + `"`
+// quoteExec quotes a path for a desktop entry's Exec key, as the Desktop
+// Entry Specification reads it back: first as a string value, whose
+// escapes \\ \n \t \r stand for a backslash, newline, tab and carriage
+// return, then as a command line, where a quoted argument escapes " ` $ and
+// \ with a backslash; % starts a field code, so it is doubled. Other control
+// characters have no escape, and invalid UTF-8 no place in the file.
+func quoteExec(s string) (string, error) {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && !strings.ContainsRune("\n\t\r", r) }) {
+		return "", fmt.Errorf("cannot start %q at login: its path holds a character a desktop entry cannot carry", s)
+	}
+	quoted := `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`).Replace(s) + `"`
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\t", `\t`, "\r", `\r`, "%", "%%").Replace(quoted), nil
 }

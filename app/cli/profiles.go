@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -38,10 +36,13 @@ SPA keys) in the keyring. The format is detected and named:
   ~/.fwknoprc          fwknop client stanzas become SPA profiles
 Settings Knocker cannot honour are reported as warnings. Nothing is
 changed unless every profile in the file is valid and its name is free.
+A file may hold at most 1000 profiles of at most 100 steps each.
 
   --scrub-source   for a .fwknoprc: after a successful import, rewrite FILE
-                   with its key lines replaced by comments (the keys are now
-                   in the keyring); never done without this flag`,
+                   (or the file it links to) with its key lines replaced by
+                   comments (the keys are now in the keyring); a file with
+                   other hard links is refused before anything is imported;
+                   never done without this flag`,
 	"export": `Usage: knocker export [--with-secrets] [--format knocker|knockonports] NAME...|--all
 
 Print profiles as Knocker JSON. Steps and SPA keys are secret and left out
@@ -124,7 +125,8 @@ func runList(_ context.Context, env *Env, args []string) error {
 		if !p.LastKnocked.IsZero() {
 			last = "last knocked " + p.LastKnocked.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\n", p.Name, p.Host, last)
+		// Names saved by older builds may hold invisible characters.
+		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\n", profile.Printable(p.Name), profile.Printable(p.Host), last)
 	}
 	return nil
 }
@@ -152,6 +154,13 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if *scrub && (imp.Format != profile.FormatFwknoprc || pos[0] == "-") {
 		return usagef("--scrub-source rewrites a .fwknoprc FILE; %s is %s", pos[0], imp.Format)
 	}
+	if *scrub {
+		// Refused before anything is imported, so the user can fix it and
+		// run the same command again.
+		if _, err := profile.ScrubTarget(pos[0]); err != nil {
+			return usagef("nothing imported: --scrub-source cannot rewrite %s: %w", pos[0], err)
+		}
+	}
 	for _, w := range imp.Warnings {
 		fmt.Fprintf(env.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
 	}
@@ -177,57 +186,24 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	return scrubFwknoprc(env.Stdout, pos[0], data)
 }
 
-// scrubFwknoprc replaces the key lines of the .fwknoprc just imported,
-// atomically and keeping its mode, so a crash leaves the old file or the
-// new one. A file changed since it was read is left alone.
+// scrubFwknoprc replaces the key lines of the .fwknoprc just imported, or
+// of the file it links to, atomically and keeping its mode and owner, so a
+// crash leaves the old file or the new one. A file changed since it was
+// read is left alone.
 func scrubFwknoprc(stdout io.Writer, name string, imported []byte) error {
-	current, err := os.ReadFile(name)
+	target, n, err := profile.ScrubFwknoprcFile(name, imported)
 	if err != nil {
-		return fmt.Errorf("imported, but could not re-read %s to scrub it: %w", name, err)
+		return fmt.Errorf("imported, but %s was not scrubbed (it is unchanged): %w", name, err)
 	}
-	if !bytes.Equal(current, imported) {
-		return fmt.Errorf("imported, but %s changed while importing: not scrubbed", name)
+	if fi, err := os.Lstat(name); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		name = fmt.Sprintf("%s (the file %s links to)", target, name)
 	}
-	scrubbed, n := profile.ScrubFwknoprc(current)
 	if n == 0 {
 		fmt.Fprintf(stdout, "%s holds no key lines: left unchanged\n", name)
 		return nil
 	}
-	if err := replaceFile(name, scrubbed); err != nil {
-		return fmt.Errorf("imported, but scrubbing %s failed (it is unchanged): %w", name, err)
-	}
 	fmt.Fprintf(stdout, "scrubbed %s: %s replaced by comments; fwknop itself now needs the keys another way (e.g. fwknop --get-key)\n", name, plural.Count(n, "key line", "key lines"))
 	return nil
-}
-
-// replaceFile writes data over name atomically: a temporary file in the
-// same folder with name's mode, synced, then renamed over it.
-func replaceFile(name string, data []byte) error {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".knocker-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
 
 // readImport reads FILE or stdin ("-"), refusing more than any profile file

@@ -336,10 +336,77 @@ func TestImportFwknoprc(t *testing.T) {
 	if strings.Contains(string(got), key) || !strings.Contains(string(got), "SPA_SERVER 127.0.0.1\n") || fi.Mode().Perm() != 0o640 {
 		t.Fatalf("scrubbed file (mode %v):\n%s", fi.Mode(), got)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".*knocker*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.tmp-*")); len(left) > 0 {
 		t.Fatalf("temporary files left: %v", left)
 	}
 	if _, stderr, code := runStdin(profileJSON(9), "import", "--scrub-source", "-"); code != ExitUsage || !strings.Contains(stderr, "--scrub-source rewrites a .fwknoprc FILE") {
 		t.Fatalf("scrub on JSON: %d %q", code, stderr)
 	}
+}
+
+// TestImportScrubThroughLinks: --scrub-source on a ~/.fwknoprc that links
+// into a dotfiles folder scrubs the file the keys are in and keeps the
+// link; on a file with a second hard link it refuses before importing
+// anything, so the same command can run again once the link is gone.
+func TestImportScrubThroughLinks(t *testing.T) {
+	const key = "c2VjcmV0LWtleS0xMjM0NTY3ODkwYWJjZGVmZ2hpams="
+	text := "[office]\nSPA_SERVER 127.0.0.1\nACCESS tcp/22\nKEY_BASE64 " + key +
+		"\nHMAC_KEY_BASE64 aG1hYy1rZXktMTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6MDEyMzQ1Njc4OQ==\n"
+
+	t.Run("symbolic link", func(t *testing.T) {
+		useTestProfiles(t, nil)
+		dir := t.TempDir()
+		real := filepath.Join(dir, "dotfiles", "fwknoprc")
+		if err := os.Mkdir(filepath.Dir(real), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(real, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, ".fwknoprc")
+		if err := os.Symlink(real, link); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := run("import", "--scrub-source", link)
+		if code != ExitOK || !strings.Contains(stdout, "scrubbed "+real+" (the file "+link+" links to): 2 key lines") {
+			t.Fatalf("%d %q %q", code, stdout, stderr)
+		}
+		if got, _ := os.ReadFile(real); strings.Contains(string(got), key) {
+			t.Fatalf("the real file still holds the key:\n%s", got)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("the link was replaced: %v %v", fi, err)
+		}
+	})
+
+	t.Run("hard link", func(t *testing.T) {
+		ring := useTestProfiles(t, nil)
+		dir := t.TempDir()
+		rc := filepath.Join(dir, ".fwknoprc")
+		if err := os.WriteFile(rc, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		backup := filepath.Join(dir, "fwknoprc.bak")
+		if err := os.Link(rc, backup); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := run("import", "--scrub-source", rc)
+		if code != ExitUsage || !strings.Contains(stderr, "nothing imported: --scrub-source cannot rewrite "+rc+": "+rc+" has 2 hard links") {
+			t.Fatalf("%d %q", code, stderr)
+		}
+		for _, name := range []string{rc, backup} {
+			if got, _ := os.ReadFile(name); string(got) != text {
+				t.Fatalf("%s was changed", name)
+			}
+		}
+		if ring.(*secret.Memory).Len() != 0 {
+			t.Fatal("the profile was imported although the scrub was refused")
+		}
+		if err := os.Remove(backup); err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, code := run("import", "--scrub-source", rc); code != ExitOK {
+			t.Fatalf("once the link is gone: %d %q", code, stderr)
+		}
+	})
 }

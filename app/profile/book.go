@@ -147,8 +147,9 @@ func (b *Book) Add(ctx context.Context, ps []Profile) error {
 }
 
 func addAll(l *List, ps []Profile) error {
+	a := l.adder()
 	for i := range ps {
-		if err := l.Add(ps[i]); err != nil {
+		if err := a.add(ps[i]); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -66,7 +67,11 @@ func describeJSONError(data []byte, err error) error {
 		}
 		return &FieldError{Field: field, Err: fmt.Errorf("want %s, found %s", jsonKind(typ.Type.Kind().String()), kind)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			return errors.New("unknown field")
+		}
+		return errors.New("unknown field " + quoted(name))
 	}
 	return errors.New("not valid JSON")
 }

@@ -53,6 +53,10 @@ func replace(l *List, p Profile) error {
 	if j := l.Index(p.Name); j >= 0 && j != i {
 		return &ExistsError{Name: p.Name}
 	}
+	// A URL the user typed in needs no consent; an imported one keeps
+	// needing it while it is unchanged.
+	old := l.Profiles[i]
+	p.OpenURLImported = old.OpenURLImported && p.OpenURL == old.OpenURL
 	l.Profiles[i] = p.public()
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,29 +50,58 @@ var fwknoprcVars = map[string]fwknoprcRole{
 	"GPG_SIGNING_PW": rcUnsupported, "GPG_NO_SIGNING_PW": rcUnsupported, "USE_GPG_AGENT": rcUnsupported,
 }
 
+// rcLongestName is the length of the longest name in fwknoprcVars.
+const rcLongestName = len("USE_WGET_USER_AGENT")
+
 // fwknoprcKeyVars hold key material: these are the lines ScrubFwknoprc removes.
 var fwknoprcKeyVars = map[string]bool{"KEY": true, "KEY_BASE64": true, "HMAC_KEY": true, "HMAC_KEY_BASE64": true}
 
 // rcLine splits a line as fwknop does; ok is false for blanks, comments and
-// section headers.
+// section headers. It allocates nothing unless the name needs upper-casing,
+// since format detection runs it on every line of any file.
 func rcLine(line string) (name, value string, ok bool) {
-	fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' })
-	if len(fields) == 0 || strings.HasPrefix(fields[0], "#") || strings.HasPrefix(fields[0], "[") {
+	first, rest := rcWord(line)
+	if first == "" || first[0] == '#' || first[0] == '[' {
 		return "", "", false
 	}
-	name = strings.ToUpper(strings.TrimSuffix(fields[0], ":"))
-	if len(fields) > 1 {
-		value, _, _ = strings.Cut(fields[1], ";")
-		value, _, _ = strings.Cut(value, "#")
+	value, _ = rcWord(rest)
+	value, _, _ = strings.Cut(value, ";")
+	value, _, _ = strings.Cut(value, "#")
+	return strings.ToUpper(strings.TrimSuffix(first, ":")), value, true
+}
+
+// rcWord is the first word of s, fwknop's way (words end at a space, tab or
+// carriage return), and what follows it.
+func rcWord(s string) (word, rest string) {
+	isSep := func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' }
+	s = strings.TrimLeftFunc(s, isSep)
+	end := strings.IndexFunc(s, isSep)
+	if end < 0 {
+		return s, ""
 	}
-	return name, value, true
+	return s[:end], s[end:]
 }
 
 // looksLikeFwknoprc: a line starting with a variable only .fwknoprc has
 // (knockd.conf writes lower-case "name = value").
 func looksLikeFwknoprc(data []byte) bool {
-	for line := range strings.Lines(string(data)) {
-		name, value, ok := rcLine(line)
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		// Only a line that starts with a known name can count: check that
+		// before making a string of it.
+		word := bytes.TrimLeft(line, " \t\r")
+		if end := bytes.IndexAny(word, " \t\r"); end >= 0 {
+			word = word[:end]
+		}
+		if len(word) == 0 || len(word) > rcLongestName+1 {
+			continue
+		}
+		name, value, ok := rcLine(string(line))
 		if ok && !strings.Contains(name, "=") && !strings.HasPrefix(value, "=") && fwknoprcVars[name] != 0 {
 			return true
 		}
@@ -83,15 +114,50 @@ type rcSetting struct {
 	line  int
 }
 
+// rcStanza holds the variables Knocker knows by name. Lines it does not
+// know are kept by number only: a stray line may be a passphrase, and no
+// message repeats it.
 type rcStanza struct {
-	name string
-	line int
-	vars map[string]rcSetting
+	name    string
+	line    int
+	vars    map[string]rcSetting
+	unknown []int // line numbers, the first maxImportWarnings
+	more    int   // unknown lines beyond those
+}
+
+func (st *rcStanza) addUnknown(line int) {
+	if len(st.unknown) < maxImportWarnings {
+		st.unknown = append(st.unknown, line)
+	} else {
+		st.more++
+	}
+}
+
+// unknownWarning names the lines of st that are not settings, or is "".
+func (st *rcStanza) unknownWarning() string {
+	if len(st.unknown) == 0 {
+		return ""
+	}
+	nums := make([]string, len(st.unknown))
+	for i, n := range st.unknown {
+		nums[i] = strconv.Itoa(n)
+	}
+	word := "line"
+	if len(nums) > 1 {
+		word = "lines"
+	}
+	more := ""
+	if st.more > 0 {
+		more = fmt.Sprintf(" and %d more", st.more)
+	}
+	return fmt.Sprintf("%s %s%s: not settings Knocker knows, ignored (not repeated here: they may hold keys)", word, strings.Join(nums, ", "), more)
 }
 
 // ParseFwknoprc reads the stanzas of a ~/.fwknoprc into SPA profiles, one a
 // stanza; [default] fills in what the named ones leave out (and is a profile
-// itself only when there is no other). The keys are the profiles' secrets.
+// itself only when there is no other). The keys are the profiles' secrets:
+// errors and warnings name only variables Knocker knows and line numbers,
+// never a value or an unknown word.
 func ParseFwknoprc(data []byte) (Imported, error) {
 	var stanzas []*rcStanza
 	var def *rcStanza
@@ -100,16 +166,18 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 	sc.Buffer(nil, MaxFileSize)
 	for n := 1; sc.Scan(); n++ {
 		text := strings.TrimSpace(sc.Text())
-		at := fmt.Sprintf("line %d", n)
 		if strings.HasPrefix(text, "[") {
 			name, _, ok := strings.Cut(text[1:], "]")
 			if !ok {
-				return Imported{}, fieldErr(at, errors.New(`section header without "]"`))
+				return Imported{}, fieldErr(lineField(n), errors.New(`section header without "]"`))
 			}
 			cur = &rcStanza{name: strings.TrimSpace(name), line: n, vars: map[string]rcSetting{}}
-			if strings.EqualFold(cur.name, "default") {
+			switch {
+			case strings.EqualFold(cur.name, "default"):
 				def = cur
-			} else {
+			case len(stanzas) == MaxImportProfiles:
+				return Imported{}, fieldErr(lineField(n), tooManyProfiles())
+			default:
 				stanzas = append(stanzas, cur)
 			}
 			continue
@@ -119,9 +187,15 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 		case !ok:
 			continue
 		case cur == nil:
-			return Imported{}, fieldErr(at, errors.New("setting before the first [stanza]"))
+			return Imported{}, fieldErr(lineField(n), errors.New("setting before the first [stanza]"))
+		case fwknoprcVars[name] == 0:
+			if known, _, joined := strings.Cut(name, "="); joined && fwknoprcVars[known] != 0 {
+				return Imported{}, fieldErr(lineField(n), fmt.Errorf(`%s is joined to its value by "=": write %s, a space, then the value`, known, known))
+			}
+			cur.addUnknown(n)
+			continue
 		case value == "":
-			return Imported{}, fieldErr(at, fmt.Errorf("%s has no value", name))
+			return Imported{}, fieldErr(lineField(n), fmt.Errorf("%s has no value", name))
 		}
 		cur.vars[name] = rcSetting{value, n}
 	}
@@ -134,7 +208,10 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 	if len(stanzas) == 0 {
 		return Imported{}, errors.New("no [stanza] found (want [name] with SPA_SERVER, ACCESS and keys)")
 	}
-	var b importBatch
+	b := newImportBatch()
+	if def != nil && len(def.unknown) > 0 {
+		b.warnings.add(fmt.Sprintf("line %d: [default]: %s", def.line, def.unknownWarning()))
+	}
 	for _, st := range stanzas {
 		if def != nil {
 			for k, v := range def.vars {
@@ -143,13 +220,13 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 				}
 			}
 		}
-		field := fmt.Sprintf("line %d: [%s]", st.line, st.name)
+		field := fmt.Sprintf("line %d: [%s]", st.line, excerpt(st.name))
 		p, warnings, err := st.profile()
 		if err := b.take(field, p, warnings, err); err != nil {
 			return Imported{}, err
 		}
 	}
-	return Imported{Profiles: b.out, Warnings: b.warnings}, nil
+	return b.imported(), nil
 }
 
 func (st *rcStanza) profile() (Profile, []string, error) {
@@ -165,14 +242,15 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 	}
 	// Reported in file order; map order would shuffle the warnings.
 	slices.SortFunc(names, func(a, b string) int { return st.vars[a].line - st.vars[b].line })
+	if w := st.unknownWarning(); w != "" {
+		warn = append(warn, w)
+	}
 	for _, name := range names {
 		switch fwknoprcVars[name] {
 		case rcIgnored:
 			warn = append(warn, at(name)+": not supported, ignored")
 		case rcUnsupported:
 			return p, nil, fieldErr(at(name), errors.New("not supported: Knocker sends plain access requests with Rijndael and HMAC keys"))
-		case 0:
-			warn = append(warn, at(name)+": unknown setting, ignored")
 		}
 	}
 	p.Host = get("SPA_SERVER")
@@ -284,4 +362,62 @@ func ScrubFwknoprc(data []byte) ([]byte, int) {
 		fmt.Fprintf(&b, "%s# %s removed by knocker import --scrub-source: the key is in Knocker's keyring%s", indent, name, eol)
 	}
 	return b.Bytes(), n
+}
+
+// ScrubTarget is the file --scrub-source would rewrite for the .fwknoprc at
+// path: the file itself, or the real file behind a symbolic link, such as a
+// ~/.fwknoprc kept in a dotfiles folder, since that is where the keys are.
+// A file with more than one hard link is refused: its other names would
+// keep the keys after the rewrite, and rewriting it in place could not be
+// atomic. So is anything but a regular file.
+func ScrubTarget(path string) (string, error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Lstat(target)
+	if err != nil {
+		return "", err
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", target)
+	}
+	links, err := hardLinks(target)
+	if err != nil {
+		return "", err
+	}
+	if links > 1 {
+		return "", fmt.Errorf("%s has %d hard links: its other names would keep the keys (remove them, or scrub by hand)", target, links)
+	}
+	return target, nil
+}
+
+// ScrubFwknoprcFile replaces the key lines of the .fwknoprc at path, read as
+// imported, with comments (see ScrubFwknoprc), atomically and keeping the
+// file's mode and owner. It writes the file ScrubTarget names, and only if
+// that still holds exactly imported. It returns the file written and how
+// many lines were replaced; with none, nothing is written.
+func ScrubFwknoprcFile(path string, imported []byte) (target string, lines int, err error) {
+	if target, err = ScrubTarget(path); err != nil {
+		return "", 0, err
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return "", 0, err
+	}
+	current, err := os.ReadFile(target)
+	if err != nil {
+		return "", 0, err
+	}
+	if !bytes.Equal(current, imported) {
+		return target, 0, fmt.Errorf("%s changed since it was read", target)
+	}
+	scrubbed, n := ScrubFwknoprc(current)
+	if n == 0 {
+		return target, 0, nil
+	}
+	if err := WriteFileAtomic(target, scrubbed, fi.Mode().Perm()); err != nil {
+		return target, 0, err
+	}
+	return target, n, nil
 }

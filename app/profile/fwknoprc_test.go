@@ -30,7 +30,7 @@ func TestParseFwknoprcErrors(t *testing.T) {
 		{"port", stanza(rcKeyLines + "SPA_SERVER_PORT 0\n"), "SPA_SERVER_PORT: want a port"},
 		{"allow ipv6", stanza(rcKeyLines + "ALLOW_IP ::1\n"), "ALLOW_IP: want"},
 		{"fw timeout", stanza(rcKeyLines + "FW_TIMEOUT 0\n"), "FW_TIMEOUT: want 1-65536 seconds"},
-		{"bad access", "[s]\nSPA_SERVER h\nACCESS ssh\n" + rcKeyLines, "[s].spa: access \"ssh\""},
+		{"bad access", "[s]\nSPA_SERVER h\nACCESS ssh\n" + rcKeyLines, "[s].spa: access item 1: want tcp/PORT"},
 		{"bad name", "[-x]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines, `[-x].name: name starts with "-"`},
 		{"same keys", stanza("KEY same-key\nHMAC_KEY same-key\n"), "identical"},
 	}
@@ -47,12 +47,53 @@ func TestParseFwknoprcErrors(t *testing.T) {
 	}
 }
 
+// TestFwknoprcNeverRepeatsSecrets: whatever line holds a key or a stray
+// passphrase, and however it is cased, no error or warning repeats it or
+// any unknown word: they name known variables and line numbers only.
+func TestFwknoprcNeverRepeatsSecrets(t *testing.T) {
+	const secret = "Zq7SecretPassphrase0123456789xyzw"
+	stanza := "[s]\nSPA_SERVER h\nACCESS tcp/22\n"
+	tests := []struct{ name, rc, want string }{
+		{"key joined by =", stanza + "KEY_BASE64=" + secret + "\n", `line 4: KEY_BASE64 is joined to its value by "="`},
+		{"lower-case key joined by =", stanza + "key_base64=" + secret + "\n", `line 4: KEY_BASE64 is joined to its value by "="`},
+		{"stray passphrase", stanza + rcKeyLines + secret + "\n", "line 6: not settings Knocker knows"},
+		{"stray passphrase with a value", stanza + rcKeyLines + secret + " " + secret + "\n", "line 6: not settings Knocker knows"},
+		{"unknown variable", stanza + rcKeyLines + "PASSPHRASE " + secret + "\n", "line 6: not settings Knocker knows"},
+		{"stray line in default", "[default]\n" + secret + "\n" + stanza + rcKeyLines, "line 1: [default]: line 2: not settings"},
+		{"unknown word joined by =", stanza + rcKeyLines + "PASS=" + secret + "\n", "line 6: not settings Knocker knows"},
+		{"passphrase too long", stanza + "KEY " + secret + secret + "\nHMAC_KEY h\n", "encryption (Rijndael) key of 66 bytes"},
+		{"same keys", stanza + "KEY " + secret[:20] + "\nHMAC_KEY " + secret[:20] + "\n", "identical"},
+		{"bad base64", stanza + "KEY_BASE64 " + secret + "!\nHMAC_KEY h\n", "line 4: KEY_BASE64: not valid base64"},
+		{"bad access", "[s]\nSPA_SERVER h\nACCESS " + secret + "\n" + rcKeyLines, "access item 1: want tcp/PORT"},
+		{"bad user", stanza + rcKeyLines + "SPOOF_USER " + secret + ":\n", "user name has a character"},
+		{"bad server", "[s]\nSPA_SERVER " + secret + "\u202e\nACCESS tcp/22\n" + rcKeyLines, "host: holds a space, control"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			imp, err := ParseFwknoprc([]byte(tt.rc))
+			msgs := imp.Warnings
+			if err != nil {
+				msgs = append(msgs, err.Error())
+			}
+			if !strings.Contains(strings.Join(msgs, "\n"), tt.want) {
+				t.Fatalf("messages %q, want %q", msgs, tt.want)
+			}
+			for _, m := range msgs {
+				if strings.Contains(strings.ToLower(m), strings.ToLower(secret[:12])) {
+					t.Fatalf("a message repeats the secret: %q", m)
+				}
+			}
+		})
+	}
+}
+
 func TestParseFwknoprcDefaultOnly(t *testing.T) {
 	imp, err := ParseFwknoprc([]byte("[default]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines + "FROB 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(imp.Profiles) != 1 || imp.Profiles[0].Name != "default" || len(imp.Warnings) != 1 || !strings.Contains(imp.Warnings[0], "FROB: unknown setting") {
+	if len(imp.Profiles) != 1 || imp.Profiles[0].Name != "default" || len(imp.Warnings) != 1 ||
+		!strings.Contains(imp.Warnings[0], "line 6: not settings Knocker knows") || strings.Contains(imp.Warnings[0], "FROB") {
 		t.Fatalf("%+v", imp)
 	}
 }
@@ -79,8 +120,9 @@ func FuzzParseFwknoprc(f *testing.F) {
 	f.Add([]byte("[default]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines))
 	f.Add([]byte("[a]\nSPA_SERVER: h ; c\nACCESS udp/1,tcp/2\nKEY k\nHMAC_KEY h\nALLOW_IP resolve\n[b]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		imp, err := ParseFwknoprc(data)
+		imp, err := parseBounded(t, data, func() (Imported, error) { return ParseFwknoprc(data) })
 		checkImport(t, imp, err)
+		assertNoValueRepeated(t, data, imp, err)
 		scrubbed, _ := ScrubFwknoprc(data)
 		if _, n := ScrubFwknoprc(scrubbed); n != 0 {
 			t.Fatal("a scrubbed file still has key lines")
@@ -91,4 +133,31 @@ func FuzzParseFwknoprc(f *testing.F) {
 			}
 		}
 	})
+}
+
+// assertNoValueRepeated fails if a message repeats a long word of the file
+// that is not a variable name or part of a section header: such a word may
+// be a key. Words of 16 characters or more with a digit cannot be taken
+// from the messages' own wording.
+func assertNoValueRepeated(t *testing.T, data []byte, imp Imported, err error) {
+	t.Helper()
+	msgs := strings.ToLower(strings.Join(imp.Warnings, "\n"))
+	if err != nil {
+		msgs += "\n" + strings.ToLower(err.Error())
+	}
+	var headers strings.Builder
+	for line := range strings.Lines(string(data)) {
+		if strings.HasPrefix(strings.TrimSpace(line), "[") {
+			headers.WriteString(strings.ToLower(line))
+		}
+	}
+	for _, w := range strings.FieldsFunc(string(data), func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }) {
+		lw := strings.ToLower(w)
+		if len(w) < 16 || !strings.ContainsAny(w, "0123456789") || fwknoprcVars[strings.ToUpper(w)] != 0 || strings.Contains(headers.String(), lw) {
+			continue
+		}
+		if strings.Contains(msgs, lw) {
+			t.Fatalf("a message repeats %q from the file: %s", w, msgs)
+		}
+	}
 }

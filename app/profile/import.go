@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,8 +17,10 @@ import (
 
 // Imported is what an import file held, checked and ready to add.
 type Imported struct {
-	Format   Format    // what the file was found to be
-	Profiles []Profile // each with a fresh ID and its secret
+	Format Format // what the file was found to be
+	// Profiles are each with a fresh ID and its secret; there are at most
+	// MaxImportProfiles, and a preview says how many (len).
+	Profiles []Profile
 	// Warnings name settings that were read but cannot be honoured.
 	Warnings []string
 }
@@ -90,6 +94,14 @@ func ParseImport(data []byte, host string) (Imported, error) {
 // ParseKnocker reads interchange JSON (DESIGN.md section 3). Every profile
 // must carry its steps: an export made without secrets cannot be knocked.
 func ParseKnocker(data []byte) ([]Profile, error) {
+	if !json.Valid(data) {
+		// decodeDoc names the place.
+		_, err := decodeDoc(data, true)
+		return nil, err
+	}
+	if err := checkJSONLists(data); err != nil {
+		return nil, err
+	}
 	doc, err := decodeDoc(data, true)
 	if err != nil {
 		return nil, err
@@ -97,23 +109,46 @@ func ParseKnocker(data []byte) ([]Profile, error) {
 	if len(doc.Profiles) == 0 {
 		return nil, fieldErr("profiles", errors.New("no profiles in the file"))
 	}
-	var b importBatch
+	b := newImportBatch()
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
 		j.ID, j.Created, j.LastKnocked = NewID(), time.Now().UTC(), time.Time{}
-		p, err := fromJSON(j)
+		var p Profile
+		var err error
 		switch {
-		case err != nil:
+		case payloadBound(j.Steps) > b.budget:
+			// Checked before a size payload is made.
+			err = errBudget
 		case j.SPA != nil && !j.SPA.hasKeys():
 			err = fieldErr("spa.key_base64", errNoSecret)
-		case j.SPA == nil && len(p.Steps) == 0:
+		case j.SPA == nil && len(j.Steps) == 0:
 			err = fieldErr("steps", errNoSecret)
+		default:
+			p, err = fromJSON(j, hiddenRune)
 		}
 		if err := b.take(profileField("profiles", i, j.Name), p, nil, err); err != nil {
 			return nil, err
 		}
 	}
 	return b.out, nil
+}
+
+// lineField names line n of a file, for errors.
+func lineField(n int) string { return "line " + strconv.Itoa(n) }
+
+// payloadBound is at most how many payload bytes steps decode into.
+func payloadBound(steps []stepJSON) int {
+	n := 0
+	for _, s := range steps {
+		if s.Encoding == knock.Size.String() {
+			if size, err := strconv.Atoi(s.Payload); err == nil {
+				n += min(max(size, 0), knock.MaxPayload)
+			}
+			continue
+		}
+		n += len(s.Payload)
+	}
+	return n
 }
 
 var errNoSecret = errors.New("missing: this looks like an export made without --with-secrets, which cannot be knocked")
@@ -129,11 +164,20 @@ func profileField(list string, i int, name string) string {
 
 // importBatch collects the profiles of one file, checking each as the
 // book will (valid, names and IDs free within the file, secret fits the
-// keyring) and keeping their secrets, which a List drops.
+// keyring) and keeping their secrets, which a List drops. It also holds the
+// file's limits: how many profiles, how much payload, how many warnings.
 type importBatch struct {
 	l        List
+	names    *listAdder
 	out      []Profile
-	warnings []string
+	warnings warningList
+	budget   int // payload bytes the file may still expand into
+}
+
+func newImportBatch() *importBatch {
+	b := &importBatch{budget: importBudget}
+	b.names = b.l.adder()
+	return b
 }
 
 // take adds the profile read from field, or fails the whole file with the
@@ -147,25 +191,53 @@ func (b *importBatch) take(field string, p Profile, warnings []string, err error
 		return fieldErr(field, err)
 	}
 	for _, w := range warnings {
-		b.warnings = append(b.warnings, field+": "+w)
+		b.warnings.add(field + ": " + w)
 	}
 	return nil
 }
 
 func (b *importBatch) add(p Profile) error {
+	if len(b.out) >= MaxImportProfiles {
+		return tooManyProfiles()
+	}
+	if len(p.Steps) > MaxSteps {
+		return fieldErr("steps", tooManySteps())
+	}
+	if err := b.charge(p.Steps); err != nil {
+		return err
+	}
 	if err := checkSecretSize(&p); err != nil {
 		return err
 	}
-	if err := b.l.Add(p); err != nil {
+	if err := b.names.add(p); err != nil {
 		return err
 	}
+	// A URL from a file is opened only once the user has seen it.
+	p.OpenURLImported = p.OpenURL != ""
 	b.out = append(b.out, p)
 	return nil
 }
 
-// knockdIgnored are knockd.conf settings that only matter to the server.
+// charge counts payload the importer has already made against the budget.
+func (b *importBatch) charge(steps []knock.Step) error {
+	for _, s := range steps {
+		if b.budget -= len(s.Payload.Data); b.budget < 0 {
+			return errBudget
+		}
+	}
+	return nil
+}
+
+// imported is the batch's result, with its warnings.
+func (b *importBatch) imported() Imported {
+	return Imported{Profiles: b.out, Warnings: b.warnings.all()}
+}
+
+// knockdIgnored are knockd.conf settings that only matter to the server
+// (command_6 and the like are the IPv6 twins of the commands).
 var knockdIgnored = map[string]bool{
 	"command": true, "start_command": true, "stop_command": true, "cmd_timeout": true,
+	"command_6": true, "start_command_6": true, "stop_command_6": true,
 	"target": true, "interface": true,
 }
 
@@ -175,12 +247,12 @@ var knockdIgnored = map[string]bool{
 //	[openSSH]
 //	    sequence = 7000:udp,8000:tcp,9000
 //
-// seq_timeout is reported and ignored (Knocker sends the steps back to
-// back); one_time_sequences and tcpflags other than syn cannot be honoured
-// and fail the import.
+// seq_timeout (or its alias timeout) is reported and ignored: Knocker sends
+// the steps back to back, well within it. tcpflags must be met by a plain
+// SYN, which is what Knocker sends: syn and negations such as !ack pass,
+// any other flag fails the import, as does one_time_sequences.
 func ParseKnockd(data []byte, host string) (Imported, error) {
-	var out Imported
-	var b importBatch
+	b := newImportBatch()
 	type section struct {
 		name     string
 		line     int
@@ -191,7 +263,7 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 		if cur == nil || strings.EqualFold(cur.name, "options") {
 			return nil
 		}
-		field := fmt.Sprintf("line %d: [%s]", cur.line, cur.name)
+		field := fmt.Sprintf("line %d: [%s]", cur.line, excerpt(cur.name))
 		if cur.sequence == nil {
 			return fieldErr(field, errors.New("no sequence"))
 		}
@@ -199,29 +271,28 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 		return b.take(field, p, nil, nil)
 	}
 	if host == "" {
-		return out, errors.New("knockd.conf does not say where the router is: give its name or address with --host")
+		return Imported{}, errors.New("knockd.conf does not say where the router is: give its name or address with --host")
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, MaxFileSize)
 	for n := 1; sc.Scan(); n++ {
 		text, _, _ := strings.Cut(sc.Text(), "#")
 		text = strings.TrimSpace(text)
-		at := fmt.Sprintf("line %d", n)
 		switch {
 		case text == "":
 			continue
 		case strings.HasPrefix(text, "["):
 			name, ok := strings.CutSuffix(text[1:], "]")
 			if !ok {
-				return out, fieldErr(at, errors.New(`section header without "]"`))
+				return Imported{}, fieldErr(lineField(n), errors.New(`section header without "]"`))
 			}
 			if err := finish(); err != nil {
-				return out, err
+				return Imported{}, err
 			}
 			cur = &section{name: strings.TrimSpace(name), line: n}
 			continue
 		case cur == nil:
-			return out, fieldErr(at, errors.New("setting before the first [section]"))
+			return Imported{}, fieldErr(lineField(n), errors.New("setting before the first [section]"))
 		case strings.EqualFold(cur.name, "options"):
 			continue
 		}
@@ -230,45 +301,66 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 		switch {
 		case key == "sequence":
 			if cur.sequence != nil {
-				return out, fieldErr(at, errors.New("second sequence in one section"))
+				return Imported{}, fieldErr(lineField(n), errors.New("second sequence in one section"))
 			}
 			steps, err := parseKnockdSequence(value)
 			if err != nil {
-				return out, fieldErr(at, err)
+				return Imported{}, fieldErr(lineField(n), err)
 			}
 			cur.sequence = steps
 		case key == "one_time_sequences":
-			return out, fieldErr(at, errors.New("one_time_sequences is not supported: Knocker knocks a fixed sequence"))
-		case key == "seq_timeout":
-			out.Warnings = append(out.Warnings, at+": seq_timeout is not supported and was ignored (Knocker sends the steps back to back)")
+			return Imported{}, fieldErr(lineField(n), errors.New("one_time_sequences is not supported: Knocker knocks a fixed sequence"))
+		case key == "seq_timeout" || key == "timeout":
+			b.warnings.add(lineField(n) + ": " + key + " is not supported and was ignored (Knocker sends the steps back to back)")
 		case key == "tcpflags":
-			for _, flag := range strings.Split(value, ",") {
-				if f := strings.ToLower(strings.TrimSpace(flag)); f != "syn" {
-					return out, fieldErr(at, fmt.Errorf("tcpflags %q is not supported: Knocker sends plain SYNs", f))
-				}
+			if err := checkKnockdFlags(value); err != nil {
+				return Imported{}, fieldErr(lineField(n), err)
 			}
 		case knockdIgnored[key]:
 		default:
-			return out, fieldErr(at, fmt.Errorf("unknown knockd setting %q", key))
+			return Imported{}, fieldErr(lineField(n), fmt.Errorf("unknown knockd setting %s", quoted(key)))
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return out, err
+		return Imported{}, err
 	}
 	if err := finish(); err != nil {
-		return out, err
+		return Imported{}, err
 	}
 	if len(b.out) == 0 {
-		return out, errors.New("no knock sequence found (want a knockd.conf section with sequence = PORT[:PROTO],...)")
+		return Imported{}, errors.New("no knock sequence found (want a knockd.conf section with sequence = PORT[:PROTO],...)")
 	}
-	out.Profiles = b.out
-	return out, nil
+	return b.imported(), nil
+}
+
+// knockdFlags are the TCP flags knockd's tcpflags names.
+var knockdFlags = []string{"fin", "syn", "rst", "psh", "ack", "urg"}
+
+// checkKnockdFlags accepts a tcpflags list that a plain SYN, which Knocker
+// sends, matches: knockd ignores TCP packets that do not.
+func checkKnockdFlags(value string) error {
+	for _, item := range strings.Split(value, ",") {
+		f := strings.ToLower(strings.TrimSpace(item))
+		flag, negated := strings.CutPrefix(f, "!")
+		switch {
+		case !slices.Contains(knockdFlags, flag):
+			return fmt.Errorf("tcpflags: unknown flag %s (knockd knows fin, syn, rst, psh, ack, urg, each optionally negated with !)", quoted(f))
+		case flag == "syn" && negated:
+			return errors.New("tcpflags !syn is not supported: Knocker sends plain SYNs")
+		case flag != "syn" && !negated:
+			return fmt.Errorf("tcpflags %s is not supported: Knocker sends plain SYNs", flag)
+		}
+	}
+	return nil
 }
 
 // parseKnockdSequence reads "7000:udp,8000:tcp,9000" (bare ports are TCP, as in knockd).
 func parseKnockdSequence(s string) ([]knock.Step, error) {
 	if s == "" {
 		return nil, errors.New("sequence is empty")
+	}
+	if strings.Count(s, ",") >= MaxSteps {
+		return nil, tooManySteps()
 	}
 	items := strings.Split(s, ",")
 	steps := make([]knock.Step, len(items))
@@ -292,9 +384,33 @@ func parseKnockdSequence(s string) ([]knock.Step, error) {
 	return steps, nil
 }
 
+// secretLowerBound is at least how long EncodeSecret writes steps: their
+// payloads as written, without quotes or other JSON.
+func secretLowerBound(steps []knock.Step) int {
+	n := 0
+	for _, s := range steps {
+		switch d := len(s.Payload.Data); s.Payload.Encoding {
+		case knock.Hex:
+			n += 2 * d
+		case knock.Base64:
+			n += (d + 2) / 3 * 4
+		case knock.Size:
+			n += len(strconv.Itoa(d))
+		default:
+			n += d
+		}
+	}
+	return n
+}
+
 // checkSecretSize fails early for a profile whose secret part would not fit
 // a keyring item, so an import is refused before anything is written.
 func checkSecretSize(p *Profile) error {
+	// Written out, a 64 KiB payload is 128 KiB of hex: steps that cannot
+	// fit are refused before they are encoded.
+	if n := secretLowerBound(p.Steps); n > secret.MaxSize {
+		return fieldErr("steps", fmt.Errorf("the secret part would be at least %d bytes, more than the %d bytes a keyring item can hold on every system: use fewer steps or shorter payloads", n, secret.MaxSize))
+	}
 	v, err := EncodeSecret(p)
 	if err != nil {
 		return err

@@ -112,7 +112,7 @@ func TestParseKnockerErrors(t *testing.T) {
 		{"bad hex", wrap(`{"proto":"udp","port":7,"payload":"` + secret + `","encoding":"hex"}`), "steps[0].payload: hex payload"},
 		{"encoding alone", wrap(`{"proto":"udp","port":7,"encoding":"hex"}`), "steps[0].encoding: given without a payload"},
 		{"delay", wrap(`{"proto":"udp","port":7},{"proto":"udp","port":8,"delay":"-1s"}`), "steps[1].delay: negative duration"},
-		{"too big for keyring", wrap(`{"proto":"udp","port":7,"payload":"` + strings.Repeat("x", 3000) + `"}`), "profiles[1] (office).steps: the secret part is"},
+		{"too big for keyring", wrap(`{"proto":"udp","port":7,"payload":"` + strings.Repeat("x", 3000) + `"}`), "profiles[1] (office).steps: the secret part"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,11 +171,51 @@ func TestParseKnockd(t *testing.T) {
 	}
 }
 
+// TestParseKnockdServerSettings: the settings of knockd's own manual page
+// examples import: timeout is seq_timeout's alias (reported as such), the
+// IPv6 commands are the server's business, and tcpflags a plain SYN meets,
+// negations included, pass; flags it cannot meet fail, as knockd fails on
+// flags it does not know.
+func TestParseKnockdServerSettings(t *testing.T) {
+	const conf = `[options]
+	logfile = /var/log/knockd.log
+[opencloseSMTP]
+	sequence           = 2222:udp,3333:tcp,4444:udp
+	timeout            = 15
+	tcpflags           = syn,!ack
+	start_command      = /usr/sbin/iptables -A INPUT -s %IP% -p tcp --dport 25 -j ACCEPT
+	start_command_6    = /usr/sbin/ip6tables -A INPUT -s %IP% -p tcp --dport 25 -j ACCEPT
+	command_6          = /usr/sbin/ip6tables -A INPUT -s %IP% -j ACCEPT
+	cmd_timeout        = 5
+	stop_command       = /usr/sbin/iptables -D INPUT -s %IP% -p tcp --dport 25 -j ACCEPT
+	stop_command_6     = /usr/sbin/ip6tables -D INPUT -s %IP% -p tcp --dport 25 -j ACCEPT
+	TCPFlags           = SYN, !FIN, !RST, !PSH, !URG
+`
+	imp, err := ParseKnockd([]byte(conf), "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imp.Profiles) != 1 || len(imp.Profiles[0].Steps) != 3 || len(imp.Warnings) != 1 || !strings.Contains(imp.Warnings[0], "line 5: timeout is not supported and was ignored") {
+		t.Fatalf("%+v %q", imp.Profiles, imp.Warnings)
+	}
+	for flags, want := range map[string]string{
+		"fin,!ack":   "tcpflags fin is not supported: Knocker sends plain SYNs",
+		"!syn":       "tcpflags !syn is not supported",
+		"syn,ecn":    `tcpflags: unknown flag "ecn"`,
+		"syn,!\x1b]": `unknown flag "!\x1b]"`,
+	} {
+		_, err := ParseKnockd([]byte("[a]\nsequence = 1\ntcpflags = "+flags+"\n"), "h")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("tcpflags %q: %v, want %q", flags, err, want)
+		}
+	}
+}
+
 func TestParseKnockdErrors(t *testing.T) {
 	tests := []struct{ name, in, host, want string }{
 		{"no host", knockdConf, "", "--host"},
 		{"one time", "[a]\nsequence = 1\none_time_sequences = /etc/seq\n", "h", "line 3: one_time_sequences is not supported"},
-		{"tcpflags", "[a]\nsequence = 1\ntcpflags = syn,ack\n", "h", `line 3: tcpflags "ack" is not supported`},
+		{"tcpflags", "[a]\nsequence = 1\ntcpflags = syn,ack\n", "h", `line 3: tcpflags ack is not supported`},
 		{"no sequence", "[a]\ncommand = x\n", "h", "line 1: [a]: no sequence"},
 		{"empty sequence", "[a]\nsequence =\n", "h", "line 2: sequence is empty"},
 		{"bad port", "[a]\nsequence = 1,x:udp\n", "h", "line 2: sequence item 2: port is not a number"},
@@ -269,8 +309,11 @@ func FuzzParseKnocker(f *testing.F) {
 	f.Add([]byte(`{"version":2}`))
 	f.Add([]byte(`{"version":1,"profiles":[{"name":"a","host":"h","steps":[{"proto":"udp","port":1,"payload":"hex:00","encoding":"text"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ps, err := ParseKnocker(data)
-		checkImport(t, Imported{Profiles: ps}, err)
+		imp, err := parseBounded(t, data, func() (Imported, error) {
+			ps, err := ParseKnocker(data)
+			return Imported{Profiles: ps}, err
+		})
+		checkImport(t, imp, err)
 	})
 }
 
@@ -279,8 +322,28 @@ func FuzzParseKnockd(f *testing.F) {
 	f.Add([]byte("[a]\nsequence = 1:udp,2:tcp\n[b]\nsequence=3\n"))
 	f.Add([]byte("[a]\none_time_sequences = /x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		imp, err := ParseKnockd(data, "router.example")
+		imp, err := parseBounded(t, data, func() (Imported, error) { return ParseKnockd(data, "router.example") })
 		checkImport(t, imp, err)
+	})
+}
+
+// FuzzParseImport reads any input as the user's import would, format
+// detection included.
+func FuzzParseImport(f *testing.F) {
+	f.Add([]byte(exampleJSON), false)
+	f.Add([]byte(knockdConf), true)
+	f.Add([]byte("[s]\nSPA_SERVER h\nACCESS tcp/22\nKEY k\nHMAC_KEY hh\n"), false)
+	f.Add([]byte(`[{"name":"a","host":"h","steps":[{"port":1}]}]`), false)
+	f.Fuzz(func(t *testing.T, data []byte, knockd bool) {
+		host := ""
+		if knockd {
+			host = "router.example"
+		}
+		imp, err := parseBounded(t, data, func() (Imported, error) { return ParseImport(data, host) })
+		checkImport(t, imp, err)
+		if err == nil && len(imp.Profiles) > MaxImportProfiles {
+			t.Fatalf("%d profiles imported", len(imp.Profiles))
+		}
 	})
 }
 
@@ -288,7 +351,12 @@ func FuzzDecodeList(f *testing.F) {
 	f.Add([]byte(`{"version":1,"profiles":[{"id":"a","name":"a","host":"h","family":"ipv4","timeout":"1h","verify":{"port":22},"created":"2026-01-02T03:04:05Z"}]}`))
 	f.Add([]byte(`{"version":1,"profiles":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := decodeList(data)
+		var l List
+		_, err := parseBounded(t, data, func() (Imported, error) {
+			var err error
+			l, _, err = decodeList(data)
+			return Imported{}, err
+		})
 		if err != nil {
 			return
 		}
@@ -296,7 +364,7 @@ func FuzzDecodeList(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := decodeList(out)
+		back, _, err := decodeList(out)
 		if err != nil {
 			t.Fatalf("a loaded list does not load after saving: %v\n%s", err, out)
 		}

@@ -16,18 +16,23 @@ import (
 // FormatVersion is the version of profiles.json and of the interchange JSON
 // this build reads and writes. Any new field bumps it, so that an older
 // build, which refuses newer files, never drops data it does not know.
-// Version 2 added "spa" and "open_url"; a file without them is still
-// written as version 1, so older builds keep reading it.
-const FormatVersion = 2
+// Version 2 added "spa" and "open_url", version 3 "open_url_imported"; a
+// file without them is still written as the oldest version that holds it,
+// so older builds keep reading it.
+const FormatVersion = 3
 
 // docVersion is the lowest format version that holds profiles.
 func docVersion(profiles []profileJSON) int {
+	v := 1
 	for i := range profiles {
-		if profiles[i].SPA != nil || profiles[i].OpenURL != "" {
-			return 2
+		switch {
+		case profiles[i].OpenURLImported:
+			return 3
+		case profiles[i].SPA != nil || profiles[i].OpenURL != "":
+			v = 2
 		}
 	}
-	return 1
+	return v
 }
 
 // document is the shape of profiles.json and of an export (DESIGN.md section 3).
@@ -50,8 +55,10 @@ type profileJSON struct {
 	Verify      *verifyJSON `json:"verify,omitempty"`
 	Notes       string      `json:"notes,omitempty"`
 	OpenURL     string      `json:"open_url,omitempty"`
-	Created     time.Time   `json:"created,omitzero"`
-	LastKnocked time.Time   `json:"last_knocked,omitzero"`
+	// OpenURLImported is local, like the ID: an import sets it anew.
+	OpenURLImported bool      `json:"open_url_imported,omitempty"`
+	Created         time.Time `json:"created,omitzero"`
+	LastKnocked     time.Time `json:"last_knocked,omitzero"`
 }
 
 type stepJSON struct {
@@ -118,6 +125,7 @@ func toJSON(p *Profile, secrets, local bool) profileJSON {
 	}
 	if local {
 		j.ID, j.Created, j.LastKnocked = p.ID, p.Created, p.LastKnocked
+		j.OpenURLImported = p.OpenURLImported && p.OpenURL != ""
 	}
 	return j
 }
@@ -134,17 +142,19 @@ func stepsToJSON(steps []knock.Step) []stepJSON {
 	return out
 }
 
-// fromJSON reads and checks one profile; errors name the field at fault.
-func fromJSON(j *profileJSON) (Profile, error) {
+// fromJSON reads and checks one profile, its name and host refusing what
+// refused reports; errors name the field at fault.
+func fromJSON(j *profileJSON, refused func(rune) bool) (Profile, error) {
 	p := Profile{
-		ID:          j.ID,
-		Name:        j.Name,
-		Host:        j.Host,
-		AutoRefresh: j.AutoRefresh,
-		Notes:       j.Notes,
-		OpenURL:     j.OpenURL,
-		Created:     j.Created,
-		LastKnocked: j.LastKnocked,
+		ID:              j.ID,
+		Name:            j.Name,
+		Host:            j.Host,
+		AutoRefresh:     j.AutoRefresh,
+		Notes:           j.Notes,
+		OpenURL:         j.OpenURL,
+		OpenURLImported: j.OpenURLImported && j.OpenURL != "",
+		Created:         j.Created,
+		LastKnocked:     j.LastKnocked,
 	}
 	var err error
 	if j.Family != "" {
@@ -176,7 +186,7 @@ func fromJSON(j *profileJSON) (Profile, error) {
 			return Profile{}, fieldErr("spa", err)
 		}
 	}
-	if err := p.validate(); err != nil {
+	if err := p.check(refused); err != nil {
 		return Profile{}, err
 	}
 	return p, nil
@@ -296,7 +306,7 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 30s, 2h)", s)
+		return 0, fmt.Errorf("%s is not a duration (e.g. 30s, 2h)", quoted(s))
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("negative duration %v", d)

@@ -15,15 +15,23 @@ var ErrNotRecorded = errors.New("knocked, but could not record the time")
 
 // Knock sends p's knock (p read with its secret, as by Get) through the
 // engine with hooks, over network (nil: the system's), and records when
-// the last step left, which is when the router's timeout starts.
+// the last step left, which is when the router's timeout starts. Each
+// attempt sends steps made for it: for SPA a fresh packet, since fwknopd
+// drops a packet it has seen.
 func (b *Book) Knock(ctx context.Context, p Profile, hooks knock.Hooks, network knock.Network) (*knock.Result, error) {
-	steps, err := p.KnockSteps(time.Now())
+	// Missing keys are reported before anything is resolved or sent.
+	first, err := p.KnockSteps(time.Now())
 	if err != nil {
 		return nil, err
 	}
 	k := p.Knocker()
 	k.Hooks, k.Network = hooks, network
-	res, err := k.Knock(ctx, p.Host, steps)
+	res, err := k.KnockEach(ctx, p.Host, func(attempt int) ([]knock.Step, error) {
+		if attempt == 1 {
+			return first, nil
+		}
+		return p.KnockSteps(time.Now())
+	})
 	if err != nil {
 		return res, err
 	}

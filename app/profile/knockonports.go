@@ -159,14 +159,20 @@ const (
 	MaxICMPCount = 100
 )
 
-// importBudget bounds the payload bytes one import may expand into, since a
-// small file can ask for many large ICMP echoes.
-const importBudget = 4 * MaxFileSize
-
-// ParseKnockOnPorts reads a Knock on Ports export, either format.
+// ParseKnockOnPorts reads a Knock on Ports export, either format. The
+// lengths of its lists are checked before it is decoded, and the steps a
+// sequence expands into (each ICMP echo is one) before they are made.
 func ParseKnockOnPorts(data []byte) (Imported, error) {
+	if !json.Valid(data) {
+		var v any
+		return Imported{}, describeJSONError(data, json.Unmarshal(data, &v))
+	}
+	if err := checkJSONLists(data); err != nil {
+		return Imported{}, err
+	}
 	var seqs []kopSequence
-	if DetectFormat(data) == FormatKoPLegacy {
+	// Valid JSON: the legacy format is the bare array.
+	if bytes.TrimSpace(data)[0] == '[' {
 		var legacy []kopLegacySequence
 		if err := json.Unmarshal(data, &legacy); err != nil {
 			return Imported{}, describeJSONError(data, err)
@@ -187,20 +193,22 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 	if len(seqs) == 0 {
 		return Imported{}, errors.New("no sequences in the file")
 	}
-	var b importBatch
-	budget := importBudget
+	b := newImportBatch()
 	for i := range seqs {
 		name := ""
 		if seqs[i].Name != nil {
 			name = *seqs[i].Name
 		}
 		field := profileField("sequences", i, name)
+		// The batch charges what the profile holds; this copy stops the
+		// profile from making more than is left.
+		budget := b.budget
 		p, warnings, err := seqs[i].profile(&budget)
 		if err := b.take(field, p, warnings, err); err != nil {
 			return Imported{}, err
 		}
 	}
-	return Imported{Profiles: b.out, Warnings: b.warnings}, nil
+	return b.imported(), nil
 }
 
 func deref[T any](p *T) T {
@@ -230,7 +238,7 @@ func (s *kopSequence) profile(budget *int) (Profile, []string, error) {
 	case "both_ipv4_ipv6":
 		warnf("ipv both_ipv4_ipv6: Knocker knocks one address, the resolver's first choice")
 	default:
-		return p, nil, fieldErr("ipv", fmt.Errorf("unknown value %q", v))
+		return p, nil, fieldErr("ipv", fmt.Errorf("unknown value %s", quoted(v)))
 	}
 	delay := kopDefaultDelay
 	if s.Delay != nil {
@@ -238,6 +246,9 @@ func (s *kopSequence) profile(budget *int) (Profile, []string, error) {
 	}
 	icmp, err := s.icmpRule(p.Family, warnf)
 	if err != nil {
+		return p, nil, err
+	}
+	if err := s.checkStepCount(); err != nil {
 		return p, nil, err
 	}
 	for i := range s.Steps {
@@ -262,10 +273,10 @@ func (s *kopSequence) profile(budget *int) (Profile, []string, error) {
 		warnf("local_port %d: not supported, Knocker sends UDP from a random port", v)
 	}
 	if v := deref(s.Application); v != "" {
-		warnf("application %q: Knocker does not start Android apps", v)
+		warnf("application %s: Knocker does not start Android apps", quoted(v))
 	}
 	if v := deref(s.Group); v != "" {
-		warnf("group %q: Knocker has no groups", v)
+		warnf("group %s: Knocker has no groups", quoted(v))
 	}
 	if v := deref(s.URI); v != "" {
 		if err := ValidateOpenURL(v); err != nil {
@@ -305,9 +316,27 @@ func (s *kopSequence) icmpRule(f knock.Family, warnf func(string, ...any)) (icmp
 			warnf("icmp_type with_ip_and_icmp_headers: sizes assume IPv4; over IPv6 Knock on Ports would send 20 bytes less")
 		}
 	default:
-		return r, fieldErr("icmp_type", fmt.Errorf("unknown value %q", v))
+		return r, fieldErr("icmp_type", fmt.Errorf("unknown value %s", quoted(v)))
 	}
 	return r, nil
+}
+
+// checkStepCount counts the steps the sequence becomes, one per UDP or TCP
+// step and icmp_count per ICMP step, before any is made.
+func (s *kopSequence) checkStepCount() error {
+	n := 0
+	for i, st := range s.Steps {
+		count := 1
+		if deref(st.Type) == "icmp" {
+			if count = max(deref(st.ICMPCount), 1); count > MaxICMPCount {
+				return fieldErr(fmt.Sprintf("steps[%d].icmp_count", i), fmt.Errorf("%d echoes; Knocker sends at most %d", count, MaxICMPCount))
+			}
+		}
+		if n += count; n > MaxSteps {
+			return fieldErr("steps", tooManySteps())
+		}
+	}
+	return nil
 }
 
 func (s *kopSequence) hasICMP() bool {
@@ -327,12 +356,12 @@ func (s *kopSequence) verify(host string, warnf func(string, ...any)) (*Verify, 
 	}
 	switch {
 	case typ != "PORT" && typ != "URL" && typ != "PING":
-		return nil, fieldErr("check_type", fmt.Errorf("unknown value %q", typ))
+		return nil, fieldErr("check_type", fmt.Errorf("unknown value %s", quoted(typ)))
 	case typ != "PORT":
 		warnf("check_type %s: not supported, Knocker checks a TCP port", typ)
 		return nil, nil
 	case s.CheckHost != nil && !strings.EqualFold(strings.TrimSpace(*s.CheckHost), host):
-		warnf("check_host %q: not supported, Knocker checks the host it knocked", *s.CheckHost)
+		warnf("check_host %s: not supported, Knocker checks the host it knocked", quoted(*s.CheckHost))
 		return nil, nil
 	}
 	port, err := parsePort(deref(s.CheckPort))
@@ -366,7 +395,7 @@ func (st *kopStep) steps(icmp icmpRule, budget *int, warnf func(string, ...any))
 	case "icmp":
 		proto = knock.ICMP
 	default:
-		return nil, fieldErr("type", fmt.Errorf("unknown value %q", typ))
+		return nil, fieldErr("type", fmt.Errorf("unknown value %s", quoted(typ)))
 	}
 	var pattern []byte
 	enc := knock.Text
@@ -385,24 +414,26 @@ func (st *kopStep) steps(icmp icmpRule, budget *int, warnf func(string, ...any))
 	switch proto {
 	case knock.UDP:
 		data := pattern
-		if st.UDPPayloadSize != nil && *st.UDPPayloadSize >= 0 {
-			n := min(*st.UDPPayloadSize, kopMaxUDPPayload)
+		sized := st.UDPPayloadSize != nil && *st.UDPPayloadSize >= 0
+		n := len(pattern)
+		if sized {
+			n = min(*st.UDPPayloadSize, kopMaxUDPPayload)
+		}
+		if *budget -= n; *budget < 0 {
+			return nil, errBudget
+		}
+		if sized {
 			data = make([]byte, n)
 			copy(data, pattern)
 		}
-		if *budget -= len(data); *budget < 0 {
-			return nil, errors.New("the file expands into more payload than Knocker imports at once")
-		}
 		step.Payload = payloadFor(data, pattern, enc)
 	case knock.ICMP:
-		if count = max(deref(st.ICMPCount), 1); count > MaxICMPCount {
-			return nil, fieldErr("icmp_count", fmt.Errorf("%d echoes; Knocker sends at most %d", count, MaxICMPCount))
-		}
+		count = max(deref(st.ICMPCount), 1) // checkStepCount bounded it
 		// Knock on Ports clamps the message to what IPv4 carries; the data
 		// is the message less its header.
 		n := max(min(deref(st.ICMPSize)+icmp.offset, icmp.maxMsg), icmpHeaderLen) - icmpHeaderLen
 		if *budget -= n * count; *budget < 0 {
-			return nil, errors.New("the file expands into more payload than Knocker imports at once")
+			return nil, errBudget
 		}
 		data := make([]byte, n)
 		if len(pattern) > 0 {
@@ -446,7 +477,7 @@ func (st *kopStep) content(warnf func(string, ...any)) ([]byte, knock.Encoding, 
 	case "hex":
 		enc = knock.Hex
 	default:
-		return nil, 0, fieldErr("encoding", fmt.Errorf("unknown value %q", e))
+		return nil, 0, fieldErr("encoding", fmt.Errorf("unknown value %s", quoted(e)))
 	}
 	p, err := knock.DecodePayload(text, enc)
 	if err != nil {

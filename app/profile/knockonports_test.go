@@ -293,7 +293,7 @@ func FuzzParseKnockOnPorts(f *testing.F) {
 	f.Add([]byte(`{"version":1,"sequences":[{"name":"a","host":"h","icmp_type":"with_ip_and_icmp_headers","steps":[{"type":"icmp","icmp_size":99999,"icmp_count":100,"content":"AA","encoding":"hex"}]}]}`))
 	f.Add([]byte(`[{"name":"a","host":"h","steps":[{"type":null,"encoding":9,"port":1}]}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		imp, err := ParseKnockOnPorts(data)
+		imp, err := parseBounded(t, data, func() (Imported, error) { return ParseKnockOnPorts(data) })
 		checkImport(t, imp, err)
 		if err == nil {
 			// What was read can be written back for the phone.

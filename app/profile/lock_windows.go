@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 
 	"golang.org/x/sys/windows"
@@ -25,3 +26,20 @@ func unlock(f *os.File) {
 // syncDir is a no-op: Windows cannot open a folder for flushing, and NTFS
 // journals the rename itself.
 func syncDir(string) error { return nil }
+
+// keepOwner is a no-op: a new file in the same folder inherits its ACL.
+func keepOwner(*os.File, fs.FileInfo) error { return nil }
+
+// hardLinks is how many names the file at path has.
+func hardLinks(path string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var info windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(windows.Handle(f.Fd()), &info); err != nil {
+		return 0, err
+	}
+	return uint64(info.NumberOfLinks), nil
+}

@@ -38,9 +38,12 @@ type Profile struct {
 	Notes       string
 	// OpenURL is opened by the desktop after a verified knock; see
 	// ValidateOpenURL for what it may be.
-	OpenURL     string
-	Created     time.Time
-	LastKnocked time.Time
+	OpenURL string
+	// OpenURLImported says OpenURL came from an imported file and the user
+	// has not yet agreed to open it: see NeedsOpenURLConsent.
+	OpenURLImported bool
+	Created         time.Time
+	LastKnocked     time.Time
 }
 
 // String describes p without its secret (steps or SPA keys), so a stray %v
@@ -89,7 +92,16 @@ func (p *Profile) Knocker() knock.Knocker {
 }
 
 // ValidateName reports why name cannot name a profile.
-func ValidateName(name string) error {
+func ValidateName(name string) error { return validateName(name, hiddenRune) }
+
+// savedRune is what a name or host read from profiles.json may not hold:
+// controls only, as builds before hiddenRune allowed the rest, so that a
+// list saved then still loads instead of being moved aside as corrupt. A
+// rename or an edit asks for a name of today's rules.
+func savedRune(r rune) bool { return unicode.IsControl(r) }
+
+// validateName is ValidateName refusing the characters refused reports.
+func validateName(name string, refused func(rune) bool) error {
 	switch {
 	case name == "":
 		return errors.New("name is empty")
@@ -102,28 +114,35 @@ func ValidateName(name string) error {
 	case strings.HasPrefix(name, "-"):
 		// It would read as a flag on the command line.
 		return errors.New(`name starts with "-"`)
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return errors.New("name holds a control character")
+	case strings.ContainsFunc(name, refused):
+		// Bidi overrides and zero-width characters make look-alikes of
+		// other names; controls can rewrite a terminal.
+		return errors.New("name holds a control or invisible formatting character")
 	}
 	return nil
 }
 
 // ValidateHost reports why host cannot name a router.
-func ValidateHost(host string) error {
+func ValidateHost(host string) error { return validateHost(host, hiddenRune) }
+
+func validateHost(host string, refused func(rune) bool) error {
 	switch {
 	case host == "":
 		return errors.New("missing (the router's name or address)")
 	case len(host) > MaxHostLen:
 		return fmt.Errorf("longer than %d bytes", MaxHostLen)
-	case !utf8.ValidString(host) || strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
-		return errors.New("holds a space or control character")
+	case !utf8.ValidString(host) || strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || refused(r) }):
+		return errors.New("holds a space, control or invisible formatting character")
 	}
 	return nil
 }
 
 // validate checks every field; errors name the field, never a secret.
-func (p *Profile) validate() error {
-	if err := ValidateName(p.Name); err != nil {
+func (p *Profile) validate() error { return p.check(hiddenRune) }
+
+// check is validate with names and hosts refusing what refused reports.
+func (p *Profile) check(refused func(rune) bool) error {
+	if err := validateName(p.Name, refused); err != nil {
 		return fieldErr("name", err)
 	}
 	switch {
@@ -132,7 +151,7 @@ func (p *Profile) validate() error {
 	case len(p.ID) > 64 || strings.ContainsFunc(p.ID, func(r rune) bool { return !isIDRune(r) }):
 		return fieldErr("id", errors.New("must be up to 64 letters, digits or dashes"))
 	}
-	if err := ValidateHost(p.Host); err != nil {
+	if err := validateHost(p.Host, refused); err != nil {
 		return fieldErr("host", err)
 	}
 	switch {
@@ -259,18 +278,57 @@ func (l *List) Get(name string) (Profile, error) {
 
 // Add appends p after checking it and that its name and ID are free. The
 // stored copy has no secret (steps or SPA keys): it belongs in the keyring.
-func (l *List) Add(p Profile) error {
-	if err := p.validate(); err != nil {
+func (l *List) Add(p Profile) error { return l.adder().add(p) }
+
+// listAdder adds profiles to a list, finding taken names and IDs in maps
+// rather than by a scan per profile: a file of many thousand profiles is
+// checked in linear time.
+type listAdder struct {
+	l       *List
+	names   map[string]bool // foldName of every name
+	ids     map[string]bool
+	refused func(rune) bool // in names and hosts
+}
+
+func (l *List) adder() *listAdder {
+	a := &listAdder{l: l, names: make(map[string]bool, len(l.Profiles)), ids: make(map[string]bool, len(l.Profiles)), refused: hiddenRune}
+	for i := range l.Profiles {
+		a.names[foldName(l.Profiles[i].Name)] = true
+		a.ids[l.Profiles[i].ID] = true
+	}
+	return a
+}
+
+func (a *listAdder) add(p Profile) error {
+	if err := p.check(a.refused); err != nil {
 		return err
 	}
-	if l.Index(p.Name) >= 0 {
+	name := foldName(p.Name)
+	if a.names[name] {
 		return &ExistsError{Name: p.Name}
 	}
-	if l.indexID(p.ID) >= 0 {
+	if a.ids[p.ID] {
 		return fieldErr("id", errors.New("used by two profiles"))
 	}
-	l.Profiles = append(l.Profiles, p.public())
+	a.names[name], a.ids[p.ID] = true, true
+	a.l.Profiles = append(a.l.Profiles, p.public())
 	return nil
+}
+
+// foldName maps every letter to one member of its case-folding orbit, so
+// that two names are equal under strings.EqualFold exactly when their
+// foldNames are equal.
+func foldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 // Rename gives the profile called name a new name; its ID, and so its

@@ -63,7 +63,7 @@ func (s *Store) Path() string { return filepath.Join(s.dir, FileName) }
 
 func (s *Store) lockPath() string { return s.Path() + ".lock" }
 
-const tempPrefix = FileName + ".tmp-"
+const tempPrefix = FileName + tempSuffix
 
 // CorruptError says why profiles.json could not be read.
 type CorruptError struct{ Reason error }
@@ -147,7 +147,10 @@ func (s *Store) read() (List, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return List{}, &CorruptError{errors.New("it is empty")}
 	}
-	l, err := decodeList(data)
+	l, dropped, err := decodeList(data)
+	for _, msg := range dropped {
+		s.warn(msg)
+	}
 	var ve *VersionError
 	if errors.As(err, &ve) {
 		return List{}, fmt.Errorf("%s was %w", s.Path(), err)
@@ -160,30 +163,38 @@ func (s *Store) read() (List, error) {
 
 var errSecretsInFile = errors.New("secrets do not belong in this file")
 
-func decodeList(data []byte) (List, error) {
+// decodeList reads a profiles.json. An after-knock URL that today's rules
+// refuse (ValidateOpenURL grew stricter) is dropped with a message rather
+// than opened, or than failing the whole list; the next save leaves it out.
+func decodeList(data []byte) (l List, dropped []string, err error) {
 	doc, err := decodeDoc(data, false)
 	if err != nil {
-		return List{}, err
+		return List{}, nil, err
 	}
-	var l List
+	a := l.adder()
+	a.refused = savedRune
 	for i := range doc.Profiles {
 		j := &doc.Profiles[i]
 		// A file with secrets in it must not be read as if it were fine.
 		if len(j.Steps) > 0 {
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d].steps", i), errSecretsInFile)
+			return List{}, nil, fieldErr(fmt.Sprintf("profiles[%d].steps", i), errSecretsInFile)
 		}
 		if j.SPA != nil && j.SPA.hasKeys() {
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d].spa", i), errSecretsInFile)
+			return List{}, nil, fieldErr(fmt.Sprintf("profiles[%d].spa", i), errSecretsInFile)
 		}
-		p, err := fromJSON(j)
+		if err := ValidateOpenURL(j.OpenURL); err != nil {
+			dropped = append(dropped, fmt.Sprintf("profile %s: its after-knock URL is not opened any more (%v); set one in the editor", quoted(j.Name), err))
+			j.OpenURL = ""
+		}
+		p, err := fromJSON(j, savedRune)
 		if err == nil {
-			err = l.Add(p)
+			err = a.add(p)
 		}
 		if err != nil {
-			return List{}, fieldErr(fmt.Sprintf("profiles[%d]", i), err)
+			return List{}, nil, fieldErr(fmt.Sprintf("profiles[%d]", i), err)
 		}
 	}
-	return l, nil
+	return l, dropped, nil
 }
 
 func encodeList(l List) ([]byte, error) {
@@ -194,39 +205,14 @@ func encodeList(l List) ([]byte, error) {
 	return marshalDoc(doc)
 }
 
-// write replaces the file atomically: a crash at any point leaves either the
-// old file or the new one, never a mix. Callers hold the lock.
+// write replaces the file atomically: a crash at any point leaves either
+// the old file or the new one, never a mix. Callers hold the lock.
 func (s *Store) write(l List) error {
 	data, err := encodeList(l)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
-	if err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.Path()); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	done = true
-	// Without this the rename itself may be lost in a power cut.
-	if err := syncDir(s.dir); err != nil {
+	if err := WriteFileAtomic(s.Path(), data, 0o600); err != nil {
 		return fmt.Errorf("cannot save profiles: %w", err)
 	}
 	return nil

@@ -125,6 +125,10 @@ func (k Keys) String() string {
 // GoString keeps %#v as discreet as %v.
 func (k Keys) GoString() string { return k.String() }
 
+// Format answers every verb with String: without it, %d, %o or %b would
+// print the fields, which are the key bytes.
+func (k Keys) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
+
 // Request is what a packet asks fwknopd for.
 type Request struct {
 	// User goes into the packet for fwknopd's REQUIRE_USERNAME; empty means
@@ -275,14 +279,17 @@ func checkAccess(a string) error {
 	if a == "" {
 		return errors.New("empty access request (want e.g. tcp/22)")
 	}
+	// Errors name the item, not the text, which may come from a file.
+	i := 0
 	for item := range strings.SplitSeq(a, ",") {
+		i++
 		proto, port, ok := strings.Cut(item, "/")
 		if !ok || (proto != "tcp" && proto != "udp") {
-			return fmt.Errorf("access %q: want tcp/PORT or udp/PORT, comma-separated", a)
+			return fmt.Errorf("access item %d: want tcp/PORT or udp/PORT, comma-separated without spaces", i)
 		}
 		n, err := strconv.ParseUint(port, 10, 16)
 		if err != nil || n == 0 || port[0] == '0' {
-			return fmt.Errorf("access %q: port must be 1-65535", a)
+			return fmt.Errorf("access item %d: port must be 1-65535", i)
 		}
 	}
 	return nil

@@ -231,13 +231,18 @@ func TestKeysStayHidden(t *testing.T) {
 		}
 		return false
 	}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		if s := fmt.Sprintf(verb, keys); leaks(s) {
-			t.Errorf("%s prints a key: %s", verb, s)
+	// Every verb prints the description, %d and %b included, which
+	// without a Format method would print the bytes.
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%08d", "%o", "%b", "%c", "%U", "% x", "%e"} {
+		if s := fmt.Sprintf(verb, keys); s != keys.String() || leaks(s) {
+			t.Errorf("%s prints %s", verb, s)
 		}
-		if s := fmt.Sprintf(verb, &keys); leaks(s) {
-			t.Errorf("%s of a pointer prints a key: %s", verb, s)
+		if s := fmt.Sprintf(verb, &keys); s != keys.String() || leaks(s) {
+			t.Errorf("%s of a pointer prints %s", verb, s)
 		}
+	}
+	if s := fmt.Sprintf("%d", []Keys{keys}); leaks(s) {
+		t.Errorf("%%d of a slice of keys prints them: %s", s)
 	}
 	// fmt only asks exported fields for their String method.
 	if s := fmt.Sprintf("%+v", struct{ Keys Keys }{keys}); leaks(s) {
