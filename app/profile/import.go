@@ -91,7 +91,7 @@ func ParseImport(data []byte, host string) (Imported, error) {
 	return imp, err
 }
 
-// ParseKnocker reads interchange JSON (DESIGN.md section 3). Every profile
+// ParseKnocker reads Knocker's own JSON, as export writes it. Every profile
 // must carry its steps: an export made without secrets cannot be knocked.
 func ParseKnocker(data []byte) ([]Profile, error) {
 	if !json.Valid(data) {

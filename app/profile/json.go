@@ -35,7 +35,8 @@ func docVersion(profiles []profileJSON) int {
 	return v
 }
 
-// document is the shape of profiles.json and of an export (DESIGN.md section 3).
+// document is the shape of profiles.json and of an export: the interchange
+// format other tools and older Knockers read, so its field names never change.
 type document struct {
 	Version  int           `json:"version"`
 	Profiles []profileJSON `json:"profiles"`
@@ -76,7 +77,7 @@ type verifyJSON struct {
 	Retries int    `json:"retries,omitempty"`
 }
 
-// spaJSON is an SPA profile's "spa" object (issue 8). The keys appear only
+// spaJSON is an SPA profile's "spa" object, in place of "steps". The keys appear only
 // in an export with secrets and, alone, in the keyring item.
 type spaJSON struct {
 	KeyBase64     string `json:"key_base64,omitempty"`

@@ -70,7 +70,7 @@ func TestSPAInterchange(t *testing.T) {
         "port": 62201
       }`)) || !bytes.HasPrefix(out, []byte(`{
   "version": 2,`)) {
-		t.Fatalf("export with secrets is not issue 8's shape:\n%s", out)
+		t.Fatalf("export with secrets lacks the spa object with its keys, in format version 2:\n%s", out)
 	}
 	back, err := ParseKnocker(out)
 	if err != nil || !sameSPA(back[0].SPA, p.SPA) {
