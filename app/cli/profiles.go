@@ -29,6 +29,7 @@ SPA profile, send one fresh fwknop packet made with its keys.
 Print the saved profiles, one a line: name, host, and when last knocked
 (tab-separated). Steps are secret and never shown; no keyring is needed.`,
 	"import": `Usage: knocker import [--host HOST] [--scrub-source] FILE|-
+       knocker import --command 'LINE' [NAME]
 
 Add the profiles in FILE (or standard input) and put their secrets (steps,
 SPA keys) in the keyring. The format is detected and named:
@@ -41,7 +42,12 @@ changed unless every profile in the file is valid and its name is free.
 
   --scrub-source   for a .fwknoprc: after a successful import, rewrite FILE
                    with its key lines replaced by comments (the keys are now
-                   in the keyring); never done without this flag`,
+                   in the keyring); never done without this flag
+  --command LINE   read the knock from the command you use today instead of
+                   a file: an nping one-liner, a knock line or a knocker send
+                   line. Nothing is run. The profile is called NAME, or after
+                   the host; what the line asks for that a profile cannot
+                   hold is reported as warnings.`,
 	"export": `Usage: knocker export [--with-secrets] [--format knocker|knockonports] NAME...|--all
 
 Print profiles as Knocker JSON. Steps and SPA keys are secret and left out
@@ -152,9 +158,13 @@ func runImport(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("import")
 	host := fs.String("host", "", "")
 	scrub := fs.Bool("scrub-source", false, "")
+	command := fs.String("command", "", "")
 	pos, err := parseFlags(fs, io, args, profileUsage["import"])
 	if err != nil {
 		return err
+	}
+	if flagGiven(fs, "command") {
+		return importCommand(ctx, io, fs, *command, pos)
 	}
 	if len(pos) != 1 {
 		return usagef("want one FILE, or - for standard input")
