@@ -62,6 +62,10 @@ type editor struct {
 	save, cancel              *widget.Button
 }
 
+// editorSize is the form's opening size: the router, the first step and
+// the router's timeout in view, on screens of 1024×768 and up.
+var editorSize = fyne.NewSize(760, 600)
+
 // stepRow edits one step; its error shows right under it.
 type stepRow struct {
 	proto    *widget.Select
@@ -99,8 +103,9 @@ func (u *ui) openEditor(p profile.Profile, purpose formPurpose) *editor {
 	e := &editor{u: u, win: u.app.NewWindow(title), base: p, isNew: isNew}
 	e.build()
 	e.fill(p)
-	e.win.Resize(fyne.NewSize(720, 640))
+	e.win.Resize(editorSize)
 	e.win.Show()
+	e.win.Canvas().Focus(e.name) // typing starts at the top
 	u.editor = e
 	e.win.SetOnClosed(func() {
 		if u.editor == e {
@@ -289,6 +294,7 @@ func (e *editor) appendRow(s knock.Step) {
 	r.err.Hide()
 	for _, entry := range []*widget.Entry{r.port, r.payload, r.delay} {
 		entry.OnChanged = func(string) { r.check(e.rowIndex(r)) }
+		entry.OnSubmitted = func(string) { e.submit() }
 	}
 
 	r.proto.SetSelected(s.Proto.String())
