@@ -132,6 +132,10 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 	default:
 		d.result.SetText("")
 	}
+	// Empty, they would still take a line each between the buttons and the
+	// earlier knocks.
+	showIfText(d.runLog)
+	showIfText(d.result)
 	if !running && result != "" && len(history) > 0 {
 		history = history[1:] // the newest is the result above
 	}
@@ -187,4 +191,13 @@ func (d *detailView) stepsText(p profile.Profile) string {
 		d.u.showSelected()
 	})
 	return reading
+}
+
+// showIfText shows a label only while it has something to say.
+func showIfText(l *widget.Label) {
+	if l.Text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
 }

@@ -19,7 +19,7 @@ type stepColumns struct{}
 
 // The fixed columns' widths, in the order of a row's objects; the payload
 // (third) takes the rest. A row's buttons get their own minimum width.
-var stepColumnWidths = [...]float32{96, 84, 0, 108, 132}
+var stepColumnWidths = [...]float32{92, 80, 0, 104, 104}
 
 // minPayloadWidth keeps a masked payload of a dozen characters in view.
 const minPayloadWidth = 160

@@ -26,6 +26,7 @@ type profileList struct {
 	matches  []profile.Profile // those the filter lets through, in order: the rows
 	selected string            // ID of the selected profile, "" for none
 	drawn    map[string]string // each drawn row's status text as last drawn
+	icons    rowIcons
 
 	widget  *widget.List
 	filter  *widget.Entry
@@ -39,7 +40,7 @@ type profileList struct {
 // newProfileList builds the list; state says what each row shows, and
 // submit is what Enter in the filter does (knock the match).
 func newProfileList(state func(profile.Profile) rowState, hidden func() bool, submit func()) *profileList {
-	l := &profileList{drawn: map[string]string{}, state: state, hidden: hidden, onSelect: func() {}}
+	l := &profileList{drawn: map[string]string{}, icons: newRowIcons(), state: state, hidden: hidden, onSelect: func() {}}
 	l.widget = widget.NewList(func() int { return len(l.matches) }, newRow, l.updateRow)
 	l.widget.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(l.matches) && l.matches[i].ID != l.selected {
@@ -180,7 +181,7 @@ func (l *profileList) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	s := l.state(p)
 	// An icon set again is decoded and coloured again; most redraws
 	// (a filter keystroke, a countdown) leave it as it was.
-	if icon, res := row.Objects[1].(*widget.Icon), stateIcon(s.entry, s.failed); icon.Resource != res {
+	if icon, res := row.Objects[1].(*widget.Icon), l.icons.of(s.entry, s.failed); icon.Resource != res {
 		icon.SetResource(res)
 	}
 	row.Objects[2].(*widget.Label).SetText(s.text)
@@ -218,25 +219,32 @@ func (s stackedLines) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// The state icons, made once so a row can tell whether its icon changed.
-var (
-	iconFailed  = theme.NewErrorThemedResource(theme.ErrorIcon())
-	iconOpen    = theme.NewSuccessThemedResource(theme.ConfirmIcon())
-	iconExpired = theme.NewWarningThemedResource(theme.HistoryIcon())
-	iconUnknown = theme.NewThemedResource(theme.ConfirmIcon())
-	iconNever   = theme.NewDisabledResource(theme.RadioButtonIcon())
-)
+// rowIcons are the state icons, made once per list so that a row can tell
+// whether its icon changed (they need the running app, so not at start-up).
+type rowIcons struct {
+	failed, open, expired, unknown, never fyne.Resource
+}
 
-func stateIcon(s entryState, failed bool) fyne.Resource {
+func newRowIcons() rowIcons {
+	return rowIcons{
+		failed:  theme.NewErrorThemedResource(theme.ErrorIcon()),
+		open:    theme.NewSuccessThemedResource(theme.ConfirmIcon()),
+		expired: theme.NewWarningThemedResource(theme.HistoryIcon()),
+		unknown: theme.NewThemedResource(theme.ConfirmIcon()),
+		never:   theme.NewDisabledResource(theme.RadioButtonIcon()),
+	}
+}
+
+func (i rowIcons) of(s entryState, failed bool) fyne.Resource {
 	switch {
 	case failed:
-		return iconFailed
+		return i.failed
 	case s == entryOpen:
-		return iconOpen
+		return i.open
 	case s == entryExpired:
-		return iconExpired
+		return i.expired
 	case s == entryUnknown:
-		return iconUnknown
+		return i.unknown
 	}
-	return iconNever
+	return i.never
 }

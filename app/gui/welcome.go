@@ -2,15 +2,19 @@ package gui
 
 import (
 	"context"
+	"image/color"
 	"os"
 	"os/exec"
 	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/knocker/knocker/assets"
 )
 
 // welcome is the first-run screen: the whole window while there is no
@@ -54,8 +58,13 @@ func newWelcome(add, open, tryDemo func()) *welcome {
 	w.demoNote = widget.NewLabel(demoIdle)
 	w.demoNote.Alignment = fyne.TextAlignCenter
 	w.demoNote.SizeName = theme.SizeNameCaptionText
+	icon := canvas.NewImageFromResource(assets.Icon)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSquareSize(64))
 	buttons := container.NewCenter(container.NewHBox(w.addButton, w.importButton, w.demoButton))
-	w.content = container.NewCenter(container.NewVBox(w.title, w.text, widget.NewLabel(""), buttons, w.demoNote))
+	gap := canvas.NewRectangle(color.Transparent)
+	gap.SetMinSize(fyne.NewSize(0, 2*theme.Padding()))
+	w.content = container.NewCenter(container.NewVBox(icon, w.title, w.text, gap, buttons, w.demoNote))
 	return w
 }
 
