@@ -215,3 +215,33 @@ func TestWindowSizeIsRemembered(t *testing.T) {
 		t.Fatalf("the next start opens at %d×%d, want the 1000×700 it was left at", w, h)
 	}
 }
+
+// Try the demo router on the first-run screen (reached with the keyboard:
+// Tab to the third button, Space) opens the demo in a window of its own,
+// as a knocker demo child; the user's config folder stays empty, and
+// quitting Knocker ends the demo too.
+func TestWindowOffersTheDemo(t *testing.T) {
+	needXdotool(t)
+	config := t.TempDir()
+	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config)
+	time.Sleep(500 * time.Millisecond)
+	own := g.window(t, "Knocker")
+	g.keyIn(t, "Knocker", "Tab Tab Tab space")
+	windows := func() int {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Knocker$")
+		cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
+		out, _ := cmd.Output()
+		return len(strings.Fields(string(out)))
+	}
+	if !waitFor(30*time.Second, func() bool { return windows() == 2 }) {
+		t.Fatalf("no demo window appeared; output:\n%s", g.logs.String())
+	}
+	if entries, _ := os.ReadDir(config); len(entries) != 0 {
+		t.Fatalf("the demo wrote %d files into the user's config folder", len(entries))
+	}
+	g.xdotool(t, "windowfocus", "--sync", own)
+	g.xdotool(t, "key", "ctrl+q")
+	if !waitFor(15*time.Second, func() bool { return windows() == 0 }) {
+		t.Fatalf("quitting Knocker left %d windows; output:\n%s", windows(), g.logs.String())
+	}
+}
