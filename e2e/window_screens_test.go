@@ -75,20 +75,14 @@ func (g *gui) waitWindow(t *testing.T, title string) {
 // checkFirstRunText reads the first-run screenshot back with OCR: its
 // headline, its text and its buttons must be legible, which texts drawn
 // over one another are not, and no two lines of text may cover each other.
-// The picture is read twice, as it is and inverted, since OCR reads dark
-// text on light best and the screen has both (a button's label is light on
-// its colour in either theme).
 func checkFirstRunText(t *testing.T, png string) {
 	t.Helper()
-	if png == "" {
+	passes, ok := ocrBothWays(t, png)
+	if !ok {
 		return
 	}
 	var read []string
-	for _, negate := range []bool{false, true} {
-		lines, ok := ocrLines(t, png, negate)
-		if !ok {
-			return
-		}
+	for _, lines := range passes {
 		for i, a := range lines {
 			read = append(read, a.text)
 			for _, b := range lines[i+1:] {
@@ -106,6 +100,23 @@ func checkFirstRunText(t *testing.T, png string) {
 			t.Errorf("OCR did not find %q on the first-run screen; it read:\n%s", want, all)
 		}
 	}
+}
+
+// ocrBothWays reads a screenshot as it is and inverted, since OCR reads
+// dark text on light best and the window has both (a button's label is
+// light on its colour in either theme). ok is false without a screenshot
+// or without tesseract.
+func ocrBothWays(t *testing.T, png string) (passes [2][]ocrLine, ok bool) {
+	t.Helper()
+	if png == "" {
+		return passes, false
+	}
+	for i, negate := range []bool{false, true} {
+		if passes[i], ok = ocrLines(t, png, negate); !ok {
+			return passes, false
+		}
+	}
+	return passes, true
 }
 
 // ocrLine is a line of text OCR found, with its box in pixels.

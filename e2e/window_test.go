@@ -32,7 +32,9 @@ func startXvfb(t *testing.T) string {
 	}
 	defer r.Close()
 	// -displayfd lets the server pick a free display and tell us which.
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+	// Keys repeat only after 10 s: on a loaded machine a key typed by
+	// xdotool can be held past the usual 660 ms and come out twice.
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ardelay", "10000")
 	xvfb.ExtraFiles = []*os.File{w}
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)

@@ -16,11 +16,9 @@ import (
 
 // placedText is a text drawn on a canvas, with the box its glyphs cover.
 type placedText struct {
-	text     string
-	pos      fyne.Position
-	size     fyne.Size
-	clipped  bool // outside the scroller or split pane that holds it
-	fontSize float32
+	text string
+	pos  fyne.Position
+	size fyne.Size
 }
 
 func (a placedText) overlaps(b placedText) bool {
@@ -53,7 +51,7 @@ func visibleTexts(o fyne.CanvasObject, origin fyne.Position) []placedText {
 		case fyne.TextAlignTrailing:
 			box.X += x.Size().Width - glyphs.Width
 		}
-		return []placedText{{text: x.Text, pos: box, size: glyphs, fontSize: x.TextSize}}
+		return []placedText{{text: x.Text, pos: box, size: glyphs}}
 	case *fyne.Container:
 		var out []placedText
 		for _, c := range x.Objects {
@@ -96,11 +94,7 @@ func TestFirstRunIsOneScreen(t *testing.T) {
 		h.u.win.Resize(size)
 		c := h.u.win.Canvas()
 		texts := visibleTexts(c.Content(), fyne.Position{})
-		var all []string
-		for _, x := range texts {
-			all = append(all, x.text)
-		}
-		joined := strings.Join(all, "\n")
+		joined := strings.Join(textsOf(c.Content()), "\n")
 		for _, want := range []string{"Welcome to Knocker", "secret knock", "Add a profile", "Import…", "Try the demo router", "not touched"} {
 			if !strings.Contains(joined, want) {
 				t.Errorf("at %v the first run lacks %q; it shows:\n%s", size, want, joined)

@@ -223,38 +223,40 @@ func scanOptions(prog string, args []string, table optionTable) ([]option, []str
 	var pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		value := func(name string) (string, error) {
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("%s option %s needs a value", prog, name)
+			}
+			i++
+			return args[i], nil
+		}
+		long := ""
 		switch {
 		case a == "--":
 			return opts, append(pos, args[i+1:]...), nil
 		case strings.HasPrefix(a, "--"):
-			name, value, hasValue := strings.Cut(a, "=")
+			long = a
+		case len(a) > 2 && a[0] == '-':
+			// A Go flag written with one dash: -verify 22, -delay=1s.
+			if name, _, _ := strings.Cut("-"+a, "="); hasOption(table, name) {
+				long = "-" + a
+			}
+		}
+		switch {
+		case long != "":
+			name, v, hasValue := strings.Cut(long, "=")
 			takes, known := table[name]
 			if !known {
 				return nil, nil, fmt.Errorf("%s option %s is not one Knocker knows", prog, name)
 			}
 			if takes && !hasValue {
-				if i+1 >= len(args) {
-					return nil, nil, fmt.Errorf("%s option %s needs a value", prog, name)
+				var err error
+				if v, err = value(name); err != nil {
+					return nil, nil, err
 				}
-				i++
-				value = args[i]
 			}
-			opts = append(opts, option{name, value})
+			opts = append(opts, option{name, v})
 		case len(a) > 1 && a[0] == '-':
-			// A Go flag written with one dash: -verify 22, -delay=1s.
-			if name, value, hasValue := strings.Cut("-"+a, "="); len(a) > 2 {
-				if takes, known := table[name]; known {
-					if takes && !hasValue {
-						if i+1 >= len(args) {
-							return nil, nil, fmt.Errorf("%s option %s needs a value", prog, a)
-						}
-						i++
-						value = args[i]
-					}
-					opts = append(opts, option{name, value})
-					continue
-				}
-			}
 			for j := 1; j < len(a); j++ {
 				name := "-" + a[j:j+1]
 				takes, known := table[name]
@@ -269,15 +271,14 @@ func scanOptions(prog string, args []string, table optionTable) ([]option, []str
 					opts = append(opts, option{name, ""})
 					continue
 				}
-				value := strings.TrimPrefix(a[j+1:], "=")
-				if value == "" {
-					if i+1 >= len(args) {
-						return nil, nil, fmt.Errorf("%s option %s needs a value", prog, name)
+				v := strings.TrimPrefix(a[j+1:], "=")
+				if v == "" {
+					var err error
+					if v, err = value(name); err != nil {
+						return nil, nil, err
 					}
-					i++
-					value = args[i]
 				}
-				opts = append(opts, option{name, value})
+				opts = append(opts, option{name, v})
 				break
 			}
 		default:
@@ -285,6 +286,12 @@ func scanOptions(prog string, args []string, table optionTable) ([]option, []str
 		}
 	}
 	return opts, pos, nil
+}
+
+// hasOption reports whether the table knows name.
+func hasOption(table optionTable, name string) bool {
+	_, known := table[name]
+	return known
 }
 
 // npingOptions are nping's options (nping(1)), true for those taking a value.
