@@ -50,7 +50,7 @@ func TestLabWindowKeyboardOnly(t *testing.T) {
 	g.keyIn(t, form, "Tab")
 	g.typeIn(t, form, payload)
 	g.keyIn(t, form, "Return")
-	if !waitFor(10*time.Second, func() bool { return !windowViewable(t, g.display, form) }) {
+	if !waitFor(10*time.Second, func() bool { return windowGone(g.display, form) }) {
 		g.screenshotOf(t, form, "keyboard-form-not-saved.png")
 		t.Fatalf("Enter did not save the form; output:\n%s", g.logs.String())
 	}

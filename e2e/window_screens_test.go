@@ -64,12 +64,23 @@ func TestWindowScreens(t *testing.T) {
 	}
 }
 
-// waitWindow waits until a window titled title is viewable.
+// waitWindow waits until a window titled title is viewable: created is
+// not yet shown, and a window not shown cannot take the keyboard's focus.
 func (g *gui) waitWindow(t *testing.T, title string) {
 	t.Helper()
-	if !windowMapped(g.display, title, 10*time.Second, g.exited) {
+	if !windowMapped(g.display, title, 10*time.Second, g.exited) ||
+		!waitFor(10*time.Second, func() bool { return windowViewable(t, g.display, title) }) {
 		t.Fatalf("no window titled %q appeared; output:\n%s", title, g.logs.String())
 	}
+}
+
+// windowGone reports whether no window titled title is shown, including
+// one destroyed between xwininfo finding it and asking about it.
+func windowGone(display, title string) bool {
+	cmd := exec.Command("xwininfo", "-name", title)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, _ := cmd.CombinedOutput()
+	return !strings.Contains(string(out), "Map State: IsViewable")
 }
 
 // checkFirstRunText reads the first-run screenshot back with OCR: its
