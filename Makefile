@@ -11,7 +11,7 @@ FUZZTIME ?= 150000x
 # input, and the knockd and fwknop servers the lab knocks on).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
-              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time
+              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time tesseract-ocr
 
 .PHONY: all build cli run demo test check bench fuzz deps test-deps clean
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,9 @@ func startXvfb(t *testing.T) string {
 	}
 	defer r.Close()
 	// -displayfd lets the server pick a free display and tell us which.
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+	// Keys repeat only after 10 s: on a loaded machine a key typed by
+	// xdotool can be held past the usual 660 ms and come out twice.
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ardelay", "10000")
 	xvfb.ExtraFiles = []*os.File{w}
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
@@ -131,6 +134,13 @@ func startGUI(t *testing.T, args []string, env ...string) *gui {
 // other failure of up fails the test with failure and the output.
 func launchGUI(t *testing.T, args, env []string, up func(*gui) bool, failure string) *gui {
 	t.Helper()
+	return launchGUIIn(t, nil, args, env, up, failure)
+}
+
+// launchGUIIn is launchGUI with knocker's argv prefixed by wrap, such as
+// ip netns exec NS to run the window inside a network namespace.
+func launchGUIIn(t *testing.T, wrap, args, env []string, up func(*gui) bool, failure string) *gui {
+	t.Helper()
 	display := startXvfb(t)
 	runtimeDir := t.TempDir()
 	os.Chmod(runtimeDir, 0o700)
@@ -139,7 +149,8 @@ func launchGUI(t *testing.T, args, env []string, up func(*gui) bool, failure str
 		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, testbin.Path(t), args...)
+		argv := append(append(append([]string{}, wrap...), testbin.Path(t)), args...)
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Env = env
 		g := &gui{env: env, display: display, cancel: cancel, exited: make(chan error, 1), logs: &strings.Builder{}}
 		cmd.Stdout, cmd.Stderr = g.logs, g.logs
@@ -175,9 +186,28 @@ func (g *gui) xdotool(t *testing.T, args ...string) string {
 // key focuses the Knocker window and types keys into it, as a user would.
 func (g *gui) key(t *testing.T, keys string) {
 	t.Helper()
-	window := strings.Fields(g.xdotool(t, "search", "--name", "^Knocker$"))[0]
-	g.xdotool(t, "windowfocus", "--sync", window)
-	g.xdotool(t, "key", keys)
+	g.keyIn(t, "Knocker", keys)
+}
+
+// keyIn focuses the window titled title and presses keys (xdotool key
+// names, one or more separated by spaces) in it.
+func (g *gui) keyIn(t *testing.T, title, keys string) {
+	t.Helper()
+	g.xdotool(t, "windowfocus", "--sync", g.window(t, title))
+	g.xdotool(t, append([]string{"key", "--delay", "60"}, strings.Fields(keys)...)...)
+}
+
+// typeIn focuses the window titled title and types text into it.
+func (g *gui) typeIn(t *testing.T, title, text string) {
+	t.Helper()
+	g.xdotool(t, "windowfocus", "--sync", g.window(t, title))
+	g.xdotool(t, "type", "--delay", "40", text)
+}
+
+// window is the X window ID of the window titled title.
+func (g *gui) window(t *testing.T, title string) string {
+	t.Helper()
+	return strings.Fields(g.xdotool(t, "search", "--name", "^"+regexp.QuoteMeta(title)+"$"))[0]
 }
 
 func (g *gui) stop() {
@@ -296,9 +326,16 @@ func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 // knocker-artifacts in the temporary folder), for people to look at.
 func (g *gui) screenshot(t *testing.T, name string) {
 	t.Helper()
+	g.screenshotOf(t, "Knocker", name)
+}
+
+// screenshotOf saves the window titled title as name in the artifacts
+// folder and returns the file's path ("" without ImageMagick).
+func (g *gui) screenshotOf(t *testing.T, title, name string) string {
+	t.Helper()
 	if _, err := exec.LookPath("import"); err != nil {
 		t.Log("no screenshot: ImageMagick's import is not installed")
-		return
+		return ""
 	}
 	dir := os.Getenv("KNOCKER_ARTIFACTS")
 	if dir == "" {
@@ -307,11 +344,12 @@ func (g *gui) screenshot(t *testing.T, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	window := strings.Fields(g.xdotool(t, "search", "--name", "^Knocker$"))[0]
-	cmd := exec.Command("import", "-window", window, filepath.Join(dir, name))
+	path := filepath.Join(dir, name)
+	cmd := exec.Command("import", "-window", g.window(t, title), path)
 	cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("screenshot: %v: %s", err, out)
 	}
-	t.Logf("screenshot: %s", filepath.Join(dir, name))
+	t.Logf("screenshot: %s", path)
+	return path
 }

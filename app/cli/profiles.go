@@ -27,6 +27,7 @@ SPA profile, send one fresh fwknop packet made with its keys.
 Print the saved profiles, one a line: name, host, and when last knocked
 (tab-separated). Steps are secret and never shown; no keyring is needed.`,
 	"import": `Usage: knocker import [--host HOST] [--scrub-source] FILE|-
+       knocker import --command 'LINE' [NAME]
 
 Add the profiles in FILE (or standard input) and put their secrets (steps,
 SPA keys) in the keyring. The format is detected and named:
@@ -42,7 +43,12 @@ A file may hold at most 1000 profiles of at most 100 steps each.
                    (or the file it links to) with its key lines replaced by
                    comments (the keys are now in the keyring); a file with
                    other hard links is refused before anything is imported;
-                   never done without this flag`,
+                   never done without this flag
+  --command LINE   read the knock from the command you use today instead of
+                   a file: an nping one-liner, a knock line or a knocker send
+                   line. Nothing is run. The profile is called NAME, or after
+                   the host; what the line asks for that a profile cannot
+                   hold is reported as warnings.`,
 	"export": `Usage: knocker export [--with-secrets] [--format knocker|knockonports] NAME...|--all
 
 Print profiles as Knocker JSON. Steps and SPA keys are secret and left out
@@ -135,9 +141,13 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("import")
 	host := fs.String("host", "", "")
 	scrub := fs.Bool("scrub-source", false, "")
+	command := fs.String("command", "", "")
 	pos, err := parseFlags(fs, env, args, profileUsage["import"])
 	if err != nil {
 		return err
+	}
+	if flagGiven(fs, "command") {
+		return importCommand(ctx, env, fs, *command, pos)
 	}
 	if len(pos) != 1 {
 		return usagef("want one FILE, or - for standard input")

@@ -57,7 +57,7 @@ func newDetailView(u *ui) *detailView {
 	d.edit = widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { d.u.editSelected() })
 	d.router = widget.NewButtonWithIcon("Router setup", theme.SettingsIcon(), func() { d.u.routerSetupSelected() })
 	d.progress = widget.NewProgressBar()
-	d.result = widget.NewLabel("")
+	d.result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.result.Wrapping = fyne.TextWrapWord
 	d.runLog = widget.NewLabel("")
 	d.runLog.Wrapping = fyne.TextWrapWord
@@ -73,8 +73,8 @@ func newDetailView(u *ui) *detailView {
 	d.card = container.NewVBox(
 		d.title, form,
 		container.NewHBox(d.knock, d.cancel, d.edit, d.router),
-		d.progress, d.result, d.runLog,
-		widget.NewLabelWithStyle("Recent knocks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		d.progress, d.runLog, d.result,
+		widget.NewLabelWithStyle("Earlier knocks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		d.history,
 	)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.card)))
@@ -118,7 +118,11 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 		d.progress.Show()
 		d.progress.Max = float64(max(run.total, 1))
 		d.progress.SetValue(float64(run.steps))
-		d.runLog.SetText(strings.Join(run.lines, "\n"))
+		lines := run.lines
+		if n := len(lines); run.done && n > 0 && lines[n-1] == result {
+			lines = lines[:n-1] // the check's verdict is the result, shown once below
+		}
+		d.runLog.SetText(strings.Join(lines, "\n"))
 	}
 	switch {
 	case running:
@@ -127,6 +131,13 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 		d.result.SetText(result)
 	default:
 		d.result.SetText("")
+	}
+	// Empty, they would still take a line each between the buttons and the
+	// earlier knocks.
+	showIfText(d.runLog)
+	showIfText(d.result)
+	if !running && result != "" && len(history) > 0 {
+		history = history[1:] // the newest is the result above
 	}
 	if len(history) == 0 {
 		d.history.SetText("none in this session")
@@ -180,4 +191,13 @@ func (d *detailView) stepsText(p profile.Profile) string {
 		d.u.showSelected()
 	})
 	return reading
+}
+
+// showIfText shows a label only while it has something to say.
+func showIfText(l *widget.Label) {
+	if l.Text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
 }

@@ -46,7 +46,12 @@ type editor struct {
 	retries, notes, openURL   *widget.Entry
 	family                    *widget.Select
 	autoRefresh               *widget.Check
-	form                      *widget.Form
+	forms                     []*widget.Form
+	more                      *widget.Accordion // the fields most profiles leave alone, folded
+	moreFields                []*widget.Entry   // those of them that can be invalid
+	paste                     *widget.Button
+	pasteNote                 *widget.Label // what a pasted command could not carry
+	scroll                    *container.Scroll
 	kind                      *widget.RadioGroup
 	sequence                  *fyne.Container // the step rows, for a knock sequence
 	rows                      []*stepRow
@@ -56,6 +61,10 @@ type editor struct {
 	status                    *widget.Label
 	save, cancel              *widget.Button
 }
+
+// editorSize is the form's opening size: the router, the first step and
+// the router's timeout in view, on screens of 1024×768 and up.
+var editorSize = fyne.NewSize(760, 600)
 
 // stepRow edits one step; its error shows right under it.
 type stepRow struct {
@@ -94,8 +103,9 @@ func (u *ui) openEditor(p profile.Profile, purpose formPurpose) *editor {
 	e := &editor{u: u, win: u.app.NewWindow(title), base: p, isNew: isNew}
 	e.build()
 	e.fill(p)
-	e.win.Resize(fyne.NewSize(720, 640))
+	e.win.Resize(editorSize)
 	e.win.Show()
+	e.win.Canvas().Focus(e.name) // typing starts at the top
 	u.editor = e
 	e.win.SetOnClosed(func() {
 		if u.editor == e {
@@ -139,20 +149,32 @@ func (e *editor) build() {
 		}
 		return nil
 	}
-	e.verifyPort.OnChanged = func(string) { e.openURL.Validate() }
+	e.verifyPort.OnChanged = func(string) {
+		e.openURL.Validate()
+		e.unfoldIfInvalid()
+	}
+	e.moreFields = []*widget.Entry{e.verifyTimeout, e.retries, e.openURL}
 
-	e.form = widget.NewForm(
+	// What every profile needs comes first: the router, its knock and how
+	// long it lets you in; the rest waits, folded, under More options.
+	router := widget.NewForm(
 		&widget.FormItem{Text: "Name", Widget: e.name},
 		&widget.FormItem{Text: "Host", Widget: e.host},
-		&widget.FormItem{Text: "Address family", Widget: e.family},
+	)
+	entry := widget.NewForm(
 		&widget.FormItem{Text: "Router timeout", Widget: e.timeout, HintText: "how long the router keeps your address (its address-list timeout)"},
 		&widget.FormItem{Text: "", Widget: e.autoRefresh},
 		&widget.FormItem{Text: "Check port", Widget: e.verifyPort, HintText: "TCP port that should open after the knock"},
+	)
+	options := widget.NewForm(
+		&widget.FormItem{Text: "Address family", Widget: e.family},
 		&widget.FormItem{Text: "Check timeout", Widget: e.verifyTimeout},
 		&widget.FormItem{Text: "Retries", Widget: e.retries, HintText: "knock again while the port stays closed (0-10)"},
 		&widget.FormItem{Text: "Open after knock", Widget: e.openURL, HintText: "ssh://, https://, winbox://… opened once the check port answers"},
 		&widget.FormItem{Text: "Notes", Widget: e.notes},
 	)
+	e.forms = []*widget.Form{router, entry, options}
+	e.more = widget.NewAccordion(widget.NewAccordionItem("More options", options))
 
 	e.stepsBox = container.NewVBox()
 	e.addStep = widget.NewButtonWithIcon("Add step", theme.ContentAddIcon(), func() { e.appendRow(knock.Step{Proto: knock.UDP}) })
@@ -166,13 +188,44 @@ func (e *editor) build() {
 	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.submit)
 	e.save.Importance = widget.HighImportance
 	e.cancel = widget.NewButton("Cancel", func() { e.win.Close() })
+	e.paste = widget.NewButtonWithIcon("Paste a command…", theme.ContentPasteIcon(), e.askForCommand)
+	e.pasteNote = widget.NewLabel("")
+	e.pasteNote.Wrapping = fyne.TextWrapWord
+	e.pasteNote.Hide()
 
 	secretHeader := widget.NewLabelWithStyle("The knock (secret: kept in the keyring)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	e.sequence = container.NewVBox(e.stepsBox, container.NewHBox(e.addStep))
-	body := container.NewVBox(e.form, widget.NewSeparator(), secretHeader, e.kind, e.sequence, e.spa.box)
+	e.sequence = container.NewVBox(stepHeader(), e.stepsBox, container.NewHBox(e.addStep))
+	body := container.NewVBox(
+		router,
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, e.paste, secretHeader),
+		e.pasteNote,
+		e.kind, e.sequence, e.spa.box,
+		widget.NewSeparator(),
+		entry,
+		e.more,
+	)
 	buttons := container.NewVBox(e.status, container.NewHBox(layout.NewSpacer(), e.cancel, e.save))
-	e.win.SetContent(container.NewBorder(nil, container.NewPadded(buttons), nil, nil, container.NewVScroll(container.NewPadded(body))))
+	var scrolled fyne.CanvasObject
+	e.scroll, scrolled = wheelScrolled(container.NewPadded(body))
+	e.win.SetContent(container.NewBorder(nil, container.NewPadded(buttons), nil, nil, scrolled))
 	e.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { e.submit() })
+	// Enter in a one-line field saves, as in a dialog: the keyboard alone
+	// goes from a new form to a saved profile.
+	for _, entry := range []*widget.Entry{e.name, e.host, e.timeout, e.verifyPort, e.verifyTimeout, e.retries, e.openURL} {
+		entry.OnSubmitted = func(string) { e.submit() }
+	}
+}
+
+// unfoldIfInvalid opens More options when a field in it is at fault, so no
+// error hides in a folded section.
+func (e *editor) unfoldIfInvalid() {
+	for _, f := range e.moreFields {
+		if f.Validate() != nil {
+			e.more.Open(0)
+			return
+		}
+	}
 }
 
 func (e *editor) fill(p profile.Profile) {
@@ -229,10 +282,10 @@ func (e *editor) appendRow(s knock.Step) {
 	r.port = widget.NewEntry()
 	r.port.SetPlaceHolder("port")
 	r.payload = widget.NewPasswordEntry()
-	r.payload.SetPlaceHolder("payload (optional)")
+	r.payload.SetPlaceHolder("optional")
 	r.encoding = widget.NewSelect([]string{"text", "hex", "base64", "size"}, nil)
 	r.delay = widget.NewEntry()
-	r.delay.SetPlaceHolder("wait before, e.g. 200ms")
+	r.delay.SetPlaceHolder("e.g. 200ms")
 	r.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { e.moveRow(r, -1) })
 	r.down = widget.NewButtonWithIcon("", theme.MoveDownIcon(), func() { e.moveRow(r, +1) })
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { e.removeRow(r) })
@@ -241,6 +294,7 @@ func (e *editor) appendRow(s knock.Step) {
 	r.err.Hide()
 	for _, entry := range []*widget.Entry{r.port, r.payload, r.delay} {
 		entry.OnChanged = func(string) { r.check(e.rowIndex(r)) }
+		entry.OnSubmitted = func(string) { e.submit() }
 	}
 
 	r.proto.SetSelected(s.Proto.String())
@@ -256,8 +310,8 @@ func (e *editor) appendRow(s knock.Step) {
 	}
 	r.encoding.OnChanged = func(string) { r.check(e.rowIndex(r)) }
 
-	fields := container.NewGridWithColumns(5, r.proto, r.port, r.payload, r.encoding, r.delay)
-	r.box = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(r.up, r.down, r.remove), fields), r.err)
+	fields := container.New(stepColumns{}, r.proto, r.port, r.payload, r.encoding, r.delay, stepButtons(r.up, r.down, r.remove))
+	r.box = container.NewVBox(fields, r.err)
 	e.rows = append(e.rows, r)
 	e.relayout()
 }
@@ -411,7 +465,13 @@ func validateRetries(s string) error {
 // collect validates every field, marks the faulty ones, and returns the
 // profile the form describes.
 func (e *editor) collect() (profile.Profile, bool) {
-	ok := e.form.Validate() == nil
+	ok := true
+	for _, f := range e.forms {
+		if f.Validate() != nil {
+			ok = false
+		}
+	}
+	e.unfoldIfInvalid()
 	for _, entry := range []*widget.Entry{e.name, e.host, e.timeout, e.verifyPort, e.verifyTimeout, e.retries, e.openURL} {
 		if entry.Validate() != nil {
 			ok = false

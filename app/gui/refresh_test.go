@@ -96,10 +96,13 @@ func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 	h.waitFor("knocked")
 	received(t, ln, 1)
 	h.settle()
-	latest := h.u.log.history[h.u.list.selected][0]
-	if !strings.HasPrefix(latest.text, "re-knock (auto): sent 1 step") {
-		t.Fatalf("history %q", h.u.log.history[h.u.list.selected])
+	history := h.u.log.history[h.u.list.selected]
+	if len(history) < 2 || !strings.HasPrefix(history[0].text, "re-knock (auto): sent 1 step") || h.u.detail.result.Text != history[0].text {
+		t.Fatalf("history %q, result %q", history, h.u.detail.result.Text)
 	}
+	// The newest knock is the result; the list of earlier ones starts
+	// with the one before.
+	latest := history[1]
 	shown := strings.Split(h.u.detail.history.Text, "\n")[0]
 	stamp, ok := strings.CutSuffix(shown, "  "+latest.text)
 	if !ok {

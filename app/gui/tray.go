@@ -128,6 +128,7 @@ func (u *ui) toggleAutostart() {
 // closeWindow hides the window to the tray when one is shown, and quits
 // otherwise: Knocker never becomes an invisible process with no way back.
 func (u *ui) closeWindow() {
+	u.rememberPlace()
 	if u.tray.shown() {
 		u.win.Hide()
 		u.hidden = true
@@ -135,6 +136,14 @@ func (u *ui) closeWindow() {
 		return
 	}
 	u.quit()
+}
+
+// rememberPlace keeps the window's size and split for the next run; a
+// window never shown has nothing to keep.
+func (u *ui) rememberPlace() {
+	if u.win.Content() == u.root {
+		u.place.remember(u.win.Canvas().Size(), u.split.Offset)
+	}
 }
 
 func (u *ui) showWindow() {
@@ -147,6 +156,7 @@ func (u *ui) showWindow() {
 
 // quit stops every knock in flight and the scheduler, then the app.
 func (u *ui) quit() {
+	u.rememberPlace()
 	u.cancelAll()
 	u.auto.stop()
 	u.app.Quit()

@@ -42,8 +42,11 @@ type ui struct {
 	openURL          func(*url.URL) error
 
 	banner     *banner
+	welcome    *welcome // the whole window while there is no profile
 	list       *profileList
 	detail     *detailView
+	split      *container.Split // the list beside the detail view
+	place      windowPlace
 	log        *knockLog
 	auto       refresher // re-knocking before expiry
 	tray       trayState
@@ -72,6 +75,7 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 		bridge: bridge{dispatch: opts.dispatch}, log: newKnockLog(),
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
+	u.place = windowPlace{a.Preferences()}
 	u.build()
 	u.reload()
 	return u
@@ -80,12 +84,14 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 func (u *ui) build() {
 	isHidden := func() bool { return u.hidden }
 	u.banner = newBanner(isHidden)
-	u.list = newProfileList(u.rowState, isHidden, u.newProfile, u.importFile)
+	u.welcome = newWelcome(u.newProfile, u.importFile, u.tryDemo)
+	u.welcome.demo.start = startDemoProcess
+	u.list = newProfileList(u.rowState, isHidden, func() { u.knockSelected() })
 	u.list.onSelect = u.showSelected
 	u.detail = newDetailView(u)
-	split := container.NewHSplit(u.list.widget, u.detail.content)
-	split.Offset = 0.38
-	u.root = container.NewBorder(u.banner.content, nil, nil, nil, container.NewStack(split, u.list.empty))
+	u.split = container.NewHSplit(u.list.content, u.detail.content)
+	u.split.Offset = u.place.split()
+	u.root = container.NewBorder(u.banner.content, nil, nil, nil, container.NewStack(u.split, u.welcome.content))
 	u.addShortcuts()
 	if !u.hidden {
 		u.attach()
@@ -129,36 +135,58 @@ var releaseStartupGarbage sync.Once
 const firstFrameSettle = 2 * time.Second
 
 func (u *ui) mainMenu() *fyne.MainMenu {
+	item := func(label string, key fyne.KeyName, action func()) *fyne.MenuItem {
+		it := fyne.NewMenuItem(label, action)
+		if key != "" {
+			it.Shortcut = shortcutFor(key)
+		}
+		return it
+	}
+	quit := item("Quit", fyne.KeyQ, u.quit)
+	quit.IsQuit = true
 	file := fyne.NewMenu("File",
-		fyne.NewMenuItem("New Profile…", u.newProfile),
-		fyne.NewMenuItem("Import…", u.importFile),
-		fyne.NewMenuItem("Export…", u.exportFile),
+		item("New Profile…", fyne.KeyN, u.newProfile),
+		item("Import…", "", u.importFile),
+		item("Export…", "", u.exportFile),
+		fyne.NewMenuItemSeparator(),
+		item("Try the Demo Router", "", u.tryDemo),
+		fyne.NewMenuItemSeparator(),
+		quit,
 	)
 	prof := fyne.NewMenu("Profile",
-		fyne.NewMenuItem("Knock", func() { u.knockSelected() }),
-		fyne.NewMenuItem("Edit…", u.editSelected),
-		fyne.NewMenuItem("Duplicate…", u.duplicateSelected),
-		fyne.NewMenuItem("Router Setup…", u.routerSetupSelected),
+		item("Knock", fyne.KeyK, func() { u.knockSelected() }),
+		item("Edit…", fyne.KeyE, u.editSelected),
+		item("Duplicate…", "", u.duplicateSelected),
+		item("Router Setup…", "", u.routerSetupSelected),
+		item("Find…", fyne.KeyF, u.focusFilter),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Delete…", u.deleteSelected),
+		item("Delete…", "", u.deleteSelected),
 	)
 	return fyne.NewMainMenu(file, prof)
 }
 
+// shortcutFor is Ctrl+key (Cmd+key on macOS).
+func shortcutFor(key fyne.KeyName) fyne.Shortcut {
+	return &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+}
+
 // addShortcuts binds Ctrl+N (new), Ctrl+K or Enter (knock), Ctrl+E (edit),
-// Delete, Ctrl+Q (quit) and Ctrl+W (close to the tray); Cmd on macOS. Plain
-// keys reach the canvas only when no text field has the focus.
+// Ctrl+F (filter), Delete, Ctrl+Q (quit) and Ctrl+W (close to the tray);
+// Cmd on macOS. The menu carries the same keys, which reach it even while
+// a text field (the filter) has the focus; plain keys reach the canvas only
+// when none has.
 func (u *ui) addShortcuts() {
 	u.shortcuts = map[fyne.KeyName]func(){
 		fyne.KeyN: u.newProfile,
 		fyne.KeyK: func() { u.knockSelected() },
 		fyne.KeyE: u.editSelected,
+		fyne.KeyF: u.focusFilter,
 		fyne.KeyQ: u.quit,
 		fyne.KeyW: u.closeWindow,
 	}
 	c := u.win.Canvas()
 	for key, f := range u.shortcuts {
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { f() })
+		c.AddShortcut(shortcutFor(key), func(fyne.Shortcut) { f() })
 	}
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		switch e.Name {
@@ -168,6 +196,16 @@ func (u *ui) addShortcuts() {
 			u.deleteSelected()
 		}
 	})
+}
+
+// focusFilter puts the cursor in the filter above the list, its text
+// selected, so typing replaces the last search.
+func (u *ui) focusFilter() {
+	if len(u.list.profiles) == 0 {
+		return // the welcome screen has no list to filter
+	}
+	u.win.Canvas().Focus(u.list.filter)
+	u.list.filter.TypedShortcut(&fyne.ShortcutSelectAll{})
 }
 
 // reload reads the profile list again. It needs no keyring, so it works
@@ -191,6 +229,13 @@ func (u *ui) reload() {
 func (u *ui) refresh() {
 	if u.hidden {
 		return
+	}
+	if len(u.list.profiles) == 0 {
+		u.split.Hide()
+		u.welcome.content.Show()
+	} else {
+		u.welcome.content.Hide()
+		u.split.Show()
 	}
 	u.list.redraw()
 	u.showSelected()

@@ -5,7 +5,6 @@ package gui
 import (
 	"fmt"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/desktop"
 
@@ -75,7 +74,7 @@ func (u *ui) run(tray trayUse, hidden bool) {
 		u.setupTray(desk, available)
 	}
 	u.win.SetCloseIntercept(u.closeWindow)
-	u.win.Resize(fyne.NewSize(920, 580))
+	u.win.Resize(u.place.size())
 	if hidden && u.tray.host != nil {
 		u.app.Run()
 	} else {

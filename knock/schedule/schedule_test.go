@@ -693,8 +693,11 @@ func TestRealClock(t *testing.T) {
 	if got[0].Reason != ReasonStale || got[2].Reason != ReasonDue {
 		t.Errorf("knocks started for %v and %v, want stale and due", got[0].Reason, got[2].Reason)
 	}
-	if gap := got[3].Sent.Sub(got[1].Sent); gap < time.Second-50*time.Millisecond || gap > 1500*time.Millisecond {
-		t.Errorf("refresh %v after the first knock, want about 1 s", gap)
+	// Planned 1 s after the first knock (half the timeout); the timer may
+	// fire late on a busy machine, but never early, and a refresh is only
+	// a refresh before the 2 s entry expires.
+	if gap := got[3].Sent.Sub(got[1].Sent); gap < time.Second-50*time.Millisecond || gap >= 2*time.Second {
+		t.Errorf("refresh %v after the first knock, want 1 s, and before the entry expires at 2 s", gap)
 	}
 }
 

@@ -1,0 +1,79 @@
+package gui
+
+import (
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/knocker/knocker/app/profile"
+)
+
+// askForCommand asks for the command line the user knocks with today (an
+// nping one-liner, a knock or a knocker send line) and fills the form from
+// it. The line is only read; nothing is run. The dialog's entry is the one
+// place the line's payload shows, and it is gone with the dialog.
+func (e *editor) askForCommand() {
+	line := widget.NewMultiLineEntry()
+	line.Wrapping = fyne.TextWrapBreak
+	line.SetMinRowsVisible(3)
+	line.SetPlaceHolder("nping --udp -p 1234 --data-string test router.example")
+	var parsed profile.Imported
+	line.Validator = func(s string) error {
+		var err error
+		parsed, err = profile.ParseCommand(s)
+		return err
+	}
+	d := dialog.NewForm("Paste a command", "Fill in", "Cancel", []*widget.FormItem{
+		{Text: "Command", Widget: line, HintText: "nping, knock or knocker send, as you type it in a terminal; it is read, not run"},
+	}, func(ok bool) {
+		if ok && line.Validate() == nil {
+			e.fillFromCommand(parsed)
+		}
+	}, e.win)
+	d.Resize(fyne.NewSize(640, 280))
+	d.Show()
+	e.win.Canvas().Focus(line)
+}
+
+// fillFromCommand puts what a command line says into the form: the host,
+// the steps and the check, and the name if there is none yet. What the
+// line asked for that a profile cannot hold is said under the heading.
+func (e *editor) fillFromCommand(imp profile.Imported) {
+	p := imp.Profiles[0]
+	if strings.TrimSpace(e.name.Text) == "" {
+		e.name.SetText(p.Name)
+	}
+	e.host.SetText(p.Host)
+	for i, c := range familyChoices {
+		if c.family == p.Family {
+			e.family.SetSelectedIndex(i)
+		}
+	}
+	if v := p.Verify; v != nil {
+		e.verifyPort.SetText(strconv.Itoa(int(v.Port)))
+		e.verifyTimeout.SetText("")
+		if v.Timeout > 0 {
+			e.verifyTimeout.SetText(v.Timeout.String())
+		}
+		e.retries.SetText("")
+		if v.Retries > 0 {
+			e.retries.SetText(strconv.Itoa(v.Retries))
+		}
+	}
+	e.kind.SetSelected(kindSequence)
+	e.rows = nil
+	for _, s := range p.Steps {
+		e.appendRow(s)
+	}
+	note := "Filled in from the " + string(imp.Format) + "."
+	if len(imp.Warnings) > 0 {
+		note += " Not carried over: " + strings.Join(imp.Warnings, "; ") + "."
+	}
+	e.pasteNote.SetText(note)
+	e.pasteNote.Show()
+	e.name.Validate()
+	e.host.Validate()
+}

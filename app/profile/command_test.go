@@ -1,0 +1,175 @@
+package profile
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/knocker/knocker/knock"
+)
+
+// stepSpecs writes steps as knocker send would take them, delays included.
+func stepSpecs(steps []knock.Step) string {
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = s.Spec()
+		if s.Delay > 0 {
+			parts[i] += "+" + s.Delay.String()
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		line     string
+		format   Format
+		host     string
+		steps    string
+		family   knock.Family
+		verify   *Verify
+		warnings []string // each a part of one warning, in order
+	}{
+		// nping, the RouterOS reference client.
+		{line: `nping --udp -p 1234 --data-string test 203.0.113.7`, format: FormatNping, host: "203.0.113.7", steps: "1234:udp=test"},
+		{line: `nping 203.0.113.7 --udp -p 1234 --data-string "two words"`, format: FormatNping, host: "203.0.113.7", steps: "1234:udp=two words"},
+		{line: `sudo /usr/bin/nping --udp -p 7000,8000 --data 0xCAFE -c 1 router.example`, format: FormatNping, host: "router.example",
+			steps: "7000:udp=hex:cafe 8000:udp=hex:cafe+1s"},
+		{line: `nping --udp -p 7000-7002 --delay 200ms --data '\xca\xfe' r`, format: FormatNping, host: "r",
+			steps: "7000:udp=hex:cafe 7001:udp=hex:cafe+200ms 7002:udp=hex:cafe+200ms"},
+		{line: `nping --icmp --data-length 36 -6 r`, format: FormatNping, host: "r", steps: "icmp=size:36", family: knock.IPv6,
+			warnings: []string{"random bytes"}},
+		{line: `nping --tcp -p 2000,3000 --delay 0.5 --ttl 5 -g 999 -v3 r`, format: FormatNping, host: "r", steps: "2000:tcp 3000:tcp+500ms",
+			warnings: []string{"not carried over: --ttl, -g"}},
+		{line: `nping --tcp -p 22 --data-string x r`, format: FormatNping, host: "r", steps: "22:tcp", warnings: []string{"bare SYN"}},
+		{line: `nping --udp r -c 5`, format: FormatNping, host: "r", steps: "40125:udp", warnings: []string{"default UDP port 40125", "-c: Knocker sends"}},
+		{line: `nping -p 22 r`, format: FormatNping, host: "r", steps: "22:tcp", warnings: []string{"read as tcp"}},
+		{line: `nping --icmp -p 22 --data-string=ping r && ssh r`, format: FormatNping, host: "r", steps: "icmp=ping",
+			warnings: []string{"ICMP has no ports", "only the first command"}},
+		{line: "nping --udp \\\n  -p 1234 --data-string test r # the office", format: FormatNping, host: "r", steps: "1234:udp=test"},
+		{line: `$ nping --udp -p 1 --dest-ip 192.0.2.1 --data-string "a\"b"`, format: FormatNping, host: "192.0.2.1", steps: `1:udp=a"b`},
+		// knock, knockd's client.
+		{line: `knock -u -d 200 192.0.2.1 7000 8000:tcp 9000`, format: FormatKnockClient, host: "192.0.2.1",
+			steps: "7000:udp 8000:tcp+200ms 9000:udp+200ms"},
+		{line: `knock router.example 7000,8000:udp -4 -v`, format: FormatKnockClient, host: "router.example", steps: "7000:tcp 8000:udp", family: knock.IPv4},
+		{line: `knock --udp --delay=50 r 1 2`, format: FormatKnockClient, host: "r", steps: "1:udp 2:udp+50ms"},
+		{line: `knock -ud100 r 1 2`, format: FormatKnockClient, host: "r", steps: "1:udp 2:udp+100ms"},
+		// knocker send.
+		{line: `knocker send -u -d 200ms 192.0.2.1 7000 8000 9000`, format: FormatKnockerSend, host: "192.0.2.1",
+			steps: "7000:udp 8000:udp+200ms 9000:udp+200ms"},
+		{line: `./bin/knocker send router.example 1234:udp=hex:74657374 icmp=size:64 --verify 22 --retries 2 -v`, format: FormatKnockerSend,
+			host: "router.example", steps: "1234:udp=hex:74657374 icmp=size:64", verify: &Verify{Port: 22, Retries: 2}},
+		{line: `knocker send -6 -verify=22 -verify-timeout 5s ::1 1:udp=base64:dGVzdA==`, format: FormatKnockerSend, host: "::1",
+			steps: "1:udp=base64:dGVzdA==", family: knock.IPv6, verify: &Verify{Port: 22, Timeout: 5 * time.Second}},
+		{line: `knocker send -d 150 r 1 2`, format: FormatKnockerSend, host: "r", steps: "1:tcp 2:tcp+150ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			imp, err := ParseCommand(tt.line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if imp.Format != tt.format || len(imp.Profiles) != 1 {
+				t.Fatalf("read as %s with %d profiles", imp.Format, len(imp.Profiles))
+			}
+			p := imp.Profiles[0]
+			if p.Host != tt.host || p.Name != tt.host || p.ID == "" || p.Family != tt.family {
+				t.Errorf("profile %q host %q family %v", p.Name, p.Host, p.Family)
+			}
+			if got := stepSpecs(p.Steps); got != tt.steps {
+				t.Errorf("steps %q, want %q", got, tt.steps)
+			}
+			switch {
+			case (p.Verify == nil) != (tt.verify == nil):
+				t.Errorf("verify %+v, want %+v", p.Verify, tt.verify)
+			case p.Verify != nil && *p.Verify != *tt.verify:
+				t.Errorf("verify %+v, want %+v", *p.Verify, *tt.verify)
+			}
+			if len(imp.Warnings) != len(tt.warnings) {
+				t.Fatalf("warnings %q, want some containing %q", imp.Warnings, tt.warnings)
+			}
+			for i, w := range tt.warnings {
+				if !strings.Contains(imp.Warnings[i], w) {
+					t.Errorf("warning %q lacks %q", imp.Warnings[i], w)
+				}
+			}
+		})
+	}
+}
+
+// Lines that cannot become a profile say why, and never repeat the payload
+// (here always the word "s3cret", in some form).
+func TestParseCommandRefuses(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{``, "no command"},
+		{`sudo`, "no command"},
+		{`ssh s3cret@host`, "does not start with nping, knock or knocker send"},
+		{`knocker knock office`, "only knocker send"},
+		{`nping --udp -p 1234 --data-string s3cret`, "no host"},
+		{`nping --udp -p 1234 s3cret host`, "2 words where one host"},
+		{`nping --udp -p 1234 --data-string $SECRET host`, "shell expansion"},
+		{`nping --udp -p 1234 --data-string "s3cret$(x)" host`, "shell expansion"},
+		{`nping --udp -p 1234 --data-string 's3cret host`, "' quote is not closed"},
+		{`nping --udp -p 1234 --data-string "s3cret host`, `" quote is not closed`},
+		{`nping --udp -p 1234 --data 73336372657`, "odd number of digits"},
+		{`nping --udp -p 1234 --data s3cret host`, "not a hex digit"},
+		{`nping --udp -p 70000 host`, "out of range"},
+		{`nping --udp -p 9-1 host`, "runs backwards"},
+		{`nping --udp -p 1-65535 host`, "more than 64 ports"},
+		{`nping --udp --tcp -p 1 host`, "give one"},
+		{`nping --udp -p 1 --data 00 --data-string s3cret host`, "give one"},
+		{`nping --arp host`, "does not knock"},
+		{`nping --icmp --icmp-type 13 host`, "echo requests"},
+		{`nping --udp -p 1 --frobnicate host`, "--frobnicate is not one Knocker knows"},
+		{`nping --udp -p`, "needs a value"},
+		{`nping --udp -p 1 --delay soon host`, "want a time"},
+		{`knock host`, "want HOST and at least one PORT"},
+		{`knock host 1:s3cret`, "must be tcp or udp"},
+		{`knock -d 1s host 1`, "milliseconds"},
+		{`knock -Xs3cret host 1`, "-X is not one"},
+		{`knock host 0`, "out of range"},
+		{`knocker send host 1:udp=hex:s3cret`, "step 1: payload"},
+		{`knocker send host 1:s3cret`, "unknown protocol"},
+		{`knocker send --retries 2 host 1`, "need --verify"},
+		{`knocker send --verify 0 host 1`, "out of range"},
+		{`knocker send host`, "want HOST and at least one STEP"},
+		{`knock "bad host" 1`, "space"},
+		{`nping --udp -p 1 --data-length 70000 host`, "larger than one packet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			imp, err := ParseCommand(tt.line)
+			if err == nil {
+				t.Fatalf("accepted, as %+v", imp.Profiles)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q lacks %q", err, tt.want)
+			}
+			for _, secret := range []string{"s3cret", "73336372657"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q repeats the payload", err)
+				}
+			}
+		})
+	}
+}
+
+func FuzzParseCommand(f *testing.F) {
+	for _, line := range []string{
+		`nping --udp -p 1234 --data-string test 203.0.113.7`,
+		`nping --icmp --data-length 36 -6 r`,
+		`nping --udp -p 7000-7002 --delay 200ms --data '\xca\xfe' r`,
+		`knock -ud100 r 1 2:tcp,3`,
+		`knocker send -verify=22 r 1:udp=base64:dGVzdA== icmp=size:64`,
+		"nping \"a\\\"b\" 'c' \\\n d ; e",
+	} {
+		f.Add(line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		imp, err := parseBounded(t, []byte(line), func() (Imported, error) { return ParseCommand(line) })
+		if err == nil && len(imp.Profiles) != 1 {
+			t.Fatalf("%d profiles from one line", len(imp.Profiles))
+		}
+		checkImport(t, imp, err)
+	})
+}
