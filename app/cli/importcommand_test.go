@@ -54,7 +54,7 @@ func TestImportCommandBadInput(t *testing.T) {
 		{[]string{"import", "--command", "ssh " + cliSecret}, "--command: the line does not start with nping, knock or knocker send"},
 		{[]string{"import", "--command", nping, "a", "b"}, "at most one NAME"},
 		{[]string{"import", "--host", "h", "--command", nping}, "--host and --scrub-source are for files"},
-		{[]string{"import", "--command", nping, "bad\tname"}, "NAME: name holds a control character"},
+		{[]string{"import", "--command", nping, "bad\tname"}, "NAME: name holds a control or invisible formatting character"},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := run(tt.args...)
