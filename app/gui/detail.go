@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -24,6 +25,7 @@ type detailView struct {
 	host        *widget.Label
 	steps       *widget.Label
 	timeout     *widget.Label
+	opens       *widget.Label // the after-knock URL, where the profile has one
 	status      *widget.Label
 	autoRefresh *widget.Check
 	knock       *widget.Button
@@ -34,6 +36,9 @@ type detailView struct {
 	result      *widget.Label
 	runLog      *widget.Label
 	history     *widget.Label
+
+	form      *widget.Form
+	opensItem *widget.FormItem // in the form only while the profile has a URL
 
 	shownID   string            // the profile on screen, so a switch does not save into another
 	summaries map[string]string // steps summary per profile ID, read from the keyring once
@@ -49,6 +54,8 @@ func newDetailView(u *ui) *detailView {
 	d.steps = widget.NewLabel("")
 	d.steps.Wrapping = fyne.TextWrapWord
 	d.timeout = widget.NewLabel("")
+	d.opens = widget.NewLabel("")
+	d.opens.Wrapping = fyne.TextWrapBreak
 	d.status = widget.NewLabel("")
 	d.autoRefresh = widget.NewCheck("Re-knock before the entry expires", func(on bool) { d.u.setAutoRefresh(d.shownID, on) })
 	d.knock = widget.NewButtonWithIcon("Knock", theme.MediaPlayIcon(), func() { d.u.knockSelected() })
@@ -63,15 +70,16 @@ func newDetailView(u *ui) *detailView {
 	d.runLog.Wrapping = fyne.TextWrapWord
 	d.history = widget.NewLabel("")
 
-	form := widget.NewForm(
+	d.form = widget.NewForm(
 		widget.NewFormItem("Host", d.host),
 		widget.NewFormItem("Steps", d.steps),
 		widget.NewFormItem("Router timeout", d.timeout),
 		widget.NewFormItem("Status", d.status),
 		widget.NewFormItem("", d.autoRefresh),
 	)
+	d.opensItem = widget.NewFormItem("Opens after knock", d.opens)
 	d.card = container.NewVBox(
-		d.title, form,
+		d.title, d.form,
 		container.NewHBox(d.knock, d.cancel, d.edit, d.router),
 		d.progress, d.runLog, d.result,
 		widget.NewLabelWithStyle("Earlier knocks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -94,8 +102,9 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 	defer func() { d.shownID = p.ID }()
 	d.none.Hide()
 	d.card.Show()
-	d.title.SetText(p.Name)
-	d.host.SetText(p.Host + familySuffix(p))
+	d.title.SetText(profile.Printable(p.Name))
+	d.host.SetText(profile.Printable(p.Host) + familySuffix(p))
+	d.showOpens(p)
 	d.steps.SetText(d.stepsText(p))
 	d.timeout.SetText(humanDuration(p.Timeout))
 	d.autoRefresh.SetChecked(p.AutoRefresh)
@@ -199,5 +208,26 @@ func showIfText(l *widget.Label) {
 		l.Hide()
 	} else {
 		l.Show()
+	}
+}
+
+// showOpens names the URL a verified knock opens, so that a URL that came
+// in with an imported file is seen before it is ever opened.
+func (d *detailView) showOpens(p profile.Profile) {
+	has := slices.Contains(d.form.Items, d.opensItem)
+	switch {
+	case p.OpenURL == "" && has:
+		d.form.Items = slices.DeleteFunc(d.form.Items, func(it *widget.FormItem) bool { return it == d.opensItem })
+		d.form.Refresh()
+	case p.OpenURL != "":
+		text := p.OpenURL
+		if p.NeedsOpenURLConsent() {
+			text += " (from an imported file: Knocker asks before opening it)"
+		}
+		d.opens.SetText(text)
+		if !has {
+			d.form.Items = slices.Insert(d.form.Items, 3, d.opensItem)
+			d.form.Refresh()
+		}
 	}
 }

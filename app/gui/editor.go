@@ -96,7 +96,7 @@ func (u *ui) openEditor(p profile.Profile, purpose formPurpose) *editor {
 		e.win.RequestFocus()
 		return e
 	}
-	title := "Edit " + p.Name
+	title := "Edit " + profile.Printable(p.Name)
 	if isNew {
 		title = "New profile"
 	}

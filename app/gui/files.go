@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -72,7 +73,10 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 		}
 		lines := []string{fmt.Sprintf("%s holds %s with %s:", name, imp.Format, plural.Count(len(imp.Profiles), "profile", "profiles")), ""}
 		for _, p := range imp.Profiles {
-			lines = append(lines, fmt.Sprintf("• %s — %s — %s", p.Name, p.Host, knockSummary(p)))
+			lines = append(lines, fmt.Sprintf("• %s — %s — %s", profile.Printable(p.Name), profile.Printable(p.Host), knockSummary(p)))
+			if p.OpenURL != "" {
+				lines = append(lines, "    opens "+p.OpenURL+" after a knock (you are asked before the first time)")
+			}
 		}
 		if len(imp.Warnings) > 0 {
 			lines = append(lines, "", "Not carried over:")
@@ -150,7 +154,11 @@ func (u *ui) exportFile() {
 				return
 			}
 			if w != nil {
-				u.exportTo(w, format)
+				local := ""
+				if w.URI().Scheme() == "file" {
+					local = w.URI().Path()
+				}
+				u.exportTo(w, local, format)
 			}
 		}, u.win)
 		save.SetFileName(exportFormats[format].file)
@@ -158,23 +166,39 @@ func (u *ui) exportFile() {
 	}, u.win)
 }
 
-// exportTo writes the profiles to w in exportFormats[format], reading the
-// keyring only for a format with secrets.
-func (u *ui) exportTo(w io.WriteCloser, format int) {
+// exportTo writes the profiles in exportFormats[format], reading the
+// keyring only for a format with secrets. A local file (local is its path)
+// is replaced whole, with mode 0600 when it holds secrets: the save dialog
+// creates it readable by everyone, and a secret must never sit in it so.
+// Anything else (a portal, a test's buffer) is written through w.
+func (u *ui) exportTo(w io.WriteCloser, local string, format int) {
 	f := exportFormats[format]
 	profiles := u.list.profiles
 	background(&u.bridge, "exported", func() ([]string, error) {
-		defer w.Close()
 		ps := profiles
 		if f.secrets {
 			var err error
 			if ps, err = u.book.WithSteps(context.Background(), profiles); err != nil {
+				w.Close()
 				return nil, err
 			}
 		}
 		data, warnings, err := f.write(ps)
-		if err == nil {
+		switch {
+		case err != nil:
+			w.Close()
+		case local != "":
+			w.Close() // still empty
+			mode := os.FileMode(0o644)
+			if f.secrets {
+				mode = 0o600
+			}
+			err = profile.WriteFileAtomic(local, data, mode)
+		default:
 			_, err = w.Write(data)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
 		}
 		return warnings, err
 	}, func(warnings []string, err error) {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2/dialog"
+
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock"
 )
@@ -140,17 +142,46 @@ func (u *ui) knockProfile(ctx context.Context, id string, hooks knock.Hooks) (*k
 
 // afterKnock opens the profile's URL, if it has one, through the desktop's
 // handler for its scheme: a user's knock verified open leads on to the
-// service, as an SSH or Winbox link would. Nothing runs through a shell.
+// service, as an SSH or Winbox link would. Nothing runs through a shell. A
+// URL that came in with an imported file is opened only once the user has
+// seen it and agreed, which is asked once.
 func (u *ui) afterKnock(id string) {
 	p, ok := u.list.byID(id)
 	if !ok || p.OpenURL == "" {
 		return
 	}
-	target, err := url.Parse(p.OpenURL)
+	if !p.NeedsOpenURLConsent() {
+		u.openAfterKnock(p.OpenURL)
+		return
+	}
+	msg := fmt.Sprintf("%s is open. Its profile came from an imported file and asks to open\n\n%s\n\n"+
+		"Open it now, and from now on after each knock?", profile.Printable(p.Name), p.OpenURL)
+	ask := dialog.NewConfirm("Open this address?", msg, func(yes bool) {
+		if !yes {
+			return // asked again after the next knock
+		}
+		background(&u.bridge, "consent", func() (struct{}, error) {
+			return struct{}{}, u.book.ConsentOpenURL(p.ID, p.OpenURL)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				u.banner.showError(err)
+				return
+			}
+			u.openAfterKnock(p.OpenURL)
+			u.reload()
+		})
+	}, u.win)
+	ask.SetConfirmText("Open")
+	ask.SetDismissText("Not now")
+	ask.Show()
+}
+
+func (u *ui) openAfterKnock(address string) {
+	target, err := url.Parse(address)
 	if err == nil {
 		err = u.openURL(target)
 	}
 	if err != nil {
-		u.banner.showError(fmt.Errorf("knocked, but could not open %s: %w", p.OpenURL, err))
+		u.banner.showError(fmt.Errorf("knocked, but could not open %s: %w", address, err))
 	}
 }

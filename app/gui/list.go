@@ -176,8 +176,8 @@ func (l *profileList) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	p := l.matches[i]
 	row := o.(*fyne.Container)
 	texts := row.Objects[0].(*fyne.Container).Objects
-	texts[0].(*widget.Label).SetText(p.Name)
-	texts[1].(*widget.Label).SetText(p.Host)
+	texts[0].(*widget.Label).SetText(profile.Printable(p.Name))
+	texts[1].(*widget.Label).SetText(profile.Printable(p.Host))
 	s := l.state(p)
 	// An icon set again is decoded and coloured again; most redraws
 	// (a filter keystroke, a countdown) leave it as it was.

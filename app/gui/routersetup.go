@@ -59,7 +59,7 @@ func serverFormats(p profile.Profile) []routerFormat {
 }
 
 func (u *ui) openRouterView(p profile.Profile) *routerView {
-	v := &routerView{id: p.ID, win: u.app.NewWindow("Router setup — " + p.Name), formats: serverFormats(p)}
+	v := &routerView{id: p.ID, win: u.app.NewWindow("Router setup — " + profile.Printable(p.Name)), formats: serverFormats(p)}
 	v.win.SetOnClosed(func() {
 		if u.routerView == v {
 			u.routerView = nil

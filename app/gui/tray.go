@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/knocker/knocker/app/autostart"
+	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/assets"
 )
 
@@ -91,9 +92,10 @@ func (u *ui) trayMenu() *fyne.Menu {
 		if u.auto.failing(p.ID) {
 			state = "re-knock failing"
 		}
-		items = append(items, fyne.NewMenuItem("Knock "+p.Name+" — "+state, func() { u.knock(p) }))
+		name := profile.Printable(p.Name)
+		items = append(items, fyne.NewMenuItem("Knock "+name+" — "+state, func() { u.knock(p) }))
 		if p.Timeout >= time.Second {
-			item := fyne.NewMenuItem(p.Name, func() { u.setAutoRefresh(p.ID, !p.AutoRefresh) })
+			item := fyne.NewMenuItem(name, func() { u.setAutoRefresh(p.ID, !p.AutoRefresh) })
 			item.Checked = p.AutoRefresh
 			autos = append(autos, item)
 		}

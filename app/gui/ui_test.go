@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -608,7 +611,7 @@ func TestImportAndExport(t *testing.T) {
 		{`"sequences"`, ""},
 	} {
 		var out closeBuffer
-		h.u.exportTo(&out, format)
+		h.u.exportTo(&out, "", format)
 		h.settle()
 		if !out.closed || !strings.Contains(out.String(), want.has) || (want.hasNot != "" && strings.Contains(out.String(), want.hasNot)) {
 			t.Fatalf("export as %q: %s", exportFormats[format].label, out.String())
@@ -899,5 +902,104 @@ func TestEditingTwiceKeepsOneForm(t *testing.T) {
 	h.u.newProfile()
 	if h.u.editor == first || !h.u.editor.isNew {
 		t.Fatal("New profile opens a form of its own")
+	}
+}
+
+// An export with secrets is a file only its owner can read, although the
+// save dialog's writer creates files readable by all; an export without
+// secrets may be read by others.
+func TestExportFilesWithSecretsAreMode0600(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.UDP, Port: 9, Payload: knock.Payload{Data: []byte("export-secret")}}}})
+	dir := t.TempDir()
+	for format, f := range exportFormats {
+		path := filepath.Join(dir, fmt.Sprintf("export-%d.json", format))
+		w, err := storage.Writer(storage.NewFileURI(path)) // what the save dialog hands over
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.u.exportTo(w, w.URI().Path(), format)
+		h.settle()
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(path)
+		want := os.FileMode(0o644)
+		if f.secrets {
+			want = 0o600
+		}
+		if info.Mode().Perm() != want || f.secrets != strings.Contains(string(data), "export-secret") {
+			t.Errorf("%s: mode %04o, want %04o; holds the secret: %v", f.label, info.Mode().Perm(), want, !f.secrets)
+		}
+	}
+}
+
+// A URL that came in with an imported file is shown where the profile is,
+// and opened after a verified knock only once the user agreed, which is
+// asked once.
+func TestImportedURLIsShownAndAskedFor(t *testing.T) {
+	h := newHarness(t, nil)
+	var opened []string
+	h.u.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
+	ln := testnet.ListenUDP(t)
+	port := testnet.OpenTCPPort(t)
+	data := fmt.Sprintf(`{"version": 2, "profiles": [{"name": "ssh", "host": "127.0.0.1", "open_url": "ssh://admin@127.0.0.1",
+		"verify": {"proto": "tcp", "port": %d}, "steps": [{"proto": "udp", "port": %d, "payload": "x"}]}]}`,
+		port, ln.LocalAddr().(*net.UDPAddr).Port)
+	h.u.previewImport("ssh.json", []byte(data), "")
+	h.settle()
+	if !strings.Contains(h.dialogText(), "opens ssh://admin@127.0.0.1 after a knock") {
+		t.Fatalf("the import preview must show the URL: %q", h.dialogText())
+	}
+	h.tapDialogButton("Import")
+	h.settle()
+	h.selectProfile("ssh")
+	if !strings.Contains(h.u.detail.opens.Text, "ssh://admin@127.0.0.1") || !strings.Contains(h.u.detail.opens.Text, "asks before") {
+		t.Fatalf("the detail view must show the imported URL: %q", h.u.detail.opens.Text)
+	}
+
+	h.u.knockSelected()
+	h.settle()
+	if len(opened) != 0 || !strings.Contains(h.dialogText(), "ssh://admin@127.0.0.1") {
+		t.Fatalf("opened %q without asking; the window shows %q", opened, h.dialogText())
+	}
+	h.tapDialogButton("Not now")
+	h.settle()
+	h.u.knockSelected()
+	h.settle()
+	if len(opened) != 0 {
+		t.Fatal("declined, the URL must not open")
+	}
+	h.tapDialogButton("Open")
+	h.settle()
+	if len(opened) != 1 || opened[0] != "ssh://admin@127.0.0.1" {
+		t.Fatalf("agreed, the URL must open: %q", opened)
+	}
+	h.u.knockSelected()
+	h.settle()
+	if len(opened) != 2 || strings.Contains(h.dialogText(), "ssh://admin") {
+		t.Fatalf("once agreed, no more questions: opened %q, window shows %q", opened, h.dialogText())
+	}
+	if strings.Contains(h.u.detail.opens.Text, "asks before") {
+		t.Fatalf("the detail still says it will ask: %q", h.u.detail.opens.Text)
+	}
+}
+
+// Names and hosts with invisible characters, saved by an older build, show
+// quoted, so two look-alike profiles can be told apart.
+func TestHiddenCharactersInSavedNamesShow(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.TCP, Port: 22}}})
+	if err := h.u.book.Store.Update(func(l *profile.List) error {
+		l.Profiles[0].Name = "off\u202eice" // as an older build let it be saved
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.u.reload()
+	h.selectProfile("off\u202eice")
+	if got := h.u.detail.title.Text; got != `"off\u202eice"` {
+		t.Fatalf("title %q", got)
 	}
 }
