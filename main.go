@@ -17,7 +17,10 @@ func main() {
 	// Both faces work over the same saved profiles and keyring.
 	notices := new(profile.Notices)
 	book, bookErr := openBook(notices)
-	if openWindow(os.Args[1:], book, notices, bookErr) {
+	if opened, err := openWindow(os.Args[1:], book, notices, bookErr); opened {
+		if err != nil {
+			os.Exit(1) // the window said why
+		}
 		return
 	}
 	attachConsole() // Windows: print to the console we were started from

@@ -9,17 +9,15 @@ import (
 )
 
 // openWindow runs the window when args ask for it (none, or the login
-// entry's flag), and reports whether it did.
-func openWindow(args []string, book *profile.Book, notices *profile.Notices, bookErr error) bool {
+// entry's flag), and reports whether it did and whether it could open.
+func openWindow(args []string, book *profile.Book, notices *profile.Notices, bookErr error) (opened bool, err error) {
 	switch {
 	case len(args) == 0:
-		gui.Run(book, notices, bookErr, gui.Shown)
+		return true, gui.Run(book, notices, bookErr, gui.Shown)
 	case len(args) == 1 && args[0] == autostart.HiddenFlag:
-		gui.Run(book, notices, bookErr, gui.InTray) // started at login
-	default:
-		return false
+		return true, gui.Run(book, notices, bookErr, gui.InTray) // started at login
 	}
-	return true
+	return false, nil
 }
 
 // demoWindow is the window knocker demo opens.

@@ -17,8 +17,9 @@ import (
 	"github.com/knocker/knocker/internal/testnet"
 )
 
-// startXvfb starts a private X server and returns its DISPLAY value.
-func startXvfb(t *testing.T) string {
+// startXvfb starts a private X server, with Xvfb's extra options if any,
+// and returns its DISPLAY value.
+func startXvfb(t *testing.T, options ...string) string {
 	t.Helper()
 	testbin.NeedWindow(t)
 	if _, err := exec.LookPath("Xvfb"); err != nil {
@@ -35,7 +36,7 @@ func startXvfb(t *testing.T) string {
 	// -displayfd lets the server pick a free display and tell us which.
 	// Keys repeat only after 10 s: on a loaded machine a key typed by
 	// xdotool can be held past the usual 660 ms and come out twice.
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ardelay", "10000")
+	xvfb := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ardelay", "10000"}, options...)...)
 	xvfb.ExtraFiles = []*os.File{w}
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)

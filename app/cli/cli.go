@@ -40,8 +40,9 @@ type Env struct {
 	// profiles.json moved aside; they go to Stderr as warnings.
 	Notices *profile.Notices
 	// Window opens the window over book for knocker demo and returns when
-	// the user quits or ctx ends; nil in a build without a window.
-	Window func(ctx context.Context, book *profile.Book)
+	// the user quits or ctx ends; nil in a build without a window. An error
+	// means the window could not open, and the user has been told why.
+	Window func(ctx context.Context, book *profile.Book) error
 }
 
 // book is the saved profiles, or why there are none (bad setup: exit 2).
@@ -120,6 +121,12 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// toldError is a failure the user has been told about already.
+type toldError struct{ err error }
+
+func (e toldError) Error() string { return e.err.Error() }
+func (e toldError) Unwrap() error { return e.err }
+
 // errHelp is returned after help was printed on request.
 var errHelp = errors.New("help shown")
 
@@ -127,6 +134,9 @@ var errHelp = errors.New("help shown")
 func report(stderr io.Writer, cmd string, err error) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return ExitOK
+	}
+	if errors.As(err, new(toldError)) {
+		return ExitFailed
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(stderr, "knocker %s: %s\n", cmd, msg)

@@ -257,7 +257,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err := book.Add(ctx, []profile.Profile{p}); err != nil {
 		return err
 	}
-	env.Window(ctx, book)
+	if err := env.Window(ctx, book); err != nil {
+		return toldError{err} // the window said why, in one line
+	}
 	out.line("demo stopped")
 	return nil
 }

@@ -195,11 +195,12 @@ func TestDemoOpensWindowOverThrowawayBook(t *testing.T) {
 	useTestProfiles(t, untouchable{t})
 	config := os.Getenv("KNOCKER_CONFIG_DIR")
 	var store string
-	useTestWindow(t, func(ctx context.Context, book *profile.Book) {
+	useTestWindow(t, func(ctx context.Context, book *profile.Book) error {
 		store = book.Store.(*profile.Store).Path()
 		if err := knockTheDemoProfile(ctx, book); err != nil {
 			t.Errorf("the demo window's book: %v", err)
 		}
+		return nil
 	})
 	stdout, stderr, code := run("demo", "--timeout", "3m")
 	if code != ExitOK {

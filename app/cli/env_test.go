@@ -15,7 +15,7 @@ import (
 var testProfiles struct {
 	book    *profile.Book
 	notices *profile.Notices
-	window  func(ctx context.Context, book *profile.Book)
+	window  func(ctx context.Context, book *profile.Book) error
 }
 
 // useTestProfiles gives the test its own config folder and an in-memory
@@ -35,7 +35,7 @@ func useTestProfiles(t *testing.T, ring secret.Store) secret.Store {
 }
 
 // useTestWindow has knocker demo open window instead of the real one.
-func useTestWindow(t *testing.T, window func(ctx context.Context, book *profile.Book)) {
+func useTestWindow(t *testing.T, window func(ctx context.Context, book *profile.Book) error) {
 	testProfiles.window = window
 	t.Cleanup(func() { testProfiles.window = nil })
 }

@@ -185,7 +185,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if code != ExitOK || !strings.HasPrefix(stdout, "knocker v1.2.3-test (headless build, go") {
 		t.Fatalf("version without a window: %d %q", code, stdout)
 	}
-	useTestWindow(t, func(context.Context, *profile.Book) {})
+	useTestWindow(t, func(context.Context, *profile.Book) error { return nil })
 	stdout, _, code = run("version")
 	if code != ExitOK || !strings.HasPrefix(stdout, "knocker v1.2.3-test (desktop build, go") {
 		t.Fatalf("version with a window: %d %q", code, stdout)

@@ -141,9 +141,9 @@ func (u *ui) closeWindow() {
 }
 
 // rememberPlace keeps the window's size and split for the next run; a
-// window never shown has nothing to keep.
+// window never shown, or one that could not open, has nothing to keep.
 func (u *ui) rememberPlace() {
-	if u.win.Content() == u.root {
+	if u.opened && u.win.Content() == u.root {
 		u.place.remember(u.win.Canvas().Size(), u.split.Offset)
 	}
 }

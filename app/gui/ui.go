@@ -36,6 +36,7 @@ type ui struct {
 	// text style (some 17 MiB), and a Knocker started in the tray should not
 	// pay for a window nobody has opened. showWindow brings it up to date.
 	hidden bool
+	opened bool              // the event loop runs with a window: Fyne and GL came up
 	root   fyne.CanvasObject // the window's content, set on first show
 	// sendNotification and openURL reach the desktop; tests record them.
 	sendNotification func(*fyne.Notification)

@@ -26,8 +26,11 @@ const (
 // Run opens the main window over book (or, InTray, only the tray icon) and
 // blocks until the user quits. A second launch shows the first one's
 // window. notices brings the store's messages to the window; bookErr, if
-// not nil, says why the profiles cannot be found.
-func Run(book *profile.Book, notices *profile.Notices, bookErr error, start Start) {
+// not nil, says why the profiles cannot be found. It returns ErrNoWindow,
+// after telling the user, when there is no display or OpenGL to open on.
+func Run(book *profile.Book, notices *profile.Notices, bookErr error, start Start) (err error) {
+	watch := watchWindowStart()
+	defer func() { err = watch.end(recover()) }()
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.Icon)
 	var u *ui
@@ -37,11 +40,12 @@ func Run(book *profile.Book, notices *profile.Notices, bookErr error, start Star
 		}
 	})
 	if !first {
-		return // the running Knocker shows its window instead
+		return nil // the running Knocker shows its window instead
 	}
 	// Hidden at start only where a tray shows the way back.
 	hidden := start == InTray && trayAvailable()
 	u = newUI(a, a.NewWindow("Knocker"), book, uiOptions{hidden: hidden})
+	a.Lifecycle().SetOnStarted(watch.onStarted(a, func() { u.opened = true }))
 	notices.ShowWith(func(msg string) { u.bridge.post("warning", func() { u.banner.showWarning(msg) }) })
 	if instanceErr != nil {
 		u.banner.showWarning("Another launch of Knocker may start a second copy: " + instanceErr.Error())
@@ -50,6 +54,7 @@ func Run(book *profile.Book, notices *profile.Notices, bookErr error, start Star
 		u.banner.showError(bookErr)
 	}
 	u.run(withTray, hidden)
+	return nil
 }
 
 // trayUse says whether a window puts Knocker in the system tray.
