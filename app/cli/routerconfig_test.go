@@ -24,7 +24,7 @@ func TestRouterConfig(t *testing.T) {
 			// raising the default stage timeout.
 			args: []string{"router-config", "2001:db8::1", "-u", "7000", "8000", "--format", "nftables",
 				"-d", "2s", "--protect", "udp/51820", "--timeout", "90m", "--name", "vpn"},
-			has: []string{"table ip6 knocker-vpn {", "udp dport 7000 update @stage1 { ip6 saddr timeout 32s }",
+			has: []string{"table ip6 knocker-vpn {", "udp dport 7000 udp length 9 update @stage1 { ip6 saddr timeout 32s }",
 				"update @allow { ip6 saddr timeout 1h30m }", "udp dport 51820 ip6 saddr @allow accept"},
 			lacks: []string{"table ip knocker-vpn"},
 		},
