@@ -30,9 +30,8 @@ func kernelToLower(c byte) byte {
 
 func isHex(c byte) bool { return isUpperHex(c) || c >= 'a' && c <= 'f' }
 
-// preProcess is l7-filter's reading of a pattern. An escape needs a byte
-// after it (l7-filter checks sindex + 3 < strlen), so one at the very end
-// stays as it is.
+// preProcess is l7-filter's reading of a pattern: it does not know the
+// regexp's own escapes, so a \xHH behind an escaped backslash is turned too.
 func preProcess(re string) string {
 	var out []byte
 	for i := 0; i < len(re); i++ {
@@ -120,10 +119,16 @@ func L7Matches(re string, data []byte) (bool, error) {
 // L7Literal reads back the text an anchored literal pattern, as routerconf
 // writes them, stands for: "^…$" where a metacharacter is escaped with a
 // backslash and a backslash is [\\]. Anything else is an error, which is
-// how the model refuses to write as nftables a pattern it cannot be sure of.
+// how the model refuses to write as nftables a pattern it cannot be sure of,
+// and so is a pattern l7-filter would read differently (a \xHH in it, or a
+// byte its tolower changes): the text is then what the pattern matches,
+// ignoring ASCII case, either way RouterOS reads it.
 func L7Literal(re string) ([]byte, error) {
 	if len(re) < 2 || re[0] != '^' || re[len(re)-1] != '$' {
 		return nil, errors.New("not an anchored literal pattern")
+	}
+	if preProcess(re) != re {
+		return nil, errors.New("l7-filter would read the pattern differently")
 	}
 	re = re[1 : len(re)-1]
 	var out []byte

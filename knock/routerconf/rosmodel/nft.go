@@ -2,6 +2,7 @@ package rosmodel
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -202,13 +203,16 @@ func (r *Router) nftRule(menu, saddr string, p map[string]string) (rule string, 
 	return strings.Join(m, " "), false, nil
 }
 
+// ErrTooLong reports a payload longer than the model writes in one rule.
+var ErrTooLong = errors.New("payload longer than the model writes in one nftables rule")
+
 // chunks compares the payload after the 8-byte UDP or ICMP header, at most
 // 16 bytes at a time, each byte through mask when one is given. A rule of
 // nftables holds at most 128 expressions: a payload that would take more is
 // too long for the model, which writes each rule as one.
 func chunks(data, mask []byte) ([]string, error) {
 	if len(data) > 40*16 {
-		return nil, fmt.Errorf("a %d-byte payload is longer than the model writes in one rule", len(data))
+		return nil, fmt.Errorf("%d bytes: %w", len(data), ErrTooLong)
 	}
 	var out []string
 	for off := 0; off < len(data); off += 16 {

@@ -166,6 +166,9 @@ func (p *parser) lines(inBlock bool) (*block, error) {
 // command reads one command; nested is true inside [ ].
 func (p *parser) command(nested bool) (*command, error) {
 	c := &command{line: p.line}
+	if p.eof() {
+		return nil, p.errf("a command is missing")
+	}
 	switch {
 	case p.peek() == '{':
 		p.advance()
@@ -237,11 +240,18 @@ func knownMenu(m string) bool {
 	return false
 }
 
-// word reads a bare word: anything up to a blank or a character the console
-// gives a meaning.
+// wordEnds are a blank and the characters the console gives a meaning.
+var wordEnds = func() (t [256]bool) {
+	for _, c := range []byte(" \t\r\n;[](){}\"$=~") {
+		t[c] = true
+	}
+	return t
+}()
+
+// word reads a bare word, up to a blank or a character of wordEnds.
 func (p *parser) word() string {
 	start := p.pos
-	for !p.eof() && !strings.ContainsRune(" \t\r\n;[](){}\"$=~", rune(p.peek())) {
+	for !p.eof() && !wordEnds[p.peek()] {
 		p.advance()
 	}
 	return p.src[start:p.pos]

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Item is one entry of a menu: a firewall rule, a layer-7 pattern or an
@@ -426,7 +427,7 @@ func (e *env) find(c *command, menu string) (value, error) {
 		}
 		cd := cond{prop: a.name, want: v.s}
 		if a.op == '~' {
-			re, err := regexp.CompilePOSIX(v.s)
+			re, err := compileFind(v.s)
 			if err != nil {
 				return value{}, e.fail(c, "find: %s~ is not a regular expression: %v", a.name, err)
 			}
@@ -454,6 +455,21 @@ func (e *env) find(c *command, menu string) (value, error) {
 		}
 	}
 	return value{kind: "ids", ids: ids}, nil
+}
+
+// findRegexps caches the regexps of find's ~ conditions: a script asks for
+// the same few again and again.
+var findRegexps sync.Map
+
+func compileFind(expr string) (*regexp.Regexp, error) {
+	if re, ok := findRegexps.Load(expr); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.CompilePOSIX(expr)
+	if err == nil {
+		findRegexps.Store(expr, re)
+	}
+	return re, err
 }
 
 // add checks every property, places the item before place-before's or at

@@ -70,7 +70,19 @@ func (r *Router) checkAdd(menu string, props map[string]string) error {
 	if sc == nil {
 		return fmt.Errorf("adding to %s is not modelled", menu)
 	}
+	valid := true
+	for k, v := range props {
+		if check, ok := sc[k]; !ok || check(menu, v) != nil {
+			valid = false
+			break
+		}
+	}
+	// On a fault, the first in name order, so an item always gets the
+	// same error.
 	for _, k := range slices.Sorted(maps.Keys(props)) {
+		if valid {
+			break
+		}
 		check, ok := sc[k]
 		if !ok {
 			return fmt.Errorf("unknown property %s", k)
