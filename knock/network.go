@@ -98,6 +98,16 @@ type sysConn struct {
 	// icmpID is the echo identifier of the next ICMP step over a raw socket;
 	// a ping socket sets its own, which differs per socket.
 	icmpID uint16
+	// nextUDP and nextICMP are the sockets the next UDP or ICMP step leaves
+	// from, opened after the previous send of that kind: opening them then
+	// keeps their cost out of the delay before the step.
+	nextUDP  *net.UDPConn
+	nextICMP *icmpSocket
+}
+
+type icmpSocket struct {
+	conn *icmp.PacketConn
+	raw  bool
 }
 
 func (c *sysConn) Send(ctx context.Context, s Step) (netip.AddrPort, error) {
@@ -118,20 +128,35 @@ func (c *sysConn) Send(ctx context.Context, s Step) (netip.AddrPort, error) {
 // go to the same port. The socket is unconnected, so an ICMP port
 // unreachable answering one step cannot fail a write.
 func (c *sysConn) sendUDP(s Step) (netip.AddrPort, error) {
+	u := c.nextUDP
+	if u == nil {
+		var err error
+		if u, err = c.openUDP(); err != nil {
+			return netip.AddrPort{}, err
+		}
+	}
+	c.nextUDP = nil
+	if _, err := u.WriteToUDPAddrPort(s.Payload.Data, netip.AddrPortFrom(c.remote, s.Port)); err != nil {
+		return netip.AddrPort{}, unwrapSyscall(err)
+	}
+	port := u.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	// A socket that fails to open now is opened again when it is needed,
+	// where the failure can be reported.
+	c.nextUDP, _ = c.openUDP()
+	return netip.AddrPortFrom(c.local, port), nil
+}
+
+func (c *sysConn) openUDP() (*net.UDPConn, error) {
 	network := "udp4"
 	if c.remote.Is6() {
 		network = "udp6"
 	}
 	u, err := net.ListenUDP(network, nil)
 	if err != nil {
-		return netip.AddrPort{}, unwrapSyscall(err)
+		return nil, unwrapSyscall(err)
 	}
 	c.sockets = append(c.sockets, u)
-	if _, err := u.WriteToUDPAddrPort(s.Payload.Data, netip.AddrPortFrom(c.remote, s.Port)); err != nil {
-		return netip.AddrPort{}, unwrapSyscall(err)
-	}
-	port := u.LocalAddr().(*net.UDPAddr).AddrPort().Port()
-	return netip.AddrPortFrom(c.local, port), nil
+	return u, nil
 }
 
 // sendTCP starts a connection, which puts the SYN on the wire, and abandons
@@ -158,11 +183,14 @@ func (c *sysConn) sendTCP(ctx context.Context, s Step) (netip.AddrPort, error) {
 // so each step is a new "connection" rather than part of an earlier step's,
 // which a router may already count as established once it has answered.
 func (c *sysConn) sendICMP(s Step) (netip.AddrPort, error) {
-	pc, raw, err := c.openICMP()
-	if err != nil {
-		return netip.AddrPort{}, err
+	sock := c.nextICMP
+	if sock == nil {
+		var err error
+		if sock, err = c.openICMP(); err != nil {
+			return netip.AddrPort{}, err
+		}
 	}
-	c.sockets = append(c.sockets, pc)
+	c.nextICMP = nil
 	var typ icmp.Type = ipv4.ICMPTypeEcho
 	if c.remote.Is6() {
 		typ = ipv6.ICMPTypeEchoRequest
@@ -181,32 +209,36 @@ func (c *sysConn) sendICMP(s Step) (netip.AddrPort, error) {
 		return netip.AddrPort{}, err
 	}
 	var dst net.Addr = &net.UDPAddr{IP: c.remote.AsSlice(), Zone: c.remote.Zone()}
-	if raw {
+	if sock.raw {
 		dst = &net.IPAddr{IP: c.remote.AsSlice(), Zone: c.remote.Zone()}
 	}
-	if _, err := pc.WriteTo(b, dst); err != nil {
+	if _, err := sock.conn.WriteTo(b, dst); err != nil {
 		return netip.AddrPort{}, unwrapSyscall(err)
 	}
+	c.nextICMP, _ = c.openICMP()
 	return netip.AddrPortFrom(c.local, 0), nil
 }
 
 // openICMP prefers an unprivileged ping socket and falls back to a raw one.
-func (c *sysConn) openICMP() (pc *icmp.PacketConn, raw bool, err error) {
+func (c *sysConn) openICMP() (*icmpSocket, error) {
 	dgram, rawNet := "udp4", "ip4:icmp"
 	if c.remote.Is6() {
 		dgram, rawNet = "udp6", "ip6:ipv6-icmp"
 	}
-	if pc, err = icmp.ListenPacket(dgram, ""); err == nil {
-		return pc, false, nil
+	pc, err := icmp.ListenPacket(dgram, "")
+	raw := false
+	if err != nil {
+		var rawErr error
+		if pc, rawErr = icmp.ListenPacket(rawNet, ""); rawErr != nil {
+			if errors.Is(err, os.ErrPermission) || errors.Is(rawErr, os.ErrPermission) {
+				return nil, ErrICMPNotPermitted
+			}
+			return nil, fmt.Errorf("cannot open an ICMP socket: %w", unwrapSyscall(rawErr))
+		}
+		raw = true
 	}
-	pc, rawErr := icmp.ListenPacket(rawNet, "")
-	if rawErr == nil {
-		return pc, true, nil
-	}
-	if errors.Is(err, os.ErrPermission) || errors.Is(rawErr, os.ErrPermission) {
-		return nil, false, ErrICMPNotPermitted
-	}
-	return nil, false, fmt.Errorf("cannot open an ICMP socket: %w", unwrapSyscall(rawErr))
+	c.sockets = append(c.sockets, pc)
+	return &icmpSocket{pc, raw}, nil
 }
 
 func (c *sysConn) Close() error {
