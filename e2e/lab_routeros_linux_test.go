@@ -62,14 +62,7 @@ func (l *lab) addLAN() string {
 // every line it sends, until it closes.
 func (l *lab) echo() {
 	l.t.Helper()
-	var ln net.Listener
-	err := inNetns(l.router, func() (err error) {
-		ln, err = net.Listen("tcp", fmt.Sprintf(":%d", echoPort))
-		return err
-	})
-	if err != nil {
-		l.t.Fatalf("echo server in the router namespace: %v", err)
-	}
+	ln := l.listenTCP(echoPort)
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -172,15 +165,19 @@ func (r *rosRouter) apply(script string) {
 	r.l.nft(ruleset)
 }
 
-func routerOSScript(t *testing.T, args ...string) string {
+// echoRules runs router-config for the echo port, IPv4, named lab.
+func echoRules(t *testing.T, format string, args ...string) string {
 	t.Helper()
-	res := testbin.Run(t, noDisplay, append([]string{"router-config", "--format", "routeros", "--protect", fmt.Sprintf("tcp/%d", echoPort),
+	res := testbin.Run(t, noDisplay, append([]string{"router-config", "--format", format, "--protect", fmt.Sprintf("tcp/%d", echoPort),
 		"--name", "lab", "-4"}, args...)...)
 	if res.Code != 0 {
 		t.Fatalf("router-config exited %d: %s", res.Code, res.Stderr)
 	}
 	return res.Stdout
 }
+
+func routerOSScript(t *testing.T, args ...string) string { return echoRules(t, "routeros", args...) }
+func nftConfig(t *testing.T, args ...string) string      { return echoRules(t, "nftables", args...) }
 
 // knock sends steps from the client namespace; it must leave the machine.
 func (l *lab) knock(steps ...string) {
@@ -230,12 +227,20 @@ func TestLabRouterOSDefconf(t *testing.T) {
 		t.Fatal("pasting the script again emptied the address list")
 	}
 
-	// The entry runs out: new connections are shut, the session is not.
+	l.expiryKeeps(s)
+}
+
+// expiryKeeps waits for the knock's list entry to run out, which shuts the
+// port to new connections, and checks that open sessions go on.
+func (l *lab) expiryKeeps(sessions ...net.Conn) {
+	l.t.Helper()
 	if !waitFor(6*time.Second, func() bool { return !l.reaches(l.client, labRouter4) }) {
-		t.Fatal("the port stayed open after the list entry's timeout")
+		l.t.Fatal("the port stayed open after the list entry's timeout")
 	}
-	if !l.echoes(s, "after the entry expired") {
-		t.Fatal("the session opened while listed was cut when its entry expired")
+	for i, s := range sessions {
+		if !l.echoes(s, "after the entry expired") {
+			l.t.Fatalf("session %d was cut when the list entry expired", i+1)
+		}
 	}
 }
 
@@ -260,12 +265,7 @@ func TestLabRouterOSFirstPasteKeepsTheSession(t *testing.T) {
 	}
 	l.knock("1234:udp")
 	s2 := l.session(l.client, labRouter4) // knock(1)'s datagram, one zero byte, opened the port
-	if !waitFor(5*time.Second, func() bool { return !l.reaches(l.client, labRouter4) }) {
-		t.Fatal("the port stayed open after the list entry's timeout")
-	}
-	if !l.echoes(s2, "after the entry expired") || !l.echoes(s, "at the end") {
-		t.Fatal("an open session was cut when the list entry expired")
-	}
+	l.expiryKeeps(s, s2)
 }
 
 // Layer-7 matching reads a connection's data: two steps to one port must
@@ -336,12 +336,7 @@ func TestLabNFTablesReload(t *testing.T) {
 	if !l.reaches(l.client, labRouter4) {
 		t.Fatal("loading the rules again emptied the set")
 	}
-	if !waitFor(6*time.Second, func() bool { return !l.reaches(l.client, labRouter4) }) {
-		t.Fatal("the port stayed open after the set entry's timeout")
-	}
-	if !l.echoes(s2, "after the entry expired") {
-		t.Fatal("the session opened while listed was cut when its entry expired")
-	}
+	l.expiryKeeps(s, s2)
 }
 
 // A host firewall of its own, policy drop: Knocker's chain in its table,
@@ -386,14 +381,4 @@ func TestLabNFTablesJumpIntoHostFirewall(t *testing.T) {
 	if out, err := nsCommand(l.router, "nft", "list", "chain", "inet", "filter", "input").CombinedOutput(); err != nil || strings.Count(string(out), "jump knocker-lab") != 1 {
 		t.Fatalf("the host's input chain should still jump once: %v\n%s", err, out)
 	}
-}
-
-func nftConfig(t *testing.T, args ...string) string {
-	t.Helper()
-	res := testbin.Run(t, noDisplay, append([]string{"router-config", "--format", "nftables", "--protect", fmt.Sprintf("tcp/%d", echoPort),
-		"--name", "lab", "-4"}, args...)...)
-	if res.Code != 0 {
-		t.Fatalf("router-config exited %d: %s", res.Code, res.Stderr)
-	}
-	return res.Stdout
 }

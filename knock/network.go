@@ -128,14 +128,10 @@ func (c *sysConn) Send(ctx context.Context, s Step) (netip.AddrPort, error) {
 // go to the same port. The socket is unconnected, so an ICMP port
 // unreachable answering one step cannot fail a write.
 func (c *sysConn) sendUDP(s Step) (netip.AddrPort, error) {
-	u := c.nextUDP
-	if u == nil {
-		var err error
-		if u, err = c.openUDP(); err != nil {
-			return netip.AddrPort{}, err
-		}
+	u, err := takeOrOpen(&c.nextUDP, c.openUDP)
+	if err != nil {
+		return netip.AddrPort{}, err
 	}
-	c.nextUDP = nil
 	if _, err := u.WriteToUDPAddrPort(s.Payload.Data, netip.AddrPortFrom(c.remote, s.Port)); err != nil {
 		return netip.AddrPort{}, unwrapSyscall(err)
 	}
@@ -144,6 +140,18 @@ func (c *sysConn) sendUDP(s Step) (netip.AddrPort, error) {
 	// where the failure can be reported.
 	c.nextUDP, _ = c.openUDP()
 	return netip.AddrPortFrom(c.local, port), nil
+}
+
+// takeOrOpen returns the socket opened ahead in *next, leaving it empty, or
+// opens one now.
+func takeOrOpen[T comparable](next *T, open func() (T, error)) (T, error) {
+	var none T
+	s := *next
+	*next = none
+	if s != none {
+		return s, nil
+	}
+	return open()
 }
 
 func (c *sysConn) openUDP() (*net.UDPConn, error) {
@@ -183,14 +191,10 @@ func (c *sysConn) sendTCP(ctx context.Context, s Step) (netip.AddrPort, error) {
 // so each step is a new "connection" rather than part of an earlier step's,
 // which a router may already count as established once it has answered.
 func (c *sysConn) sendICMP(s Step) (netip.AddrPort, error) {
-	sock := c.nextICMP
-	if sock == nil {
-		var err error
-		if sock, err = c.openICMP(); err != nil {
-			return netip.AddrPort{}, err
-		}
+	sock, err := takeOrOpen(&c.nextICMP, c.openICMP)
+	if err != nil {
+		return netip.AddrPort{}, err
 	}
-	c.nextICMP = nil
 	var typ icmp.Type = ipv4.ICMPTypeEcho
 	if c.remote.Is6() {
 		typ = ipv6.ICMPTypeEchoRequest

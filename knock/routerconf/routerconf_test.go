@@ -409,33 +409,31 @@ func TestUDPStepLengths(t *testing.T) {
 		{steps(t, "7000:udp=size:0")[0], "dst-port=7000 action", "udp dport 7000 update"},
 		{knock.Step{Proto: knock.UDP, Port: 7000}, "dst-port=7000 action", "udp dport 7000 update"},
 	} {
-		s := Spec{Name: "k", Steps: []knock.Step{tt.step}, Protect: ssh, Family: knock.IPv4}
-		ros, err := RouterOS(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nft, err := NFTables(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ros, nft := bothFormats(t, Spec{Name: "k", Steps: []knock.Step{tt.step}, Protect: ssh, Family: knock.IPv4})
 		if !strings.Contains(ros, tt.ros) || !strings.Contains(nft, tt.nft) {
 			t.Errorf("step %s: RouterOS lacks %q or nftables %q:\n%s\n%s", tt.step.Spec(), tt.ros, tt.nft, ros, nft)
 		}
 	}
 }
 
-func TestTimeouts(t *testing.T) {
-	s := Spec{Name: "k", Steps: steps(t, "1:udp", "2:udp"), Protect: ssh, Family: knock.IPv4}
-	s.Steps[1].Delay = time.Minute + 150*time.Millisecond
-	s.Timeout = 90*time.Minute + 20*time.Millisecond
-	nft, err := NFTables(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+// bothFormats writes s as RouterOS and nftables rules, neither of which may fail.
+func bothFormats(t *testing.T, s Spec) (ros, nft string) {
+	t.Helper()
 	ros, err := RouterOS(s)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if nft, err = NFTables(s); err != nil {
+		t.Fatal(err)
+	}
+	return ros, nft
+}
+
+func TestTimeouts(t *testing.T) {
+	s := Spec{Name: "k", Steps: steps(t, "1:udp", "2:udp"), Protect: ssh, Family: knock.IPv4}
+	s.Steps[1].Delay = time.Minute + 150*time.Millisecond
+	s.Timeout = 90*time.Minute + 20*time.Millisecond
+	ros, nft := bothFormats(t, s)
 	// The default stage timeout covers the delay plus 30 s; both round up
 	// to whole seconds.
 	for _, want := range []string{"update @stage1 { ip saddr timeout 1m31s }", "update @allow { ip saddr timeout 1h30m1s }"} {

@@ -283,23 +283,17 @@ func (e *env) exec(c *command, menu string) (value, error) {
 		*old = v
 		return nothing, nil
 	case ":error":
-		if len(c.args) != 1 {
-			return nothing, e.fail(c, ":error MESSAGE")
-		}
-		v, err := e.eval(c, c.args[0].val, menu)
+		v, err := e.evalArgs(c, menu, ":error MESSAGE")
 		if err != nil {
 			return nothing, err
 		}
-		return nothing, e.fail(c, "script error: %s", v.s)
+		return nothing, e.fail(c, "script error: %s", v[0].s)
 	case ":len":
-		if len(c.args) != 1 {
-			return nothing, e.fail(c, ":len VALUE")
-		}
-		v, err := e.eval(c, c.args[0].val, menu)
+		args, err := e.evalArgs(c, menu, ":len VALUE")
 		if err != nil {
 			return nothing, err
 		}
-		switch v.kind {
+		switch v := args[0]; v.kind {
 		case "ids":
 			return value{kind: "num", n: int64(len(v.ids))}, nil
 		case "str":
@@ -309,17 +303,11 @@ func (e *env) exec(c *command, menu string) (value, error) {
 		}
 		return nothing, e.fail(c, ":len of a number")
 	case ":pick":
-		if len(c.args) != 2 {
-			return nothing, e.fail(c, ":pick LIST INDEX")
-		}
-		v, err := e.eval(c, c.args[0].val, menu)
+		args, err := e.evalArgs(c, menu, ":pick LIST INDEX")
 		if err != nil {
 			return nothing, err
 		}
-		i, err := e.eval(c, c.args[1].val, menu)
-		if err != nil {
-			return nothing, err
-		}
+		v, i := args[0], args[1]
 		if v.kind != "ids" || i.kind != "num" {
 			return nothing, e.fail(c, ":pick is used here on a list of items only")
 		}
@@ -380,6 +368,26 @@ func (e *env) exec(c *command, menu string) (value, error) {
 		return e.add(c, menu)
 	}
 	return nothing, e.fail(c, "unknown command %s", c.kind)
+}
+
+// evalArgs evaluates a command's unnamed arguments, as many as usage names
+// after the command.
+func (e *env) evalArgs(c *command, menu, usage string) ([]value, error) {
+	if len(c.args) != len(strings.Fields(usage))-1 {
+		return nil, e.fail(c, "%s", usage)
+	}
+	var out []value
+	for _, a := range c.args {
+		if a.name != "" {
+			return nil, e.fail(c, "%s", usage)
+		}
+		v, err := e.eval(c, a.val, menu)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (e *env) eval(c *command, x expr, menu string) (value, error) {
