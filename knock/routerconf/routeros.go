@@ -13,9 +13,9 @@ import (
 
 // RouterOS writes a RouterOS console script for s, to paste into a terminal
 // or run with /import. It is one { } block, so the first error stops it, and
-// it can be run again: it first removes the rules and layer-7 patterns an
-// earlier run made for this name (found by their comment and name), then
-// adds them anew. Nothing else on the router is touched, address lists
+// it can be run again: it first removes the rules (found by their comment)
+// and layer-7 patterns (by their name) an earlier run made for this name,
+// then adds them anew. Nothing else on the router is touched, address lists
 // included, so sources already on a list stay there.
 //
 // The rules go just above defconf's "drop invalid", which is the first rule
@@ -47,8 +47,8 @@ func RouterOS(s Spec) (string, error) {
 		fmt.Fprintf(&b, "%s filter remove [find where comment~%s]\n", f.rosMenu, rosString([]byte("^"+p.rosComment(""))))
 	}
 	if p.usesLayer7() {
-		// Names, not comments, find the patterns: those from before comments
-		// were written must go too, or adding the same name would fail.
+		// Patterns are this name's by their names, NAME-stepN: an earlier
+		// run's go, however many steps it had, or adding a name again fails.
 		fmt.Fprintf(&b, "/ip firewall layer7-protocol remove [find where name~%s]\n",
 			rosString([]byte("^"+p.name+`-step[0-9]+$`)))
 		for _, sg := range p.stages {
@@ -65,9 +65,10 @@ func RouterOS(s Spec) (string, error) {
 	return b.String(), nil
 }
 
-// Limits of the RouterOS matchers, from the sources of what they are built
-// on (RouterOS's layer-7 matcher follows l7-filter, as its manual says;
-// content= is Linux's string match, xt_string).
+// Limits of the RouterOS matchers, from what they are built on: RouterOS's
+// layer-7 matcher takes l7-filter's patterns, as its manual says, and is
+// taken to work as l7-filter does; content= is likely Linux's string match
+// (xt_string), as RouterOS runs on Linux.
 const (
 	// layer7MaxData is what l7-filter keeps of a connection to match on:
 	// a 2 KB buffer that ends in a NUL. The manual says "the first 2KB".

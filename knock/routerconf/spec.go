@@ -104,7 +104,7 @@ const (
 	// the next step, for scheduling jitter and the trip to the router.
 	StageSlack = time.Second
 	// MaxTimeout bounds both timeouts: a year is past any knock's use, and
-	// far from what either router's timers can hold.
+	// keeps rounding and the routers' timers far from overflowing.
 	MaxTimeout = 365 * 24 * time.Hour
 )
 
