@@ -656,7 +656,7 @@ func FuzzRouterOSScript(f *testing.F) {
 		// Payload bytes and lengths are FuzzPayloadEscaping's; here they
 		// only need to reach every kind of step.
 		data = data[:min(len(data), 300)]
-		n = 1 + n%5
+		n = 1 + n%3
 		var st []knock.Step
 		for i := range int(n) {
 			s := knock.Step{Port: uint16(1000 + i)}
