@@ -107,7 +107,7 @@ else
 
 	# (b) Inter-step delay accuracy, seen by tcpdump on the router's side.
 	log "delay accuracy: $seqs sequences of 10 steps per sender at 100 ms and 10 ms"
-	echo "Each sender ran $seqs sequences of 10 UDP steps (ports BASE+1..BASE+10) from one network namespace to another over a veth pair; tcpdump in the receiving namespace timestamped every datagram (nanosecond precision, kernel receive time). \`knocker send -u -d D\` and \`knock -u -d MS\` (Debian knockd's client), one sequence after another, 300 ms apart." >"$res/gaps.note"
+	echo "Each sender ran $seqs sequences of 10 UDP steps (ports BASE+1..BASE+10) from one network namespace to another over a veth pair; tcpdump in the receiving namespace timestamped every datagram (nanosecond precision, kernel receive time). \`knocker send -u -d D\` and \`knock -u -d MS\` (Debian knockd's client), one sequence after another, 300 ms apart. Both send each step from a socket of its own (a new source port) as a datagram of one zero byte; Knocker opens each step's socket as its time comes, so that cost falls into every gap alike." >"$res/gaps.note"
 	# Started directly, not through a function: a subshell would stand between
 	# the pid and tcpdump.
 	ip netns exec "$ns_r" tcpdump -i kb0 -n -l -tt --nano 'udp and dst portrange 41001-44010' >"$res/capture.txt" 2>"$res/tcpdump.err" &

@@ -39,8 +39,9 @@ func longPayload(tail byte) string {
 // TestLabRouterconf loads the nftables ruleset that `knocker router-config`
 // writes for a profile into the router namespace, then checks that
 // `knocker send` with the same steps opens the protected port and that
-// near-miss knocks leave it shut. Each knock starts from a freshly loaded
-// ruleset, so no earlier knock's list entries help it.
+// near-miss knocks leave it shut. Each knock starts from an empty ruleset
+// and a freshly loaded one (loading it over itself would keep the sets'
+// members), so no earlier knock's list entries help it.
 func TestLabRouterconf(t *testing.T) {
 	scenarios := []struct {
 		name   string
@@ -136,7 +137,7 @@ func TestLabRouterconf(t *testing.T) {
 			}
 			ruleset := routerConfig(t, append([]string{family, "--timeout", "1m", router.String()}, sc.steps...)...)
 			for _, k := range sc.knocks {
-				l.nft(ruleset)
+				l.nft("flush ruleset\n" + ruleset)
 				if l.open(router) {
 					t.Fatalf("%s: port open before any knock", k.name)
 				}

@@ -138,14 +138,7 @@ func inNetns(ns string, fn func() error) error {
 // all a connect check needs.
 func (l *lab) listen() {
 	l.t.Helper()
-	var ln net.Listener
-	err := inNetns(l.router, func() (err error) {
-		ln, err = net.Listen("tcp", fmt.Sprintf(":%d", labPort))
-		return err
-	})
-	if err != nil {
-		l.t.Fatalf("listener in router namespace: %v", err)
-	}
+	ln := l.listenTCP(labPort)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -159,6 +152,20 @@ func (l *lab) listen() {
 		}
 	}()
 	l.t.Cleanup(func() { ln.Close(); wg.Wait() })
+}
+
+// listenTCP listens on port in the router namespace.
+func (l *lab) listenTCP(port int) net.Listener {
+	l.t.Helper()
+	var ln net.Listener
+	err := inNetns(l.router, func() (err error) {
+		ln, err = net.Listen("tcp", fmt.Sprintf(":%d", port))
+		return err
+	})
+	if err != nil {
+		l.t.Fatalf("listening on tcp/%d in the router namespace: %v", port, err)
+	}
+	return ln
 }
 
 // open reports whether the protected port accepts a TCP connection from the

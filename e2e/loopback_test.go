@@ -240,7 +240,7 @@ func TestSendInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	r.expect(t, "udp:") // the first step went out; the second waits an hour
+	r.expect(t, "udp:\x00") // the first step, knock's one zero byte, went out; the second waits an hour
 	interrupted := time.Now()
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()

@@ -294,7 +294,9 @@ func (g *gui) launchAgain(t *testing.T) {
 
 // After a knock verified open, a profile's URL is handed to the desktop's
 // opener (xdg-open; here a stand-in that records its arguments), as one
-// argument and with nothing of the knock's secret in it.
+// argument and with nothing of the knock's secret in it. The profile came
+// from an imported file, so the window first asks, and opens nothing until
+// the user agrees (Enter on the question).
 func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 	needDesktop(t)
 	ln := testnet.ListenUDP(t)
@@ -312,6 +314,11 @@ func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 		servicePort, url, ln.LocalAddr().(*net.UDPAddr).Port))
 	g := startGUI(t, nil, "KNOCKER_CONFIG_DIR="+config, "PATH="+opener+":"+os.Getenv("PATH"))
 	g.knockWithCtrlK(t, ln, "open-url-knock")
+	time.Sleep(2 * time.Second) // the check port answers within this; a URL opened unasked would be opened by now
+	if _, err := os.Stat(opened); err == nil {
+		t.Fatal("the imported URL was opened without asking")
+	}
+	g.key(t, "Return")
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if got, err := os.ReadFile(opened); err == nil {
 			if string(got) != url+"\n" {
@@ -320,7 +327,8 @@ func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
 			return
 		}
 	}
-	t.Fatalf("no URL was opened after the verified knock; output:\n%s", g.logs.String())
+	g.stop() // the output is complete only once the process is gone
+	t.Fatalf("no URL was opened after the verified knock and the agreement; output:\n%s", g.logs.String())
 }
 
 // screenshot saves the Knocker window as name in $KNOCKER_ARTIFACTS (default:

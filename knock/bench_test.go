@@ -49,7 +49,8 @@ func sinkSteps(port uint16, n int, delay time.Duration) []Step {
 }
 
 // BenchmarkKnock10StepsNoDelay is the engine's own cost for a 10-step UDP
-// sequence over loopback: resolve (literal), route lookup, socket, 10 sends.
+// sequence over loopback: resolve (literal), route lookup, and a socket and a
+// send for each step.
 func BenchmarkKnock10StepsNoDelay(b *testing.B) {
 	sink := newUDPSink(b)
 	steps := sinkSteps(sink.port(), 10, 0)

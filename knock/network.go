@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -63,7 +65,9 @@ func (n SystemNetwork) Open(ctx context.Context, remote netip.Addr) (Conn, error
 	if wait <= 0 {
 		wait = DefaultTCPWait
 	}
-	return &sysConn{remote: remote, local: local, tcpWait: wait}, nil
+	// A random first echo identifier keeps this knock's echoes apart from
+	// a knock a moment ago, whose tracked "connections" may still live.
+	return &sysConn{remote: remote, local: local, tcpWait: wait, icmpID: uint16(rand.Uint32())}, nil
 }
 
 // Probe connects to addr and closes the connection at once.
@@ -87,10 +91,23 @@ type sysConn struct {
 	remote  netip.Addr
 	local   netip.Addr
 	tcpWait time.Duration
-	udp     *net.UDPConn
-	icmp    *icmp.PacketConn
-	icmpRaw bool
-	seq     int
+	// sockets are every UDP and ICMP socket this knock opened, one per step.
+	// They stay open until Close, so the kernel cannot hand a later step the
+	// source port or echo identifier of an earlier one.
+	sockets []io.Closer
+	// icmpID is the echo identifier of the next ICMP step over a raw socket;
+	// a ping socket sets its own, which differs per socket.
+	icmpID uint16
+	// nextUDP and nextICMP are the sockets the next UDP or ICMP step leaves
+	// from, opened after the previous send of that kind: opening them then
+	// keeps their cost out of the delay before the step.
+	nextUDP  *net.UDPConn
+	nextICMP *icmpSocket
+}
+
+type icmpSocket struct {
+	conn *icmp.PacketConn
+	raw  bool
 }
 
 func (c *sysConn) Send(ctx context.Context, s Step) (netip.AddrPort, error) {
@@ -105,25 +122,49 @@ func (c *sysConn) Send(ctx context.Context, s Step) (netip.AddrPort, error) {
 	return netip.AddrPort{}, fmt.Errorf("unknown protocol %v", s.Proto)
 }
 
-// sendUDP writes from an unconnected socket: on a connected one an ICMP
-// port-unreachable from the router would fail the next step's write.
+// sendUDP writes the datagram from a socket of its own, as knock(1) does: a
+// router that tracks connections (RouterOS layer-7 matching, conntrack)
+// then sees each step as a connection's first packet, even when two steps
+// go to the same port. The socket is unconnected, so an ICMP port
+// unreachable answering one step cannot fail a write.
 func (c *sysConn) sendUDP(s Step) (netip.AddrPort, error) {
-	if c.udp == nil {
-		network := "udp4"
-		if c.remote.Is6() {
-			network = "udp6"
-		}
-		u, err := net.ListenUDP(network, nil)
-		if err != nil {
-			return netip.AddrPort{}, unwrapSyscall(err)
-		}
-		c.udp = u
+	u, err := takeOrOpen(&c.nextUDP, c.openUDP)
+	if err != nil {
+		return netip.AddrPort{}, err
 	}
-	if _, err := c.udp.WriteToUDPAddrPort(s.Payload.Data, netip.AddrPortFrom(c.remote, s.Port)); err != nil {
+	if _, err := u.WriteToUDPAddrPort(s.Payload.Data, netip.AddrPortFrom(c.remote, s.Port)); err != nil {
 		return netip.AddrPort{}, unwrapSyscall(err)
 	}
-	port := c.udp.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	port := u.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	// A socket that fails to open now is opened again when it is needed,
+	// where the failure can be reported.
+	c.nextUDP, _ = c.openUDP()
 	return netip.AddrPortFrom(c.local, port), nil
+}
+
+// takeOrOpen returns the socket opened ahead in *next, leaving it empty, or
+// opens one now.
+func takeOrOpen[T comparable](next *T, open func() (T, error)) (T, error) {
+	var none T
+	s := *next
+	*next = none
+	if s != none {
+		return s, nil
+	}
+	return open()
+}
+
+func (c *sysConn) openUDP() (*net.UDPConn, error) {
+	network := "udp4"
+	if c.remote.Is6() {
+		network = "udp6"
+	}
+	u, err := net.ListenUDP(network, nil)
+	if err != nil {
+		return nil, unwrapSyscall(err)
+	}
+	c.sockets = append(c.sockets, u)
+	return u, nil
 }
 
 // sendTCP starts a connection, which puts the SYN on the wire, and abandons
@@ -145,21 +186,24 @@ func (c *sysConn) sendTCP(ctx context.Context, s Step) (netip.AddrPort, error) {
 	return netip.AddrPort{}, unwrapSyscall(err)
 }
 
+// sendICMP sends an echo request from a socket of its own with an
+// identifier of its own: connection tracking keys echoes on the identifier,
+// so each step is a new "connection" rather than part of an earlier step's,
+// which a router may already count as established once it has answered.
 func (c *sysConn) sendICMP(s Step) (netip.AddrPort, error) {
-	if c.icmp == nil {
-		if err := c.openICMP(); err != nil {
-			return netip.AddrPort{}, err
-		}
+	sock, err := takeOrOpen(&c.nextICMP, c.openICMP)
+	if err != nil {
+		return netip.AddrPort{}, err
 	}
-	c.seq++
 	var typ icmp.Type = ipv4.ICMPTypeEcho
 	if c.remote.Is6() {
 		typ = ipv6.ICMPTypeEchoRequest
 	}
+	c.icmpID++
 	msg := icmp.Message{Type: typ, Body: &icmp.Echo{
-		// Unprivileged sockets replace the ID with their own; raw ones keep it.
-		ID:   os.Getpid() & 0xffff,
-		Seq:  c.seq & 0xffff,
+		// Ping sockets replace the identifier with their own; raw ones keep it.
+		ID:   int(c.icmpID),
+		Seq:  1,
 		Data: s.Payload.Data,
 	}}
 	// The checksum argument only matters for ICMPv6 over raw sockets, where
@@ -169,45 +213,44 @@ func (c *sysConn) sendICMP(s Step) (netip.AddrPort, error) {
 		return netip.AddrPort{}, err
 	}
 	var dst net.Addr = &net.UDPAddr{IP: c.remote.AsSlice(), Zone: c.remote.Zone()}
-	if c.icmpRaw {
+	if sock.raw {
 		dst = &net.IPAddr{IP: c.remote.AsSlice(), Zone: c.remote.Zone()}
 	}
-	if _, err := c.icmp.WriteTo(b, dst); err != nil {
+	if _, err := sock.conn.WriteTo(b, dst); err != nil {
 		return netip.AddrPort{}, unwrapSyscall(err)
 	}
+	c.nextICMP, _ = c.openICMP()
 	return netip.AddrPortFrom(c.local, 0), nil
 }
 
 // openICMP prefers an unprivileged ping socket and falls back to a raw one.
-func (c *sysConn) openICMP() error {
-	dgram, raw := "udp4", "ip4:icmp"
+func (c *sysConn) openICMP() (*icmpSocket, error) {
+	dgram, rawNet := "udp4", "ip4:icmp"
 	if c.remote.Is6() {
-		dgram, raw = "udp6", "ip6:ipv6-icmp"
+		dgram, rawNet = "udp6", "ip6:ipv6-icmp"
 	}
 	pc, err := icmp.ListenPacket(dgram, "")
-	if err == nil {
-		c.icmp = pc
-		return nil
+	raw := false
+	if err != nil {
+		var rawErr error
+		if pc, rawErr = icmp.ListenPacket(rawNet, ""); rawErr != nil {
+			if errors.Is(err, os.ErrPermission) || errors.Is(rawErr, os.ErrPermission) {
+				return nil, ErrICMPNotPermitted
+			}
+			return nil, fmt.Errorf("cannot open an ICMP socket: %w", unwrapSyscall(rawErr))
+		}
+		raw = true
 	}
-	pc, rawErr := icmp.ListenPacket(raw, "")
-	if rawErr == nil {
-		c.icmp, c.icmpRaw = pc, true
-		return nil
-	}
-	if errors.Is(err, os.ErrPermission) || errors.Is(rawErr, os.ErrPermission) {
-		return ErrICMPNotPermitted
-	}
-	return fmt.Errorf("cannot open an ICMP socket: %w", unwrapSyscall(rawErr))
+	c.sockets = append(c.sockets, pc)
+	return &icmpSocket{pc, raw}, nil
 }
 
 func (c *sysConn) Close() error {
 	var errs []error
-	if c.udp != nil {
-		errs = append(errs, c.udp.Close())
+	for _, s := range c.sockets {
+		errs = append(errs, s.Close())
 	}
-	if c.icmp != nil {
-		errs = append(errs, c.icmp.Close())
-	}
+	c.sockets = nil
 	return errors.Join(errs...)
 }
 

@@ -45,6 +45,7 @@ func TestSystemNetworkUDP(t *testing.T) {
 				t.Fatal(err)
 			}
 			buf := make([]byte, 2000)
+			sources := map[uint16]int{}
 			for i, s := range steps {
 				ln.SetReadDeadline(time.Now().Add(5 * time.Second))
 				n, from, err := ln.ReadFromUDPAddrPort(buf)
@@ -57,6 +58,12 @@ func TestSystemNetworkUDP(t *testing.T) {
 				if got := netip.AddrPortFrom(from.Addr().Unmap(), from.Port()); got != events[i].Local {
 					t.Errorf("datagram %d came from %v, event says %v", i, got, events[i].Local)
 				}
+				// Each step is its own connection to a router that tracks
+				// them, as with knock(1): a new source port every time.
+				if j, seen := sources[from.Port()]; seen {
+					t.Errorf("datagrams %d and %d both came from port %d", j, i, from.Port())
+				}
+				sources[from.Port()] = i
 			}
 		})
 	}
@@ -163,6 +170,7 @@ func TestSystemNetworkICMP(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := [][]byte{payload, make([]byte, 64)}
+			ids := map[int]bool{}
 			buf := make([]byte, 1500)
 			deadline := time.Now().Add(5 * time.Second)
 			for len(want) > 0 {
@@ -177,7 +185,12 @@ func TestSystemNetworkICMP(t *testing.T) {
 				}
 				if echo, ok := msg.Body.(*icmp.Echo); ok && bytes.Equal(echo.Data, want[0]) {
 					want = want[1:]
+					ids[echo.ID] = true
 				}
+			}
+			// Connection tracking tells echoes apart by identifier only.
+			if len(ids) != len(steps) {
+				t.Errorf("%d echo requests carried %d identifiers, want one each", len(steps), len(ids))
 			}
 		})
 	}

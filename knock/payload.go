@@ -17,7 +17,7 @@ const (
 	Text   Encoding = iota // the bytes of the text itself
 	Hex                    // "hex:7465": hexadecimal digits
 	Base64                 // "base64:dGVzdA==": standard base64
-	Size                   // "size:56": that many zero bytes (ICMP or length-matched knocks)
+	Size                   // "size:56": that many zero bytes (ICMP or length-matched knocks); "size:0" is an empty packet
 )
 
 var encodingNames = [...]string{Text: "text", Hex: "hex", Base64: "base64", Size: "size"}
@@ -48,8 +48,9 @@ const MaxPayload = 65507
 const FragmentThreshold = 1472
 
 // ErrEmptyPayload is returned for a payload spec that selects an encoding but
-// holds nothing, such as "hex:" — almost always a typing mistake.
-var ErrEmptyPayload = errors.New("empty payload")
+// holds nothing, such as "hex:" — almost always a typing mistake. An empty
+// packet is asked for explicitly, as "size:0".
+var ErrEmptyPayload = errors.New("empty payload (an empty datagram is size:0)")
 
 // Payload is the data a step carries, with the encoding it was written in.
 type Payload struct {
@@ -105,8 +106,8 @@ func DecodePayload(s string, enc Encoding) (Payload, error) {
 		data = b
 	case Size:
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return Payload{}, errors.New("size payload must be a whole number of bytes, at least 1")
+		if err != nil || n < 0 {
+			return Payload{}, errors.New("size payload must be a whole number of bytes (0 for an empty packet)")
 		}
 		if n > MaxPayload {
 			return Payload{}, fmt.Errorf("payload of %d bytes is larger than one packet can carry (%d)", n, MaxPayload)
@@ -115,7 +116,7 @@ func DecodePayload(s string, enc Encoding) (Payload, error) {
 	default:
 		return Payload{}, fmt.Errorf("unknown payload encoding %d", enc)
 	}
-	if len(data) == 0 {
+	if len(data) == 0 && enc != Size {
 		return Payload{}, ErrEmptyPayload
 	}
 	if len(data) > MaxPayload {

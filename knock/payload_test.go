@@ -20,13 +20,14 @@ func TestDecodePayload(t *testing.T) {
 		{"dGVzdA", Base64, []byte("test"), ""},
 		{"AP8=", Base64, []byte{0, 0xff}, ""},
 		{"3", Size, []byte{0, 0, 0}, ""},
+		{"0", Size, []byte{}, ""},
 		{"", Text, nil, "empty payload"},
 		{"", Hex, nil, "empty payload"},
 		{"7", Hex, nil, "odd number"},
 		{"0x74", Hex, nil, "not a hex digit"},
 		{"dGVzdA=", Base64, nil, "not valid"},
 		{"dGV zdA==", Base64, nil, "not valid"},
-		{"-1", Size, nil, "at least 1"},
+		{"-1", Size, nil, "0 for an empty packet"},
 		{"1k", Size, nil, "whole number"},
 		{"65508", Size, nil, "larger than one packet"},
 	}
@@ -57,6 +58,7 @@ func TestPayloadValueAndSpec(t *testing.T) {
 		{Payload{[]byte("test"), Hex}, "74657374", "hex:74657374"},
 		{Payload{[]byte{0xff}, Base64}, "/w==", "base64:/w=="},
 		{Payload{make([]byte, 56), Size}, "56", "size:56"},
+		{Payload{[]byte{}, Size}, "0", "size:0"},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Value(); got != tt.value {
@@ -85,7 +87,7 @@ func TestParseEncoding(t *testing.T) {
 }
 
 func FuzzParsePayload(f *testing.F) {
-	for _, seed := range []string{"test", "hex:7465", "base64:dGVzdA==", "size:8", "text:hex:00", "hex:", "base64:=", "size:-1", "a:b:c"} {
+	for _, seed := range []string{"test", "hex:7465", "base64:dGVzdA==", "size:8", "size:0", "text:hex:00", "hex:", "base64:=", "size:-1", "a:b:c"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
@@ -93,7 +95,7 @@ func FuzzParsePayload(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(p.Data) == 0 || len(p.Data) > MaxPayload {
+		if len(p.Data) == 0 && p.Encoding != Size || len(p.Data) > MaxPayload {
 			t.Fatalf("ParsePayload(%q) accepted %d bytes", spec, len(p.Data))
 		}
 		back, err := ParsePayload(p.Spec())

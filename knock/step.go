@@ -78,6 +78,8 @@ func (s Step) Validate() error {
 //
 // A bare port uses defaultProto (TCP in knock's tradition, UDP with -u).
 // PAYLOAD is text, "hex:…", "base64:…" or "size:N"; see ParsePayload.
+// A UDP step without one carries a single zero byte, as knock(1) sends, so
+// the two clients knock alike; "size:0" asks for an empty datagram.
 // Errors name the step by position, never by content, as payloads are secret.
 func ParseStep(spec string, defaultProto Proto) (Step, error) {
 	target, payloadSpec, hasPayload := strings.Cut(spec, "=")
@@ -104,18 +106,25 @@ func ParseStep(spec string, defaultProto Proto) (Step, error) {
 		}
 		s.Port = port
 	}
-	if hasPayload {
+	switch {
+	case hasPayload:
 		p, err := ParsePayload(payloadSpec)
 		if err != nil {
 			return Step{}, fmt.Errorf("payload: %w", err)
 		}
 		s.Payload = p
+	case s.Proto == UDP:
+		s.Payload = knockZeroByte()
 	}
 	if err := s.Validate(); err != nil {
 		return Step{}, err
 	}
 	return s, nil
 }
+
+// knockZeroByte is what knock(1) puts in every UDP datagram: sendto(sd, "", 1, …)
+// sends the empty C string's terminating NUL.
+func knockZeroByte() Payload { return Payload{Data: []byte{0}, Encoding: Size} }
 
 // ParsePort reads a port number 1-65535.
 func ParsePort(s string) (uint16, error) {
@@ -148,9 +157,13 @@ func (s Step) Spec() string {
 		b.WriteByte(':')
 		b.WriteString(s.Proto.String())
 	}
-	if len(s.Payload.Data) > 0 {
+	switch {
+	case len(s.Payload.Data) > 0:
 		b.WriteByte('=')
 		b.WriteString(s.Payload.Spec())
+	case s.Proto == UDP || s.Payload.Encoding == Size:
+		// A bare UDP port would read back as knock(1)'s zero byte.
+		b.WriteString("=size:0")
 	}
 	return b.String()
 }

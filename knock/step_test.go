@@ -19,10 +19,13 @@ func TestParseStep(t *testing.T) {
 	}{
 		{spec: "1234:udp=test", def: TCP, proto: UDP, port: 1234, data: "test", enc: Text},
 		{spec: "22", def: TCP, proto: TCP, port: 22},
-		{spec: "7000", def: UDP, proto: UDP, port: 7000},
+		{spec: "7000", def: UDP, proto: UDP, port: 7000, data: "\x00", enc: Size},
+		{spec: "7000:udp", def: TCP, proto: UDP, port: 7000, data: "\x00", enc: Size},
+		{spec: "7000:udp=size:0", def: TCP, proto: UDP, port: 7000, data: "", enc: Size},
+		{spec: "icmp=size:0", def: TCP, proto: ICMP, data: "", enc: Size},
 		{spec: "8000:tcp", def: UDP, proto: TCP, port: 8000},
 		{spec: "8000:TCP", def: UDP, proto: TCP, port: 8000},
-		{spec: "65535:udp", def: TCP, proto: UDP, port: 65535},
+		{spec: "65535:udp", def: TCP, proto: UDP, port: 65535, data: "\x00", enc: Size},
 		{spec: "1:udp=hex:7465", def: TCP, proto: UDP, port: 1, data: "te", enc: Hex},
 		{spec: "1:udp=hex:7E7e", def: TCP, proto: UDP, port: 1, data: "~~", enc: Hex},
 		{spec: "1:udp=base64:dGVzdA==", def: TCP, proto: UDP, port: 1, data: "test", enc: Base64},
@@ -50,7 +53,6 @@ func TestParseStep(t *testing.T) {
 		{spec: "1234:udp=hex:abc", def: TCP, errHas: "odd number of digits"},
 		{spec: "1234:udp=hex:zz", def: TCP, errHas: "not a hex digit"},
 		{spec: "1234:udp=base64:!!!!", def: TCP, errHas: "not valid standard base64"},
-		{spec: "1234:udp=size:0", def: TCP, errHas: "at least 1"},
 		{spec: "1234:udp=size:65508", def: TCP, errHas: "larger than one packet"},
 		{spec: "1234:tcp=test", def: UDP, errHas: "TCP step cannot carry a payload"},
 		{spec: "1234=test", def: TCP, errHas: "TCP step cannot carry a payload"},
@@ -70,7 +72,7 @@ func TestParseStep(t *testing.T) {
 			if s.Proto != tt.proto || s.Port != tt.port || string(s.Payload.Data) != tt.data {
 				t.Fatalf("ParseStep(%q) = %v %d %q, want %v %d %q", tt.spec, s.Proto, s.Port, s.Payload.Data, tt.proto, tt.port, tt.data)
 			}
-			if tt.data != "" && s.Payload.Encoding != tt.enc {
+			if s.Payload.Encoding != tt.enc {
 				t.Fatalf("encoding = %v, want %v", s.Payload.Encoding, tt.enc)
 			}
 		})
@@ -101,7 +103,8 @@ func TestParseStepErrorsHideInput(t *testing.T) {
 }
 
 func TestStepSpecRoundTrip(t *testing.T) {
-	for _, spec := range []string{"1234:udp=test", "22:tcp", "icmp", "icmp=size:64", "9:udp=hex:00ff", "9:udp=base64:AAE=", "9:udp=text:size:3", "9:udp=a:b"} {
+	for _, spec := range []string{"1234:udp=test", "22:tcp", "icmp", "icmp=size:64", "9:udp=hex:00ff", "9:udp=base64:AAE=", "9:udp=text:size:3", "9:udp=a:b",
+		"9:udp=size:0", "9:udp=size:1", "icmp=size:0"} {
 		s, err := ParseStep(spec, TCP)
 		if err != nil {
 			t.Fatal(err)
@@ -109,6 +112,24 @@ func TestStepSpecRoundTrip(t *testing.T) {
 		if got := s.Spec(); got != spec {
 			t.Errorf("Spec() = %q, want %q", got, spec)
 		}
+	}
+}
+
+// A bare UDP port is knock(1)'s datagram, one zero byte; a step saved with an
+// empty payload before bare ports meant that keeps its empty datagram, and
+// writing it back must not turn it into the zero byte.
+func TestBareUDPStep(t *testing.T) {
+	bare, err := ParseStep("7000", UDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bare.Payload.Data, []byte{0}) || bare.Spec() != "7000:udp=size:1" {
+		t.Fatalf("bare UDP port = %x (%v), spec %q; want one zero byte", bare.Payload.Data, bare.Payload.Encoding, bare.Spec())
+	}
+	saved := Step{Proto: UDP, Port: 7000} // as loaded from a profile with no payload
+	back, err := ParseStep(saved.Spec(), TCP)
+	if err != nil || len(back.Payload.Data) != 0 {
+		t.Fatalf("a saved empty UDP step wrote %q, which reads back as %x (%v)", saved.Spec(), back.Payload.Data, err)
 	}
 }
 

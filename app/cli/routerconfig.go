@@ -17,26 +17,40 @@ import (
 const routerConfigUsage = `Usage: knocker router-config --format routeros|nftables [flags] NAME
        knocker router-config --format routeros|nftables [flags] HOST STEP...
 
-Print the router side of a knock: RouterOS firewall commands or an nftables
-ruleset (for nft -f) that accept the protected port only from addresses that
-sent the steps in order: those of the saved profile NAME (its check port is
-the protected one, its timeout the list's), or STEP... written as for
-knocker send. Flags given explicitly override the profile.
+Print the router side of a knock: a RouterOS script or an nftables ruleset
+(for nft -f) that accept the protected port only from addresses that sent
+the steps in order: those of the saved profile NAME (its check port is the
+protected one, its timeout the list's), or STEP... written as for knocker
+send. Flags given explicitly override the profile.
+
+Both close the port to new connections only, so no open session is cut, and
+both can be applied again to change the rules: the RouterOS script replaces
+its own rules (by their comments) and nothing else, the nftables ruleset
+keeps whoever is on the lists. The RouterOS rules go above defconf's drops;
+the LAN reaches the port without a knock.
 
 Flags:
   --format F          routeros or nftables (required); for a saved SPA
                       profile, fwknopd prints its access.conf stanza
   --protect P/N       the service to open, tcp/N or udp/N (default tcp/22)
-  --timeout D         how long a knock keeps it open (default 2h)
+  --timeout D         how long a knock keeps it open (default 2h; timeouts
+                      round up to whole seconds)
   --stage-timeout D   how long each step waits for the next (default 30s plus -d)
   --layer7            RouterOS: match payloads with layer-7 regexps, not content=
+  --lan-list LIST     RouterOS: the interface list that needs no knock (default
+                      LAN, as defconf's; none closes the port on every interface)
+  --table FAMILY:NAME nftables: write a chain and sets into that existing table
+                      (e.g. inet:filter), for a host firewall of its own; the
+                      output names the jump rule to add to its input chain
   --name NAME         prefix for lists, tables and comments (default knock)
   -u                  bare ports are UDP
   -d, --delay D       the pause the client leaves between steps
   -4, -6              rules for IPv4 or IPv6 only (default: HOST's family,
                       both for a host name)
 
-Example: knocker router-config --format nftables router.example 1234:udp=test`
+Examples:
+  knocker router-config --format routeros office > knock.rsc
+  knocker router-config --format nftables --table inet:filter router.example 1234:udp=test`
 
 // routerFormats are the generators behind --format.
 var routerFormats = map[string]func(routerconf.Spec) (string, error){
@@ -73,6 +87,8 @@ func runRouterConfig(ctx context.Context, env *Env, args []string) error {
 		families     familyFlags
 		name         = "knock"
 		delay        delayFlag
+		lanList      string
+		table        tableFlag
 	)
 	fs.StringVar(&format, "format", "", "")
 	fs.Var(&protect, "protect", "")
@@ -80,6 +96,8 @@ func runRouterConfig(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&stageTimeout, "stage-timeout", 0, "")
 	fs.BoolVar(&layer7, "layer7", false, "")
 	fs.StringVar(&name, "name", name, "")
+	fs.StringVar(&lanList, "lan-list", "", "")
+	fs.Var(&table, "table", "")
 	fs.BoolVar(&udp, "u", false, "")
 	fs.Var(&delay, "d", "")
 	fs.Var(&delay, "delay", "")
@@ -93,6 +111,12 @@ func runRouterConfig(ctx context.Context, env *Env, args []string) error {
 	}
 	if _, ok := routerFormats[format]; !ok {
 		return usagef("--format must be routeros or nftables")
+	}
+	if format == "routeros" && table.t != (routerconf.NFTTable{}) {
+		return usagef("--table is for the nftables format; a RouterOS script finds its place in the input chain itself")
+	}
+	if format == "nftables" && flagGiven(fs, "lan-list", "layer7") {
+		return usagef("--lan-list and --layer7 are for the routeros format")
 	}
 	family, err := families.family()
 	if err != nil {
@@ -141,10 +165,20 @@ func runRouterConfig(ctx context.Context, env *Env, args []string) error {
 		return usagef("want a saved profile NAME, or HOST and steps (see knocker router-config --help)")
 	}
 	spec.StageTimeout = stageTimeout
+	spec.LANList, spec.Table = lanList, table.t
 	if layer7 {
 		spec.Matcher = routerconf.Layer7
 	}
-	return writeRouterConfig(env.Stdout, format, spec)
+	return writeRouterConfig(env, format, spec)
+}
+
+// tableFlag reads --table FAMILY:NAME.
+type tableFlag struct{ t routerconf.NFTTable }
+
+func (f *tableFlag) String() string { return f.t.Family + ":" + f.t.Name }
+func (f *tableFlag) Set(s string) (err error) {
+	f.t, err = routerconf.ParseNFTTable(s)
+	return err
 }
 
 // flagGiven reports whether any of the named flags was set on the command line.
@@ -155,8 +189,9 @@ func flagGiven(fs *flag.FlagSet, names ...string) bool {
 }
 
 // writeRouterConfig prints spec's router side in format ("routeros" or
-// "nftables"); an impossible spec is bad input.
-func writeRouterConfig(w io.Writer, format string, spec routerconf.Spec) error {
+// "nftables"), and on stderr what may not work as written; an impossible
+// spec is bad input.
+func writeRouterConfig(env *Env, format string, spec routerconf.Spec) error {
 	gen, ok := routerFormats[format]
 	if !ok {
 		return usagef("--format must be routeros or nftables")
@@ -165,6 +200,11 @@ func writeRouterConfig(w io.Writer, format string, spec routerconf.Spec) error {
 	if err != nil {
 		return usageError{err}
 	}
-	_, err = io.WriteString(w, out)
+	if format == "routeros" {
+		for _, w := range routerconf.RouterOSWarnings(spec) {
+			fmt.Fprintf(env.Stderr, "knocker: warning: %s\n", w)
+		}
+	}
+	_, err = io.WriteString(env.Stdout, out)
 	return err
 }

@@ -16,15 +16,28 @@ func TestRouterConfig(t *testing.T) {
 		{
 			args: []string{"router-config", "--format", "routeros", "192.0.2.1", "1234:udp=test"},
 			has: []string{"/ip firewall filter", `dst-port=1234 packet-size=32 content="test"`,
-				"dst-port=22 src-address-list=knock-allow action=accept", "dst-port=22 action=drop"},
+				"dst-port=22 src-address-list=knock-allow action=accept",
+				"dst-port=22 tcp-flags=syn,!ack connection-state=new in-interface-list=!LAN action=drop"},
 			lacks: []string{"/ipv6"},
+		},
+		{
+			// knock(1)'s bare UDP ports carry one zero byte: packet-size 29.
+			args:  []string{"router-config", "--format", "routeros", "-u", "--lan-list", "none", "192.0.2.1", "7000", "8000"},
+			has:   []string{"dst-port=7000 packet-size=29 action", "dst-port=22 tcp-flags=syn,!ack connection-state=new action=drop", "on every interface"},
+			lacks: []string{"in-interface-list"},
+		},
+		{
+			args: []string{"router-config", "--format", "nftables", "--table", "inet:filter", "router.example", "1234:udp=test"},
+			has: []string{"#   nft insert rule inet filter input jump knocker-knock\n", "add chain inet filter knocker-knock\n",
+				"add set inet filter knocker-knock-allow-v6 {", "tcp dport 22 tcp flags & (fin | syn | rst | ack) == syn ct state new reject with tcp reset"},
+			lacks: []string{"add table", "hook input"},
 		},
 		{
 			// Flags after positionals, a bare port made UDP, and the delay
 			// raising the default stage timeout.
 			args: []string{"router-config", "2001:db8::1", "-u", "7000", "8000", "--format", "nftables",
 				"-d", "2s", "--protect", "udp/51820", "--timeout", "90m", "--name", "vpn"},
-			has: []string{"table ip6 knocker-vpn {", "udp dport 7000 update @stage1 { ip6 saddr timeout 32s }",
+			has: []string{"add table ip6 knocker-vpn\n", "udp dport 7000 udp length 9 update @stage1 { ip6 saddr timeout 32s }",
 				"update @allow { ip6 saddr timeout 1h30m }", "udp dport 51820 ip6 saddr @allow accept"},
 			lacks: []string{"table ip knocker-vpn"},
 		},
@@ -74,6 +87,12 @@ func TestRouterConfigBadInput(t *testing.T) {
 		{[]string{"router-config", "--format", "nftables", "--stage-timeout", "1s", "-d", "5s", "h", "1", "2"}, "too short"},
 		{[]string{"router-config", "--format", "routeros", "h", "1:udp=hex:00736563"}, "step 1: RouterOS cannot match a payload holding a zero byte"},
 		{[]string{"router-config", "--format", "routeros", "--layer7", "2001:db8::1", "1:udp=secret"}, "IPv4 only"},
+		{[]string{"router-config", "--format", "routeros", "--layer7", "-4", "h", "1:udp=hex:736563c9"}, "layer-7 matcher cannot match bytes 0xC0-0xDE"},
+		{[]string{"router-config", "--format", "routeros", "--table", "inet:filter", "h", "1"}, "--table is for the nftables format"},
+		{[]string{"router-config", "--format", "nftables", "--lan-list", "LAN", "h", "1"}, "are for the routeros format"},
+		{[]string{"router-config", "--format", "nftables", "--table", "filter", "h", "1"}, "is not FAMILY:NAME"},
+		{[]string{"router-config", "--format", "nftables", "--table", "ip:filter", "2001:db8::1", "1"}, "sees IPv4 only"},
+		{[]string{"router-config", "--format", "routeros", "--lan-list", "my lan", "h", "1"}, "LAN interface list's name"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -121,20 +140,36 @@ func TestRouterConfigForSavedProfile(t *testing.T) {
 	}
 }
 
-// The README's RouterOS example is what router-config writes, so the two
+// A payload longer than Linux's string match takes is written, with a
+// warning on stderr and in the script that says what to use instead.
+func TestRouterConfigWarnsOfLongContent(t *testing.T) {
+	stdout, stderr, code := run("router-config", "--format", "routeros", "-4", "h", "1:udp="+strings.Repeat("x", 129))
+	if code != ExitOK || !strings.Contains(stdout, "# Warning: step 1's payload is 129 bytes") {
+		t.Fatalf("exit %d, output:\n%s", code, stdout)
+	}
+	if !strings.HasPrefix(stderr, "knocker: warning: step 1's payload is 129 bytes") || strings.Count(stderr, "\n") != 1 ||
+		!strings.Contains(stderr, "use --layer7 or the nftables format") {
+		t.Fatalf("stderr %q, want one warning line naming what to use instead", stderr)
+	}
+	if strings.Contains(stderr, "xxxx") {
+		t.Fatalf("the warning shows the payload: %q", stderr)
+	}
+}
+
+// The README's examples are what router-config writes, whole, so the two
 // cannot drift apart.
 func TestREADMEShowsGeneratedRules(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, code := run("router-config", "--format", "routeros", "--name", "office", "192.0.2.1", "1234:udp=test")
-	if code != ExitOK {
-		t.Fatal(stderr)
-	}
-	for _, line := range strings.Split(stdout, "\n") {
-		if strings.HasPrefix(line, "add ") && !strings.Contains(string(readme), line+"\n") {
-			t.Errorf("README.md lacks the generated rule:\n%s", line)
+	for _, format := range []string{"routeros", "nftables"} {
+		stdout, stderr, code := run("router-config", "--format", format, "--name", "office", "--protect", "tcp/22", "--timeout", "2h", "192.0.2.1", "1234:udp=test")
+		if code != ExitOK {
+			t.Fatal(stderr)
+		}
+		if !strings.Contains(string(readme), "```\n"+stdout+"```\n") {
+			t.Errorf("README.md lacks the %s output as a block of its own:\n%s", format, stdout)
 		}
 	}
 }

@@ -99,12 +99,13 @@ func readDatagrams(t *testing.T, ln *net.UDPConn, n int) []string {
 func TestSendVerboseAndInterspersedFlags(t *testing.T) {
 	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
-	// Flags after the steps, as people type them, and -u making bare ports UDP.
+	// Flags after the steps, as people type them, and -u making bare ports
+	// UDP, which carry knock's one zero byte.
 	stdout, stderr, code := run("send", "127.0.0.1", fmt.Sprint(port), fmt.Sprintf("%d=hunter2", port), "-u", "-v", "-d", "20")
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("code %d stderr %q", code, stderr)
 	}
-	if got := readDatagrams(t, ln, 2); got[0] != "" || got[1] != "hunter2" {
+	if got := readDatagrams(t, ln, 2); got[0] != "\x00" || got[1] != "hunter2" {
 		t.Fatalf("datagrams %q", got)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")

@@ -172,7 +172,7 @@ func TestMachine(t *testing.T) {
 			allowed: []netip.Addr{alice},
 		},
 		{
-			name: "a udp step without payload takes any datagram", steps: []string{"7000:udp"},
+			name: "a udp step without payload takes any datagram", steps: []string{"7000:udp=size:0"},
 			acts:    []act{udp(alice, 7000, "anything")},
 			want:    []string{"127.0.0.1 step 1", "127.0.0.1 added demo-allow 2m0s"},
 			allowed: []netip.Addr{alice},
@@ -264,7 +264,7 @@ func TestEventString(t *testing.T) {
 func TestMachineReportsServiceFailure(t *testing.T) {
 	clk := schedule.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	var got []string
-	m := newMachine(clk, steps(t, "7000:udp"), "demo", stageTimeout, timeout,
+	m := newMachine(clk, steps(t, "7000:udp=size:0"), "demo", stageTimeout, timeout,
 		func(e Event) { got = append(got, e.String()) },
 		func([]netip.Addr) error { return errors.New("port taken") })
 	m.packet(knock.UDP, 7000, alice, nil)

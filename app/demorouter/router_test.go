@@ -179,7 +179,7 @@ func TestStartRefuses(t *testing.T) {
 		{"tcp step on the service port", Config{Steps: steps(t, strconv.Itoa(int(port))), ServicePort: port}, "is also the service port"},
 		{"stage timeout shorter than a delay", Config{Steps: []knock.Step{udp[0], {Proto: knock.UDP, Port: port, Delay: 5 * time.Second}}, StageTimeout: time.Second}, "stage timeout 1s is too short"},
 		{"bad list name", Config{Steps: udp, Name: "9 lives"}, "name must be a letter"},
-		{"timeout below a millisecond", Config{Steps: udp, Timeout: time.Microsecond}, "timeout must be a positive"},
+		{"negative timeout", Config{Steps: udp, Timeout: -time.Second}, "timeout must be positive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
@@ -98,7 +97,7 @@ func (u *ui) deleteSelected() {
 		return
 	}
 	msg := fmt.Sprintf("Delete %q and its secret knock from the keyring?\nThis cannot be undone; export it first to keep a copy.", p.Name)
-	confirm := dialog.NewConfirm("Delete profile", msg, func(yes bool) {
+	confirm := u.askText("Delete profile", "Delete", "Cancel", msg, enterIgnored, func(yes bool) {
 		if !yes {
 			return
 		}
@@ -111,8 +110,6 @@ func (u *ui) deleteSelected() {
 			}
 			u.reload()
 		})
-	}, u.win)
-	confirm.SetConfirmText("Delete")
+	})
 	confirm.SetConfirmImportance(widget.DangerImportance)
-	confirm.Show()
 }

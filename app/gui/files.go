@@ -86,13 +86,12 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 		}
 		text := widget.NewLabel(strings.Join(lines, "\n"))
 		text.Wrapping = fyne.TextWrapWord
-		preview := dialog.NewCustomConfirm("Import profiles", "Import", "Cancel", container.NewVScroll(text), func(ok bool) {
+		preview := u.ask("Import profiles", "Import", "Cancel", container.NewVScroll(text), enterConfirms, func(ok bool) {
 			if ok {
 				u.addImported(name, imp)
 			}
-		}, u.win)
+		})
 		preview.Resize(fyne.NewSize(640, 420))
-		preview.Show()
 	})
 }
 

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2/dialog"
-
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock"
 )
@@ -156,7 +154,7 @@ func (u *ui) afterKnock(id string) {
 	}
 	msg := fmt.Sprintf("%s is open. Its profile came from an imported file and asks to open\n\n%s\n\n"+
 		"Open it now, and from now on after each knock?", profile.Printable(p.Name), p.OpenURL)
-	ask := dialog.NewConfirm("Open this address?", msg, func(yes bool) {
+	u.askText("Open this address?", "Open", "Not now", msg, enterConfirms, func(yes bool) {
 		if !yes {
 			return // asked again after the next knock
 		}
@@ -170,10 +168,7 @@ func (u *ui) afterKnock(id string) {
 			u.openAfterKnock(p.OpenURL)
 			u.reload()
 		})
-	}, u.win)
-	ask.SetConfirmText("Open")
-	ask.SetDismissText("Not now")
-	ask.Show()
+	})
 }
 
 func (u *ui) openAfterKnock(address string) {

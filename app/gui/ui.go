@@ -51,6 +51,7 @@ type ui struct {
 	log        *knockLog
 	auto       refresher // re-knocking before expiry
 	tray       trayState
+	asking     *question               // the question over the window, if any
 	editor     *editor                 // the open profile form, if any
 	routerView *routerView             // the open router setup window, if any
 	shortcuts  map[fyne.KeyName]func() // Ctrl/Cmd + key
@@ -190,6 +191,9 @@ func (u *ui) addShortcuts() {
 		c.AddShortcut(shortcutFor(key), func(fyne.Shortcut) { f() })
 	}
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if u.questionKey(e.Name) {
+			return
+		}
 		switch e.Name {
 		case fyne.KeyReturn, fyne.KeyEnter:
 			u.knockSelected()

@@ -1004,3 +1004,41 @@ func TestHiddenCharactersInSavedNamesShow(t *testing.T) {
 		t.Fatalf("title %q", got)
 	}
 }
+
+// Questions answer to the keyboard: Escape says no, Enter says yes where
+// that is safe by reflex (not for Delete); under a question, Enter and
+// Delete do not act on the list behind it.
+func TestQuestionsAnswerToKeys(t *testing.T) {
+	h := newHarness(t, nil)
+	ln := testnet.ListenUDP(t)
+	h.add(profile.Profile{Name: "old", Host: "127.0.0.1", Steps: udpSteps(t, ln, "k")})
+	h.selectProfile("old")
+	key := func(name fyne.KeyName) { h.u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: name}) }
+
+	key(fyne.KeyDelete)
+	key(fyne.KeyReturn) // neither deletes nor knocks under the question
+	h.settle()
+	if h.mem.Len() != 1 {
+		t.Fatal("Enter on the delete question deleted the profile")
+	}
+	ln.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, _, err := ln.ReadFromUDP(make([]byte, 8)); err == nil {
+		t.Fatal("Enter under a question knocked the profile behind it")
+	}
+	key(fyne.KeyEscape)
+	if h.u.win.Canvas().Overlays().Top() != nil || h.u.asking != nil {
+		t.Fatal("Escape must close the question")
+	}
+	key(fyne.KeyReturn) // the list's again: knocks
+	h.settle()
+	received(t, ln, 1)
+
+	h.u.previewImport("x.json", []byte(`{"version": 1, "profiles": [{"name": "new", "host": "192.0.2.1",
+		"steps": [{"proto": "udp", "port": 1234, "payload": "test"}]}]}`), "")
+	h.settle()
+	key(fyne.KeyReturn)
+	h.settle()
+	if len(h.u.list.profiles) != 2 {
+		t.Fatal("Enter on the import preview must import")
+	}
+}

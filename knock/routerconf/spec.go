@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,44 @@ type Spec struct {
 	// writes both, since a host with both addresses may knock over either.
 	Family  knock.Family
 	Matcher Matcher
+	// LANList is the RouterOS interface list whose new connections the
+	// protected port lets in without a knock, as defconf's "drop all not
+	// coming from LAN" does: "" means DefaultLANList, NoLANList none.
+	LANList string
+	// Table, when set, puts the nftables rules into that existing table, as
+	// a chain its input chain jumps to, instead of into tables of their own.
+	Table NFTTable
 }
+
+// NFTTable names an existing nftables table.
+type NFTTable struct {
+	Family string // ip, ip6 or inet
+	Name   string
+}
+
+func (t NFTTable) String() string { return t.Family + " " + t.Name }
+
+// nftIdentRE is what nft(8) reads as a bare table, chain or set name.
+var nftIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)
+
+// ParseNFTTable reads FAMILY:NAME, such as inet:filter.
+func ParseNFTTable(s string) (NFTTable, error) {
+	family, name, ok := strings.Cut(s, ":")
+	t := NFTTable{Family: family, Name: name}
+	if !ok || !slices.Contains([]string{"ip", "ip6", "inet"}, family) || !nftIdentRE.MatchString(name) {
+		return NFTTable{}, fmt.Errorf("%q is not FAMILY:NAME with FAMILY ip, ip6 or inet (e.g. inet:filter)", s)
+	}
+	return t, nil
+}
+
+// Interface lists for Spec.LANList.
+const (
+	DefaultLANList = "LAN"  // defconf's list of the LAN side
+	NoLANList      = "none" // RouterOS's built-in empty list: no interface is spared
+)
+
+// rosNameRE is an interface list name RouterOS reads without quotes.
+var rosNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)
 
 // Defaults for a Spec's zero values.
 const (
@@ -65,6 +103,9 @@ const (
 	// StageSlack is the least a stage timeout must exceed the delay before
 	// the next step, for scheduling jitter and the trip to the router.
 	StageSlack = time.Second
+	// MaxTimeout bounds both timeouts: a year is past any knock's use, and
+	// keeps rounding and the routers' timers far from overflowing.
+	MaxTimeout = 365 * 24 * time.Hour
 )
 
 var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,31}$`)
@@ -89,6 +130,8 @@ type plan struct {
 	timeout  time.Duration
 	families []family
 	matcher  Matcher
+	lanList  string
+	table    NFTTable
 }
 
 // finalList is the list (nftables: set) of sources the protected port accepts.
@@ -122,16 +165,20 @@ func newPlan(s Spec) (*plan, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	if err := checkDuration("timeout", timeout); err != nil {
-		return nil, err
+	if timeout < 0 || timeout > MaxTimeout {
+		return nil, fmt.Errorf("timeout must be positive and at most %s", formatDuration(MaxTimeout))
 	}
 	stageTimeout := s.StageTimeout
 	if stageTimeout == 0 {
 		stageTimeout = DefaultStageTimeout + maxDelay
 	}
-	if err := checkDuration("stage timeout", stageTimeout); err != nil {
-		return nil, err
+	if stageTimeout < 0 || stageTimeout > MaxTimeout {
+		return nil, fmt.Errorf("stage timeout must be positive and at most %s", formatDuration(MaxTimeout))
 	}
+	// The RouterOS manual shows address list timeouts in whole seconds only;
+	// rounding up keeps a list entry at least as long as asked, on either
+	// router, and the two outputs the same.
+	timeout, stageTimeout = roundUpToSecond(timeout), roundUpToSecond(stageTimeout)
 	if len(s.Steps) > 1 && stageTimeout < maxDelay+StageSlack {
 		return nil, fmt.Errorf("stage timeout %s is too short for a %s delay between steps (want at least %s)",
 			formatDuration(stageTimeout), formatDuration(maxDelay), formatDuration(maxDelay+StageSlack))
@@ -140,7 +187,14 @@ func newPlan(s Spec) (*plan, error) {
 		return nil, fmt.Errorf("unknown matcher %d", s.Matcher)
 	}
 
-	p := &plan{name: s.Name, protect: s.Protect, timeout: timeout, matcher: s.Matcher}
+	lanList := s.LANList
+	if lanList == "" {
+		lanList = DefaultLANList
+	}
+	if !rosNameRE.MatchString(lanList) {
+		return nil, errors.New("the LAN interface list's name must be letters, digits, _, . or - (at most 64)")
+	}
+	p := &plan{name: s.Name, protect: s.Protect, timeout: timeout, matcher: s.Matcher, lanList: lanList, table: s.Table}
 	switch s.Family {
 	case knock.IPv4:
 		p.families = []family{ipv4}
@@ -148,6 +202,11 @@ func newPlan(s Spec) (*plan, error) {
 		p.families = []family{ipv6}
 	default:
 		p.families = []family{ipv4, ipv6}
+	}
+	if s.Table != (NFTTable{}) {
+		if err := p.fitTable(); err != nil {
+			return nil, err
+		}
 	}
 	for i, st := range s.Steps {
 		sg := stage{index: i, count: len(s.Steps), step: st, to: finalList, timeout: timeout}
@@ -187,11 +246,26 @@ func lengthMatched(s knock.Step) bool {
 	return s.Proto == knock.ICMP || len(s.Payload.Data) > 0
 }
 
-func checkDuration(what string, d time.Duration) error {
-	if d < time.Millisecond || d%time.Millisecond != 0 {
-		return fmt.Errorf("%s must be a positive whole number of milliseconds", what)
+// fitTable keeps the families the existing table can see: an ip table only
+// IPv4, an ip6 table only IPv6, an inet table both.
+func (p *plan) fitTable() error {
+	if _, err := ParseNFTTable(p.table.Family + ":" + p.table.Name); err != nil {
+		return err
 	}
+	want := map[string]family{"ip": ipv4, "ip6": ipv6}
+	f, single := want[p.table.Family]
+	if !single {
+		return nil
+	}
+	if !slices.Contains(p.families, f) {
+		return fmt.Errorf("table %s sees %s only, but these rules are for %s", p.table, f.label, p.families[0].label)
+	}
+	p.families = []family{f}
 	return nil
+}
+
+func roundUpToSecond(d time.Duration) time.Duration {
+	return (d + time.Second - 1) / time.Second * time.Second
 }
 
 // formatDuration writes d the way both RouterOS and nft read it: "2h",
@@ -220,6 +294,7 @@ type family struct {
 	label      string
 	ipHeader   int    // bytes before the ICMP or UDP header
 	rosMenu    string // RouterOS menu prefix
+	rosSuffix  string // tells the script's variables for each family apart
 	rosICMP    string // protocol= value
 	rosEcho    string // icmp-options= value for an echo request
 	nftFamily  string // table family
@@ -232,13 +307,13 @@ type family struct {
 
 var (
 	ipv4 = family{
-		label: "IPv4", ipHeader: 20, rosMenu: "/ip firewall", rosICMP: "icmp", rosEcho: "8:0",
+		label: "IPv4", ipHeader: 20, rosMenu: "/ip firewall", rosSuffix: "4", rosICMP: "icmp", rosEcho: "8:0",
 		nftFamily: "ip", nftSaddr: "ip saddr", nftAddr: "ipv4_addr", nftEcho: "icmp type echo-request",
 		nftIPLen: "ip length", nftLenBias: 0,
 	}
 	// IPv6's payload length field leaves out the 40-byte fixed header.
 	ipv6 = family{
-		label: "IPv6", ipHeader: 40, rosMenu: "/ipv6 firewall", rosICMP: "icmpv6", rosEcho: "128:0",
+		label: "IPv6", ipHeader: 40, rosMenu: "/ipv6 firewall", rosSuffix: "6", rosICMP: "icmpv6", rosEcho: "128:0",
 		nftFamily: "ip6", nftSaddr: "ip6 saddr", nftAddr: "ipv6_addr", nftEcho: "icmpv6 type echo-request",
 		nftIPLen: "ip6 length", nftLenBias: 40,
 	}

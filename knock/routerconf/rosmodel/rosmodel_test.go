@@ -1,0 +1,194 @@
+package rosmodel
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestUnquote(t *testing.T) {
+	for in, want := range map[string]string{
+		`"test"`:              "test",
+		`"a\"b\\c\$d\?e"`:     `a"b\c$d?e`,
+		`"\00\0A\7F\FF"`:      "\x00\n\x7f\xff",
+		`"\_\n\r\t\a\b\f\v"`:  " \n\r\t\a\b\f\v",
+		`"[h]{} #;"`:          "[h]{} #;",
+		`"\48\45\4C\4C\4F"`:   "HELLO",
+		`"^knocker office: "`: "^knocker office: ",
+	} {
+		got, err := Unquote(in)
+		if err != nil || got != want {
+			t.Errorf("Unquote(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`test`, `"a$b"`, `"a?"`, `"a"b"`, `"\0a"`, `"\q"`, "\"\x01\"", "\"\xff\"", `"\`} {
+		if got, err := Unquote(bad); err == nil {
+			t.Errorf("Unquote(%s) = %q, want an error", bad, got)
+		}
+	}
+}
+
+// Scripts RouterOS would refuse, or read differently from what was meant,
+// and the model's reason.
+func TestRunRefuses(t *testing.T) {
+	tests := []struct{ name, script, want string }{
+		{"comment after a blank", "{\n  # note\n}", "a comment must start its line"},
+		{"relative command outside [ ]", "add chain=input action=accept", "without a menu path"},
+		{"unknown menu", "/ip firewall nat add chain=srcnat", "unknown menu"},
+		{"unclosed block", "{\n:local a 1\n", "not closed"},
+		{"unclosed string", `/ip firewall filter add chain=input comment="x`, "string is not closed"},
+		{"unescaped dollar", `/ip firewall filter add chain=input comment="a$b"`, `unescaped '$'`},
+		{"small hex escape", `/ip firewall filter add chain=input comment="\0a"`, "unknown escape"},
+		{"variable named like a property", "{\n:local comment 1\n}", "has the name of a property"},
+		{"undeclared variable", "{\n:set nope 1\n}", "not declared"},
+		{"local across terminal lines", ":local a [/ip firewall filter find where chain=input]\n:if ([:len $a] = 0) do={}", "not declared"},
+		{"unknown property", "/ip firewall filter add chain=input action=accept colour=red", "unknown property colour"},
+		{"sub-second timeout", "/ip firewall filter add chain=input action=add-src-to-address-list address-list=a address-list-timeout=30s20ms", "whole seconds"},
+		{"zero timeout", "/ip firewall filter add chain=input action=add-src-to-address-list address-list=a address-list-timeout=0s", "forever"},
+		{"list without timeout", "/ip firewall filter add chain=input action=add-src-to-address-list address-list=a", "goes with address-list= and address-list-timeout="},
+		{"content with a zero byte", `/ip firewall filter add chain=input protocol=udp content="a\00b"`, "cannot hold a zero byte"},
+		{"port without protocol", "/ip firewall filter add chain=input dst-port=22", "dst-port needs protocol"},
+		{"icmp in ipv6", "/ipv6 firewall filter add chain=input protocol=icmp", "want tcp, udp or icmpv6"},
+		{"unknown interface list", "/ip firewall filter add chain=input in-interface-list=!LAN", "interface list (LAN)"},
+		{"unknown layer-7 protocol", "/ip firewall filter add chain=input layer7-protocol=x", "layer7-protocol (x)"},
+		{"layer-7 in ipv6", "/ipv6 firewall filter add chain=input layer7-protocol=x", "IPv4 matcher"},
+		{"layer-7 name twice", "/ip firewall layer7-protocol add name=x regexp=\"^a\\$\"\n/ip firewall layer7-protocol add name=x regexp=\"^b\\$\"", "already have such name"},
+		{"layer-7 pattern that does not compile", `/ip firewall layer7-protocol add name=x regexp="^(a\$"`, "not a POSIX regular expression"},
+		{"place-before two items", "{\n:local at [/ip firewall filter find where chain=forward]\n/ip firewall filter add place-before=$at chain=input\n}", "place-before takes one item"},
+		{"place-before nothing", "{\n:local at [/ip firewall filter find where comment=\"none\"]\n/ip firewall filter add place-before=[:pick $at 0] chain=input\n}", "place-before takes one item"},
+		{"the script's own error", "{\n:error \"stop here\"\n/ip firewall filter add chain=input\n}", "script error: stop here"},
+		{"remove takes items", "/ip firewall filter remove 3", "remove takes items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := New()
+			r.AddRule(IPFilter, "chain", "forward", "action", "accept")
+			r.AddRule(IPFilter, "chain", "forward", "action", "drop")
+			before := r.Export()
+			err := r.Run(tt.script)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one saying %q", err, tt.want)
+			}
+			if tt.name == "the script's own error" && r.Export() != before {
+				t.Error("the block went on after :error")
+			}
+		})
+	}
+}
+
+// find, :len, :pick, :if, remove and add place-before behave as the
+// scripting manual describes, which the scripts' placement rests on.
+func TestRunPlacement(t *testing.T) {
+	r := New()
+	for _, c := range []string{"a", "b", "c"} {
+		if err := r.AddRule(IPFilter, "chain", "input", "action", "accept", "comment", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := `{
+:local at [/ip firewall filter find where chain=input comment="b"]
+:if ([:len $at] = 0) do={:error "b is there"}
+/ip firewall filter add place-before=[:pick $at 0] chain=input action=drop comment="x1"
+/ip firewall filter add place-before=$at chain=input action=drop comment="x2"
+:local none [/ip firewall filter find where comment~"^nothing"]
+:if ([:len $none] > 0) do={:error "found nothing"} else={/ip firewall filter add chain=input action=drop comment="last"}
+/ip firewall filter remove [find where comment~"^(a|c)\$"]
+}`
+	if err := r.Run(script); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range r.Items(IPFilter) {
+		got = append(got, it.Props["comment"])
+	}
+	if want := []string{"x1", "x2", "b", "last"}; !slices.Equal(got, want) {
+		t.Fatalf("rules %q, want %q", got, want)
+	}
+}
+
+func TestL7(t *testing.T) {
+	// l7-filter turns \xHH into the byte, lowercased, also behind an
+	// escaped backslash, and leaves an incomplete one alone.
+	for in, want := range map[string]string{`\x41b`: "ab", `\\x41b`: `\ab`, `^\xC9$`: "^\xe9$", `a\x41`: "aa", `a\x4`: `a\x4`, "AB\xc0": "ab\xe0"} {
+		if got := preProcess(in); got != want {
+			t.Errorf("preProcess(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		re, data string
+		match    bool
+		err      bool
+	}{
+		{"^test$", "TeSt", true, false},
+		{"^test$", "test\x00", true, false}, // NULs are not part of the data
+		{"^test$", "tests", false, false},
+		{`^[\\]x41$`, `\x41`, true, false},
+		{`^\\x41$`, `\x41`, false, true}, // l7-filter reads \a, a plain regexp \x41
+		{"^\xe0$", "\xe0", true, false},
+		{"^\xc0$", "\xc0", false, true}, // l7-filter lowercases the pattern only
+	} {
+		got, err := L7Matches(tt.re, []byte(tt.data))
+		if got != tt.match || (err != nil) != tt.err {
+			t.Errorf("L7Matches(%q, %q) = %v, %v; want %v, error %v", tt.re, tt.data, got, err, tt.match, tt.err)
+		}
+	}
+	for _, bad := range []string{"test", "^te.t$", `^a\b$`, "^a(b$"} {
+		if lit, err := L7Literal(bad); err == nil {
+			t.Errorf("L7Literal(%q) = %q, want an error", bad, lit)
+		}
+	}
+}
+
+// The defconf model written as nftables is a ruleset the kernel takes.
+func TestDefconfNFTables(t *testing.T) {
+	r := Defconf([]string{"bridge"}, []string{"ether1"})
+	out, err := r.NFTables("ros")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`add rule ip ros input ct state { established, related, untracked } accept comment "defconf: accept established,related,untracked"`,
+		`add rule ip ros input iifname != { "bridge" } drop comment "defconf: drop all not coming from LAN"`,
+		`add rule ip6 ros input meta l4proto ipv6-icmp accept`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ruleset lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "fasttrack") || strings.Contains(out, "chain=forward") {
+		t.Errorf("only input chains are written:\n%s", out)
+	}
+	nft, err := exec.LookPath("nft")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and nft to check the ruleset with nft -c")
+	}
+	cmd := exec.Command(nft, "-c", "-f", "-")
+	cmd.Stdin = strings.NewReader(out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nft -c: %v\n%s", err, msg)
+	}
+}
+
+// No script, however broken, makes the model panic or loop.
+func FuzzRun(f *testing.F) {
+	for _, seed := range []string{
+		"{\n:local a [/ip firewall filter find where chain=input]\n:if ([:len $a] = 0) do={\n/ip firewall filter add chain=input action=accept\n} else={\n/ip firewall filter add place-before=[:pick $a 0] chain=input\n}\n}",
+		`/ip firewall layer7-protocol add name=a regexp="^a\$"`,
+		"# comment\n/ip firewall filter remove [find where comment~\"^x\"]",
+		`{ :error "x" }`, `[`, `"`, `:if (`, "{{{{", `/ip firewall filter add comment="\`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, script string) {
+		r := Defconf([]string{"bridge"}, nil)
+		if err := r.Run(script); err != nil {
+			return
+		}
+		if _, err := r.NFTables("ros"); err != nil && !errors.Is(err, ErrTooLong) && !strings.Contains(err.Error(), "modelled") && !strings.Contains(err.Error(), "pattern") {
+			t.Fatalf("rules the model took cannot be written: %v", err)
+		}
+	})
+}
