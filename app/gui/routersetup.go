@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -18,16 +20,28 @@ type routerView struct {
 	win     fyne.Window
 	formats []routerFormat
 	format  *widget.RadioGroup
-	layer7  *widget.Check
-	rules   *widget.Label
-	copy    *widget.Button
-	note    *widget.Label
-	text    string // the rules as generated, for the clipboard
+	// The options of one format show only while it is chosen.
+	layer7      *widget.Check           // RouterOS: layer-7 regexps instead of content=
+	lanList     *widget.Entry           // RouterOS: the interface list that needs no knock
+	table       *widget.Entry           // nftables: an existing table to go into
+	optionForms map[string]*widget.Form // by format
+	rules       *widget.Label
+	copy        *widget.Button
+	note        *widget.Label
+	text        string // the rules as generated, for the clipboard
+}
+
+// routerOptions are what the window lets the user choose about the rules.
+type routerOptions struct {
+	layer7  bool
+	lanList string
+	table   routerconf.NFTTable
 }
 
 type routerFormat struct {
 	label string
-	gen   func(layer7 bool) (string, error)
+	// gen writes the server side, with warnings about what may not work.
+	gen func(routerOptions) (string, []string, error)
 }
 
 func (u *ui) routerSetupSelected() {
@@ -40,22 +54,37 @@ func (u *ui) routerSetupSelected() {
 	})
 }
 
+const (
+	formatRouterOS = "RouterOS"
+	formatNFTables = "nftables"
+)
+
 // serverFormats lists what the router side of p can be written as.
 func serverFormats(p profile.Profile) []routerFormat {
 	if p.SPA != nil {
-		return []routerFormat{{"fwknopd access.conf", func(bool) (string, error) { return p.FwknopdAccess() }}}
+		return []routerFormat{{"fwknopd access.conf", func(routerOptions) (string, []string, error) {
+			text, err := p.FwknopdAccess()
+			return text, nil, err
+		}}}
 	}
-	spec := p.RouterSpec()
-	with := func(gen func(routerconf.Spec) (string, error)) func(bool) (string, error) {
-		return func(layer7 bool) (string, error) {
-			s := spec
-			if layer7 {
-				s.Matcher = routerconf.Layer7
-			}
-			return gen(s)
+	spec := func(o routerOptions) routerconf.Spec {
+		s := p.RouterSpec()
+		if o.layer7 {
+			s.Matcher = routerconf.Layer7
 		}
+		s.LANList, s.Table = o.lanList, o.table
+		return s
 	}
-	return []routerFormat{{"RouterOS", with(routerconf.RouterOS)}, {"nftables", with(routerconf.NFTables)}}
+	return []routerFormat{
+		{formatRouterOS, func(o routerOptions) (string, []string, error) {
+			text, err := routerconf.RouterOS(spec(o))
+			return text, routerconf.RouterOSWarnings(spec(o)), err
+		}},
+		{formatNFTables, func(o routerOptions) (string, []string, error) {
+			text, err := routerconf.NFTables(spec(o))
+			return text, nil, err
+		}},
+	}
 }
 
 func (u *ui) openRouterView(p profile.Profile) *routerView {
@@ -68,9 +97,22 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	labels := labelsOf(v.formats, func(f routerFormat) string { return f.label })
 	v.format = widget.NewRadioGroup(labels, func(string) { v.render() })
 	v.format.Horizontal = true
-	v.layer7 = widget.NewCheck("RouterOS: match with layer-7 regexps instead of content=", func(bool) { v.render() })
-	if p.SPA != nil {
-		v.layer7.Hide()
+	v.layer7 = widget.NewCheck("Match with layer-7 regexps instead of content=", func(bool) { v.render() })
+	v.lanList = widget.NewEntry()
+	v.lanList.SetPlaceHolder(routerconf.DefaultLANList)
+	v.lanList.OnChanged = func(string) { v.render() }
+	v.table = widget.NewEntry()
+	v.table.SetPlaceHolder("empty: a table of its own; or an existing one, e.g. inet:filter")
+	v.table.Validator = optional(func(s string) error { _, err := routerconf.ParseNFTTable(strings.TrimSpace(s)); return err })
+	v.table.OnChanged = func(string) { v.render() }
+	v.optionForms = map[string]*widget.Form{
+		formatRouterOS: widget.NewForm(
+			&widget.FormItem{Text: "LAN interface list", Widget: v.lanList,
+				HintText: "new connections from it need no knock; \"none\": knock on every interface"},
+			&widget.FormItem{Widget: v.layer7},
+		),
+		formatNFTables: widget.NewForm(&widget.FormItem{Text: "Into table", Widget: v.table,
+			HintText: "for a host with a firewall of its own: the rules become a chain its input chain jumps to"}),
 	}
 	v.rules = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	v.note = widget.NewLabel("")
@@ -82,7 +124,7 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	v.copy.Importance = widget.HighImportance
 	v.format.SetSelected(labels[0])
 
-	top := container.NewVBox(v.format, v.layer7)
+	top := container.NewVBox(v.format, v.optionForms[formatRouterOS], v.optionForms[formatNFTables])
 	bottom := container.NewVBox(v.note, container.NewHBox(v.copy))
 	v.win.SetContent(container.NewBorder(top, container.NewPadded(bottom), nil, nil, container.NewScroll(v.rules)))
 	v.win.Resize(fyne.NewSize(820, 560))
@@ -90,24 +132,51 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	return v
 }
 
-// render writes the server side in the chosen format; a profile the format
-// cannot express says why instead.
+// showOptions shows the chosen format's options above the rules.
+func (v *routerView) showOptions(format string) {
+	for name, form := range v.optionForms {
+		if name == format {
+			form.Show()
+		} else {
+			form.Hide()
+		}
+	}
+}
+
+// render writes the server side in the chosen format with the options as
+// they stand; what the format cannot express says why instead.
 func (v *routerView) render() {
+	if v.optionForms == nil {
+		return // still being built
+	}
 	for _, f := range v.formats {
 		if f.label != v.format.Selected {
 			continue
 		}
-		text, err := f.gen(v.layer7.Checked)
+		v.showOptions(f.label)
+		opts := routerOptions{layer7: v.layer7.Checked, lanList: strings.TrimSpace(v.lanList.Text)}
+		if t := strings.TrimSpace(v.table.Text); t != "" && f.label == formatNFTables {
+			var err error
+			if opts.table, err = routerconf.ParseNFTTable(t); err != nil {
+				v.refuse(f.label, err)
+				return
+			}
+		}
+		text, warnings, err := f.gen(opts)
 		if err != nil {
-			v.text = ""
-			v.rules.SetText("")
-			v.note.SetText("Cannot write " + f.label + " for this profile: " + err.Error())
-			v.copy.Disable()
+			v.refuse(f.label, err)
 			return
 		}
 		v.text = text
 		v.rules.SetText(text)
-		v.note.SetText("")
+		v.note.SetText(strings.Join(warnings, "\n"))
 		v.copy.Enable()
 	}
+}
+
+func (v *routerView) refuse(format string, err error) {
+	v.text = ""
+	v.rules.SetText("")
+	v.note.SetText("Cannot write " + format + " for this profile: " + err.Error())
+	v.copy.Disable()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/knocker/knocker/app/secret"
 	"github.com/knocker/knocker/internal/testnet"
 	"github.com/knocker/knocker/knock"
+	"github.com/knocker/knocker/knock/routerconf"
 	"github.com/knocker/knocker/knock/spa"
 )
 
@@ -572,6 +573,46 @@ func TestRouterSetupShowsMatchingRules(t *testing.T) {
 	test.Tap(v.copy)
 	if got := h.u.app.Clipboard().Content(); got != v.rules.Text {
 		t.Fatal("Copy must put the rules on the clipboard")
+	}
+}
+
+// The router setup offers each format's options, next to the rules: the
+// LAN's interface list and layer-7 for RouterOS, an existing table for
+// nftables; a bad option says why instead of rules to copy, and warnings
+// about what may not match show under the rules.
+func TestRouterSetupOptions(t *testing.T) {
+	h := newHarness(t, nil)
+	h.add(profile.Profile{Name: "office", Host: "192.0.2.1", Timeout: time.Hour,
+		Steps: []knock.Step{{Proto: knock.UDP, Port: 1234, Payload: knock.Payload{Data: bytes.Repeat([]byte("k"), 200)}}}})
+	h.selectProfile("office")
+	h.u.routerSetupSelected()
+	h.settle()
+	v := h.u.routerView
+	if !v.optionForms[formatRouterOS].Visible() || v.optionForms[formatNFTables].Visible() {
+		t.Fatal("RouterOS shows its options, and only its")
+	}
+	if !strings.Contains(v.rules.Text, "in-interface-list=!LAN") || !strings.Contains(v.note.Text, "128") {
+		t.Fatalf("RouterOS: the LAN is spared by default, and a long content= is warned of; note %q", v.note.Text)
+	}
+	test.Type(v.lanList, "trusted")
+	if !strings.Contains(v.rules.Text, "in-interface-list=!trusted") {
+		t.Fatal("the LAN list typed goes into the rules")
+	}
+	v.lanList.SetText(routerconf.NoLANList)
+	if strings.Contains(v.rules.Text, "in-interface-list") {
+		t.Fatal(`"none" closes the port on every interface`)
+	}
+	v.format.SetSelected(formatNFTables)
+	if v.optionForms[formatRouterOS].Visible() || !v.optionForms[formatNFTables].Visible() {
+		t.Fatal("nftables shows its options, and only its")
+	}
+	test.Type(v.table, "nope")
+	if v.rules.Text != "" || !v.copy.Disabled() || !strings.Contains(v.note.Text, "FAMILY:NAME") {
+		t.Fatalf("a bad table must say why, with nothing to copy; note %q", v.note.Text)
+	}
+	v.table.SetText("inet:filter")
+	if !strings.Contains(v.rules.Text, "jump knocker-office") || v.copy.Disabled() {
+		t.Fatalf("into an existing table, the rules name the jump to add:\n%s", v.rules.Text)
 	}
 }
 
