@@ -114,7 +114,7 @@ func ParseStep(spec string, defaultProto Proto) (Step, error) {
 		}
 		s.Payload = p
 	case s.Proto == UDP:
-		s.Payload = knockZeroByte()
+		s.Payload = KnockZeroByte()
 	}
 	if err := s.Validate(); err != nil {
 		return Step{}, err
@@ -122,9 +122,9 @@ func ParseStep(spec string, defaultProto Proto) (Step, error) {
 	return s, nil
 }
 
-// knockZeroByte is what knock(1) puts in every UDP datagram: sendto(sd, "", 1, …)
+// KnockZeroByte is what knock(1) puts in every UDP datagram: sendto(sd, "", 1, …)
 // sends the empty C string's terminating NUL.
-func knockZeroByte() Payload { return Payload{Data: []byte{0}, Encoding: Size} }
+func KnockZeroByte() Payload { return Payload{Data: []byte{0}, Encoding: Size} }
 
 // ParsePort reads a port number 1-65535.
 func ParsePort(s string) (uint16, error) {

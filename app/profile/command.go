@@ -555,6 +555,9 @@ func parseKnockClient(args []string) (parsedCommand, error) {
 				}
 				s.Proto = p
 			}
+			if s.Proto == knock.UDP {
+				s.Payload = knock.KnockZeroByte() // what knock sends in every datagram
+			}
 			if s.Port, err = knock.ParsePort(portText); err != nil {
 				return c, fmt.Errorf("knock step %d: %w", len(c.steps)+1, err)
 			}
