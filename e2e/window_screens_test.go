@@ -225,7 +225,10 @@ func TestWindowSizeIsRemembered(t *testing.T) {
 		t.Fatalf("a first start opens at %d×%d, want 920×580", w, h)
 	}
 	g.xdotool(t, "windowsize", "--sync", g.window(t, "Knocker"), "1000", "700")
-	time.Sleep(500 * time.Millisecond)
+	// The X server has resized the window; give Knocker's event loop, which
+	// may be starved on a busy machine, time to take in the new size before
+	// the quit key arrives.
+	time.Sleep(2 * time.Second)
 	g.key(t, "ctrl+q")
 	select {
 	case <-g.exited:
