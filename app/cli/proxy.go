@@ -109,7 +109,7 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	var conn *net.TCPConn
 	if !always && recentlyKnocked(p, time.Now()) {
 		conn, err = target.dial(ctx, netip.Addr{}, timeout)
-		if err != nil && !notAnswered(err) {
+		if err != nil && !knockMayHelp(err) {
 			return classify(err)
 		}
 	}
@@ -222,24 +222,22 @@ func (n *connectNetwork) Probe(ctx context.Context, knocked netip.AddrPort, time
 		return true, nil
 	case ctx.Err() != nil:
 		return false, ctx.Err()
-	case notAnswered(err):
+	case knockMayHelp(err):
 		n.lastErr = err
 		return false, nil
 	}
 	return false, err
 }
 
-// notAnswered reports a connection attempt that a closed port would cause:
-// refused, reset, unreachable (a router's reject) or timed out. Knocking
-// may open it.
-func notAnswered(err error) bool {
-	for _, e := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EHOSTUNREACH, syscall.ENETUNREACH} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+// knockMayHelp reports whether a failed connection attempt could succeed
+// after a knock: refused, reset, unreachable (a router's reject), timed out
+// or anything else the network said, but not a name that does not resolve
+// or an address of the wrong family. Errors are told apart by type, not by
+// number, since every system numbers them its own way.
+func knockMayHelp(err error) bool {
+	var dnsErr *net.DNSError
+	var addrErr *net.AddrError
+	return !errors.As(err, &dnsErr) && !errors.As(err, &addrErr)
 }
 
 // reason is the operating system's words for a failed connection attempt.
@@ -300,7 +298,7 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 		case err := <-sent:
 			// A server that closed its side may also have stopped reading:
 			// what was still being sent then has no reader, which is its choice.
-			if err != nil && (receiving || !notAnswered(err) && !errors.Is(err, syscall.EPIPE)) {
+			if err != nil && receiving {
 				return fmt.Errorf("sending: %w", err)
 			}
 			sending = false

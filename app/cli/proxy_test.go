@@ -433,12 +433,15 @@ func TestProxyBadInput(t *testing.T) {
 // -4 and -6 hold for the connection and for the knock.
 func TestProxyFamilyFlags(t *testing.T) {
 	port, _ := echoService(t) // IPv4 only
-	proxyProfile(t, "2h", 0, time.Now().Add(-time.Minute))
+	ln := proxyProfile(t, "2h", 0, time.Now().Add(-time.Minute))
 	if stdout, stderr, code := runStdin("v4", "proxy", "-4", "office", "127.0.0.1", fmt.Sprint(port)); code != ExitOK || stdout != "v4" {
 		t.Fatalf("-4: exit %d, %q, %q", code, stdout, stderr)
 	}
 	if _, stderr, code := run("proxy", "-6", "office", "127.0.0.1", fmt.Sprint(port)); code != ExitFailed || !strings.Contains(stderr, "no suitable address") {
 		t.Fatalf("-6 connecting to an IPv4 address: exit %d, stderr %q; want exit 1", code, stderr)
+	}
+	if n := len(knocksSeen(ln)); n != 0 {
+		t.Fatalf("%d knocks for an address no knock can make reachable", n)
 	}
 	// ::1 refuses, so it knocks: over IPv6, to the profile's IPv4 host.
 	if _, stderr, code := run("proxy", "-6", "office", "::1", fmt.Sprint(port)); code != ExitUsage || !strings.Contains(stderr, "no IPv6 address") {
