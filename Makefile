@@ -76,7 +76,8 @@ check:
 # The side-by-side benchmarks (knocker vs knock, nping and an empty Fyne
 # app; delay accuracy and knock-to-open in network namespaces, so as root)
 # plus every Go benchmark, written to docs/bench.md and docs/delay-error.png.
-BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables
+BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables \
+              openssh-server openssh-client gnome-keyring
 bench: build
 	@scripts/deps.sh $(BENCH_DEPS)
 	KNOCKER_BIN=$(CURDIR)/$(BIN) bench/run.sh

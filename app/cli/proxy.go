@@ -266,13 +266,16 @@ type halfConn interface {
 // mark the end of their data by closing (a file sent through a bare TCP
 // stream, a server that answers after its input ended) depend on this.
 //
+// Where the standard streams are pipes, as ssh gives them, Linux moves the
+// bytes with splice(2) (relay_linux.go), and 1 MiB pipes.
+//
 // A failure in one direction ends the relay at once. The goroutine reading
 // in may then stay blocked in its read, which nothing can interrupt for a
 // standard input; the process exits right after.
 func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) error {
 	received, sent := make(chan error, 1), make(chan error, 1)
 	go func() {
-		_, err := io.Copy(out, conn)
+		err := copyStream(out, conn)
 		if c, ok := out.(io.Closer); ok {
 			if cerr := c.Close(); err == nil {
 				err = cerr
@@ -281,7 +284,7 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 		received <- err
 	}()
 	go func() {
-		_, err := io.Copy(conn, in)
+		err := copyStream(conn, in)
 		if err == nil {
 			err = conn.CloseWrite()
 		}

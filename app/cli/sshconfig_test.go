@@ -56,3 +56,24 @@ func TestSSHConfigCommandErrors(t *testing.T) {
 		t.Fatalf("with --alias: %d %q", code, stdout)
 	}
 }
+
+// The README's Host block is what ssh-config writes.
+func TestREADMEShowsSSHConfigBlock(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	useTestProfiles(t, nil)
+	doc := `{"version":1,"profiles":[{"name":"office","host":"203.0.113.7","steps":[{"proto":"udp","port":1234,"payload":"test"}]}]}`
+	if _, stderr, code := runStdin(doc, "import", "-"); code != ExitOK {
+		t.Fatal(stderr)
+	}
+	stdout, stderr, code := run("ssh-config", "office", "--user", "admin")
+	program, _ := os.Executable()
+	if code != ExitOK || !strings.Contains(stdout, program) {
+		t.Fatalf("ssh-config: %d %q %q", code, stdout, stderr)
+	}
+	if block := strings.ReplaceAll(stdout, program, "/usr/local/bin/knocker"); !strings.Contains(string(readme), block) {
+		t.Errorf("README.md lacks the block ssh-config writes:\n%s", block)
+	}
+}
