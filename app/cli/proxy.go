@@ -82,18 +82,10 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	if host == "" {
 		return usagef("HOST is empty")
 	}
-	book, err := env.book()
+	// A fresh router entry needs no keyring.
+	book, p, err := listedProfile(env, pos[0])
 	if err != nil {
 		return err
-	}
-	// The list has no secrets: a fresh router entry needs no keyring.
-	l, err := book.List()
-	if err != nil {
-		return bookErr(err)
-	}
-	p, err := l.Get(pos[0])
-	if err != nil {
-		return bookErr(err)
 	}
 	if family != knock.Auto {
 		p.Family = family
@@ -120,6 +112,21 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	}
 	defer conn.Close()
 	return relay(ctx, conn, env.Stdin, env.Stdout)
+}
+
+// listedProfile opens the book and returns the profile called name as
+// profiles.json has it, without its secret: no keyring is asked.
+func listedProfile(env *Env, name string) (*profile.Book, profile.Profile, error) {
+	book, err := env.book()
+	if err != nil {
+		return nil, profile.Profile{}, err
+	}
+	l, err := book.List()
+	if err != nil {
+		return nil, profile.Profile{}, bookErr(err)
+	}
+	p, err := l.Get(name)
+	return book, p, bookErr(err)
 }
 
 // recentlyKnocked reports whether p's router should still list this machine

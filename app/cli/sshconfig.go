@@ -45,17 +45,9 @@ func runSSHConfig(_ context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want one profile NAME (see knocker list)")
 	}
-	book, err := env.book()
+	_, p, err := listedProfile(env, pos[0])
 	if err != nil {
 		return err
-	}
-	l, err := book.List()
-	if err != nil {
-		return bookErr(err)
-	}
-	p, err := l.Get(pos[0])
-	if err != nil {
-		return bookErr(err)
 	}
 	program, err := os.Executable()
 	if err != nil {

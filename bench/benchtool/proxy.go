@@ -145,25 +145,47 @@ func transferDirect(addr string, op byte, size int64) (time.Duration, error) {
 }
 
 func transferProxy(argv []string, op byte, size int64) (time.Duration, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	p, err := startProxy(argv)
 	if err != nil {
 		return 0, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
+	took, err := transfer(p.stdout, p.stdin, p.stdin.Close, op, size)
+	return took, p.wait(err)
+}
+
+// proxyProcess is a started proxy command whose standard input and output
+// are pipes, as ssh starts a ProxyCommand.
+type proxyProcess struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	stdout  io.ReadCloser
+	stderr  strings.Builder
+	started time.Time
+}
+
+func startProxy(argv []string) (*proxyProcess, error) {
+	p := &proxyProcess{cmd: exec.Command(argv[0], argv[1:]...)}
+	p.cmd.Stderr = &p.stderr
+	var err error
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return 0, err
+	if p.stdout, err = p.cmd.StdoutPipe(); err != nil {
+		return nil, err
 	}
-	took, err := transfer(stdout, stdin, stdin.Close, op, size)
-	stdin.Close()
-	if werr := cmd.Wait(); err == nil && werr != nil {
-		err = fmt.Errorf("%s: %w", argv[0], werr)
+	p.started = time.Now()
+	return p, p.cmd.Start()
+}
+
+// wait ends the proxy's input (the server then closes, and the proxy
+// exits) and returns how the proxy failed, if it did, else err.
+func (p *proxyProcess) wait(err error) error {
+	p.stdin.Close()
+	io.Copy(io.Discard, p.stdout)
+	if werr := p.cmd.Wait(); werr != nil {
+		return fmt.Errorf("%s: %v: %s", p.cmd.Path, werr, strings.TrimSpace(p.stderr.String()))
 	}
-	return took, err
+	return err
 }
 
 // transfer runs one operation over r and w; closeWrite ends what w sends.
@@ -262,29 +284,12 @@ func bannerDirect(addr string) (time.Duration, error) {
 }
 
 func bannerProxy(argv []string) (time.Duration, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
+	p, err := startProxy(argv)
 	if err != nil {
 		return 0, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	err = readBanner(stdout)
-	took := time.Since(start)
-	stdin.Close() // the server sees end of file and closes; the proxy exits
-	io.Copy(io.Discard, stdout)
-	if werr := cmd.Wait(); err == nil && werr != nil {
-		err = fmt.Errorf("%s: %v: %s", argv[0], werr, stderr.String())
-	}
-	return took, err
+	err = readBanner(p.stdout)
+	return time.Since(p.started), p.wait(err)
 }
 
 func readBanner(r io.Reader) error {
