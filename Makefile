@@ -8,10 +8,12 @@ FUZZTIME ?= 150000x
 
 # Debian packages: building Fyne (cgo, OpenGL, X11, Wayland), then what the
 # tests use (firewalls and namespaces, captures, a keyring, a display and
-# input, and the knockd and fwknop servers the lab knocks on).
+# input, the knockd and fwknop servers the lab knocks on, and the OpenSSH
+# server and clients that knocker proxy carries).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
-              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time tesseract-ocr
+              xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time tesseract-ocr \
+              openssh-server openssh-client
 
 .PHONY: all build cli run demo test check bench fuzz deps test-deps clean
 
@@ -74,7 +76,8 @@ check:
 # The side-by-side benchmarks (knocker vs knock, nping and an empty Fyne
 # app; delay accuracy and knock-to-open in network namespaces, so as root)
 # plus every Go benchmark, written to docs/bench.md and docs/delay-error.png.
-BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables
+BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables \
+              openssh-server openssh-client gnome-keyring
 bench: build
 	@scripts/deps.sh $(BENCH_DEPS)
 	KNOCKER_BIN=$(CURDIR)/$(BIN) bench/run.sh

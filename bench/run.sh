@@ -35,6 +35,8 @@ need xwininfo x11-utils
 need dbus-run-session dbus
 need ip iproute2
 need nft nftables
+need ssh-keygen openssh-client
+need /usr/sbin/sshd openssh-server
 [ -x "$bin" ] || { echo "bench: $bin missing; run make build" >&2; exit 1; }
 
 res=$(mktemp -d /tmp/knocker-bench.XXXXXX)
@@ -83,7 +85,7 @@ hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$res/wall.js
 	"nping --udp -p 40999 --data-string test -c 1 127.0.0.1" >&2
 
 if [ "$(id -u)" -ne 0 ]; then
-	for f in gaps-knocker-100ms gaps-knocker-10ms gaps-knock-100ms gaps-knock-10ms open; do
+	for f in gaps-knocker-100ms gaps-knocker-10ms gaps-knock-100ms gaps-knock-10ms open banner-plain banner-knock banner-fresh relay scp proxy; do
 		echo "needs root for network namespaces" >"$res/$f.skip"
 	done
 else
@@ -151,6 +153,75 @@ else
 		"ip netns exec $ns_c $bin send --verify 22 10.213.99.2 1234:udp=test" \
 		--command-name "knocker send 10.213.99.2 1234:udp=test  (knock only)" \
 		"ip netns exec $ns_c $bin send 10.213.99.2 1234:udp=test" >&2
+
+	# (f) knocker proxy: from start to a ready SSH banner, the relay's
+	# throughput, and scp through it. sshd listens on 2022 behind the rules
+	# of a saved profile and on 2023 unguarded; benchtool serve is a data
+	# service on 2024. The profile's steps are in a keyring of a private
+	# D-Bus session.
+	log "knocker proxy: time to an SSH banner, relay throughput, scp"
+	ssh-keygen -q -t ed25519 -N "" -f "$res/ssh_host_key"
+	ssh-keygen -q -t ed25519 -N "" -f "$res/id_bench"
+	cat >"$res/sshd_config" <<-EOF
+		Port 2022
+		Port 2023
+		ListenAddress 10.213.99.2
+		HostKey $res/ssh_host_key
+		AuthorizedKeysFile $res/id_bench.pub
+		UsePAM no
+		StrictModes no
+		PidFile $res/sshd.pid
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		Subsystem sftp /usr/lib/openssh/sftp-server
+	EOF
+	mkdir -p /run/sshd
+	ip netns exec "$ns_r" /usr/sbin/sshd -D -e -f "$res/sshd_config" 2>"$res/sshd.log" &
+	pids+=($!)
+	ip netns exec "$ns_r" "$benchtool" serve 10.213.99.2:2024 >/dev/null &
+	pids+=($!)
+	for _ in $(seq 100); do
+		inr ss -Hltn 'sport = :2023' | grep -q . && inr ss -Hltn 'sport = :2024' | grep -q . && break
+		sleep 0.05
+	done
+	cat >"$res/ssh-profile.json" <<-EOF
+		{"version": 1, "profiles": [{"name": "bench-ssh", "host": "10.213.99.2", "timeout": "2h",
+		 "verify": {"proto": "tcp", "port": 2022, "timeout": "3s"},
+		 "steps": [{"proto": "udp", "port": 1235, "payload": "bench"}]}]}
+	EOF
+	head -c 200000000 /dev/urandom >"$res/scp.bin"
+	echo "OpenSSH $(ssh -V 2>&1 | cut -d, -f1) (sshd Debian $(dpkg-query -W -f='${Version}' openssh-server 2>/dev/null)) in the router namespace on 10.213.99.2:2022, behind \`knocker router-config --format nftables bench-ssh\` (a saved one-step UDP profile, its steps in gnome-keyring in a private D-Bus session), and on :2023 unguarded; a wrong knock left :2022 refused. Banner times: from the start of the process (or of the connect, for the plain connection) to sshd's first line, $runs runs each, in the client namespace." >"$res/proxy.note"
+	echo "\`scp\` (SFTP, cipher aes128-gcm@openssh.com) of a 200 MB random file to and from the router (to /dev/null), 9 runs each after an untimed round, the four commands in turn (benchtool alternate): direct to the unguarded :2023, and to :2022 through the Host block of \`knocker ssh-config bench-ssh\` (the last knock fresh, so the proxy connects at once)." >"$res/scp.note"
+	KNOCKER_CONFIG_DIR=$res/knocker-config BIN=$bin BT=$benchtool NS_C=$ns_c NS_R=$ns_r RES=$res RUNS=$runs \
+		scripts/with-keyring.sh bash -c '
+		set -euo pipefail
+		inc() { ip netns exec "$NS_C" "$@"; }
+		"$BIN" import "$RES/ssh-profile.json" >/dev/null
+		"$BIN" router-config --format nftables bench-ssh | ip netns exec "$NS_R" nft -f -
+		flush="ip netns exec $NS_R nft flush set ip knocker-bench-ssh allow"
+		inc "$BIN" send 10.213.99.2 1235:udp=bencH >/dev/null
+		if inc "$BT" banner -n 1 -dial 10.213.99.2:2022 >/dev/null 2>&1; then
+			echo "bench: a wrong knock opened tcp/2022: the rule set does not work" >&2
+			exit 1
+		fi
+		inc "$BT" banner -n "$RUNS" -dial 10.213.99.2:2023 >"$RES/banner-plain.json"
+		inc "$BT" banner -n "$RUNS" -prepare "$flush" -- "$BIN" proxy -q --always bench-ssh 10.213.99.2 2022 >"$RES/banner-knock.json"
+		inc "$BT" banner -n "$RUNS" -- "$BIN" proxy -q bench-ssh 10.213.99.2 2022 >"$RES/banner-fresh.json"
+		inc "$BT" relay -n 7 -size 200000000 -addr 10.213.99.2:2024 -- "$BIN" proxy -q bench-ssh 10.213.99.2 2024 >"$RES/relay.json"
+		{
+			"$BIN" ssh-config --alias proxied --user "$(id -un)" bench-ssh
+			printf "Host direct\n\tHostName 10.213.99.2\n\tPort 2023\n\tUser %s\n" "$(id -un)"
+			printf "Host *\n\tIdentityFile %s\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s\n" "$RES/id_bench" "$RES/known_hosts"
+			printf "\tStrictHostKeyChecking accept-new\n\tBatchMode yes\n\tCiphers aes128-gcm@openssh.com\n"
+		} >"$RES/ssh_config"
+		scp="ip netns exec $NS_C scp -q -F $RES/ssh_config"
+		"$BT" alternate -n 9 \
+			"scp up, direct=$scp $RES/scp.bin direct:/dev/null" \
+			"scp up, through knocker proxy=$scp $RES/scp.bin proxied:/dev/null" \
+			"scp down, direct=$scp direct:$RES/scp.bin /dev/null" \
+			"scp down, through knocker proxy=$scp proxied:$RES/scp.bin /dev/null" >"$RES/scp.json"
+	' 2> >(grep -v 'Failed to set fd limit' >&2)
 fi
 
 # (d) GUI under Xvfb, each next to an empty Fyne app.

@@ -70,6 +70,8 @@ func init() {
 		{"send", "knock HOST with the steps given on the command line", sendUsage, runSend},
 		{"knock", "knock a saved profile (steps from the keyring)", profileUsage["knock"], runKnock},
 		{"keep", "keep saved profiles open: re-knock before expiry, without a window", keepUsage, runKeep},
+		{"proxy", "knock a saved profile if needed, then connect: an OpenSSH ProxyCommand", proxyUsage, runProxy},
+		{"ssh-config", "print an ~/.ssh/config Host block that knocks through knocker proxy", sshConfigUsage, runSSHConfig},
 		{"list", "list saved profiles, one a line (no secrets)", profileUsage["list"], runList},
 		{"import", "add profiles from Knocker JSON, Knock on Ports, knockd.conf or .fwknoprc", profileUsage["import"], runImport},
 		{"export", "print profiles as Knocker or Knock on Ports JSON (secrets only with --with-secrets)", profileUsage["export"], runExport},

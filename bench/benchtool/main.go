@@ -1,6 +1,10 @@
 // Command benchtool holds the Go parts of "make bench" (see bench/run.sh):
 //
 //	benchtool listen ADDR                  accept and close TCP connections (a protected service)
+//	benchtool serve ADDR                   a data service to time transfers against
+//	benchtool relay [flags] -- CMD ARGS... transfers to serve's service, direct and through CMD (knocker proxy)
+//	benchtool banner [flags] [-- CMD ...]  time to an SSH server's banner, direct or through CMD
+//	benchtool alternate [-n N] NAME=CMD... wall times of commands run in turn, as hyperfine's JSON
 //	benchtool gaps DELAY FILE BASE         delay errors from a tcpdump text capture, as JSON
 //	benchtool gui [flags] -- CMD ARGS...   start-up time, RSS and idle CPU of a window or tray app
 //	benchtool scale [flags]                the refresh scheduler idling with 1000 profiles
@@ -19,13 +23,21 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fatalf("usage: benchtool listen|gaps|gui|scale|report ...")
+		fatalf("usage: benchtool listen|serve|relay|banner|alternate|gaps|gui|scale|report ...")
 	}
 	args := os.Args[2:]
 	var err error
 	switch os.Args[1] {
 	case "listen":
 		err = listen(args)
+	case "serve":
+		err = serve(args)
+	case "relay":
+		err = relay(args, os.Stdout)
+	case "banner":
+		err = banner(args, os.Stdout)
+	case "alternate":
+		err = alternate(args, os.Stdout)
 	case "gaps":
 		err = gaps(args, os.Stdout)
 	case "gui":

@@ -38,6 +38,7 @@ func report(args []string) error {
 	r.sectionWall()
 	r.sectionGaps()
 	r.sectionOpen()
+	r.sectionProxy()
 	r.sectionGUI()
 	r.sectionScale()
 	r.p("## Go benchmarks\n")
