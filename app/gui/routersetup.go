@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -24,11 +25,14 @@ type routerView struct {
 	layer7      *widget.Check           // RouterOS: layer-7 regexps instead of content=
 	lanList     *widget.Entry           // RouterOS: the interface list that needs no knock
 	table       *widget.Entry           // nftables: an existing table to go into
+	alias       *widget.Entry           // ssh: the name typed after ssh
+	user        *widget.Entry           // ssh: the login name
 	optionForms map[string]*widget.Form // by format
 	rules       *widget.Label
 	copy        *widget.Button
 	note        *widget.Label
 	text        string // the rules as generated, for the clipboard
+	program     string // this knocker, which ssh's ProxyCommand runs
 }
 
 // routerOptions are what the window lets the user choose about the rules.
@@ -36,6 +40,7 @@ type routerOptions struct {
 	layer7  bool
 	lanList string
 	table   routerconf.NFTTable
+	ssh     profile.SSHHost // for the ssh client's side
 }
 
 type routerFormat struct {
@@ -57,15 +62,23 @@ func (u *ui) routerSetupSelected() {
 const (
 	formatRouterOS = "RouterOS"
 	formatNFTables = "nftables"
+	// Not the router's side but the client's: a Host block for ssh that
+	// knocks through knocker proxy before it connects.
+	formatSSH = "~/.ssh/config"
 )
 
-// serverFormats lists what the router side of p can be written as.
+// serverFormats lists what the router side of p can be written as, and
+// the ssh client's side that goes with it.
 func serverFormats(p profile.Profile) []routerFormat {
+	sshClient := routerFormat{formatSSH, func(o routerOptions) (string, []string, error) {
+		text, err := p.SSHConfig(o.ssh)
+		return text, nil, err
+	}}
 	if p.SPA != nil {
 		return []routerFormat{{"fwknopd access.conf", func(routerOptions) (string, []string, error) {
 			text, err := p.FwknopdAccess()
 			return text, nil, err
-		}}}
+		}}, sshClient}
 	}
 	spec := func(o routerOptions) routerconf.Spec {
 		s := p.RouterSpec()
@@ -84,11 +97,13 @@ func serverFormats(p profile.Profile) []routerFormat {
 			text, err := routerconf.NFTables(spec(o))
 			return text, nil, err
 		}},
+		sshClient,
 	}
 }
 
 func (u *ui) openRouterView(p profile.Profile) *routerView {
-	v := &routerView{id: p.ID, win: u.app.NewWindow("Router setup — " + profile.Printable(p.Name)), formats: serverFormats(p)}
+	v := &routerView{id: p.ID, win: u.app.NewWindow("Router setup — " + profile.Printable(p.Name)), formats: serverFormats(p),
+		program: u.program}
 	v.win.SetOnClosed(func() {
 		if u.routerView == v {
 			u.routerView = nil
@@ -105,7 +120,17 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	v.table.SetPlaceHolder("empty: a table of its own; or an existing one, e.g. inet:filter")
 	v.table.Validator = optional(func(s string) error { _, err := routerconf.ParseNFTTable(strings.TrimSpace(s)); return err })
 	v.table.OnChanged = func(string) { v.render() }
+	v.alias = widget.NewEntry()
+	v.alias.SetPlaceHolder("empty: the profile's name")
+	v.alias.OnChanged = func(string) { v.render() }
+	v.user = widget.NewEntry()
+	v.user.SetPlaceHolder("empty: from the profile's ssh:// address, else your local name")
+	v.user.OnChanged = func(string) { v.render() }
 	v.optionForms = map[string]*widget.Form{
+		formatSSH: widget.NewForm(
+			&widget.FormItem{Text: "Host alias", Widget: v.alias, HintText: "then: ssh ALIAS, scp FILE ALIAS:, git clone ALIAS:repo"},
+			&widget.FormItem{Text: "User", Widget: v.user},
+		),
 		formatRouterOS: widget.NewForm(
 			&widget.FormItem{Text: "LAN interface list", Widget: v.lanList,
 				HintText: "new connections from it need no knock; \"none\": knock on every interface"},
@@ -124,7 +149,7 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	v.copy.Importance = widget.HighImportance
 	v.format.SetSelected(labels[0])
 
-	top := container.NewVBox(v.format, v.optionForms[formatRouterOS], v.optionForms[formatNFTables])
+	top := container.NewVBox(v.format, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])
 	bottom := container.NewVBox(v.note, container.NewHBox(v.copy))
 	v.win.SetContent(container.NewBorder(top, container.NewPadded(bottom), nil, nil, container.NewScroll(v.rules)))
 	v.win.Resize(fyne.NewSize(820, 560))
@@ -154,7 +179,9 @@ func (v *routerView) render() {
 			continue
 		}
 		v.showOptions(f.label)
-		opts := routerOptions{layer7: v.layer7.Checked, lanList: strings.TrimSpace(v.lanList.Text)}
+		opts := routerOptions{layer7: v.layer7.Checked, lanList: strings.TrimSpace(v.lanList.Text),
+			ssh: profile.SSHHost{Alias: strings.TrimSpace(v.alias.Text), User: strings.TrimSpace(v.user.Text),
+				Program: v.program, Windows: runtime.GOOS == "windows"}}
 		if t := strings.TrimSpace(v.table.Text); t != "" && f.label == formatNFTables {
 			var err error
 			if opts.table, err = routerconf.ParseNFTTable(t); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -38,6 +39,8 @@ type ui struct {
 	hidden bool
 	opened bool              // the event loop runs with a window: Fyne and GL came up
 	root   fyne.CanvasObject // the window's content, set on first show
+	// program is this executable, which an ssh ProxyCommand runs.
+	program string
 	// sendNotification and openURL reach the desktop; tests record them.
 	sendNotification func(*fyne.Notification)
 	openURL          func(*url.URL) error
@@ -77,6 +80,7 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 		bridge: bridge{dispatch: opts.dispatch}, log: newKnockLog(),
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
+	u.program, _ = os.Executable() // "" says so where the ssh block needs it
 	u.place = windowPlace{a.Preferences()}
 	u.build()
 	u.reload()

@@ -1083,3 +1083,35 @@ func TestQuestionsAnswerToKeys(t *testing.T) {
 		t.Fatal("Enter on the import preview must import")
 	}
 }
+
+// Router setup also gives the ssh client's side: a Host block for
+// ~/.ssh/config whose ProxyCommand runs this Knocker's proxy for the
+// profile, with the alias and user as chosen.
+func TestRouterSetupGivesTheSSHBlock(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.program = "/opt/knocker/bin/knocker"
+	h.add(profile.Profile{Name: "Office Router", Host: "192.0.2.1", Timeout: time.Hour, OpenURL: "ssh://admin@192.0.2.1",
+		Steps: []knock.Step{{Proto: knock.UDP, Port: 1234, Payload: knock.Payload{Data: []byte("test")}}}, Verify: &profile.Verify{Port: 22}})
+	h.selectProfile("Office Router")
+	h.u.routerSetupSelected()
+	h.settle()
+	v := h.u.routerView
+	v.format.SetSelected(formatSSH)
+	if !v.optionForms[formatSSH].Visible() || v.optionForms[formatRouterOS].Visible() {
+		t.Fatal("the ssh block shows its own options only")
+	}
+	for _, want := range []string{"Host office-router", "HostName 192.0.2.1", "User admin", "ProxyCommand /opt/knocker/bin/knocker proxy 'Office Router' %h %p"} {
+		if !strings.Contains(v.rules.Text, want) {
+			t.Errorf("the block lacks %q:\n%s", want, v.rules.Text)
+		}
+	}
+	test.Type(v.alias, "gw")
+	test.Type(v.user, "root")
+	if !strings.Contains(v.rules.Text, "Host gw") || !strings.Contains(v.rules.Text, "User root") {
+		t.Fatalf("alias and user go into the block:\n%s", v.rules.Text)
+	}
+	test.Tap(v.copy)
+	if h.u.app.Clipboard().Content() != v.rules.Text || strings.Contains(v.rules.Text, "test") {
+		t.Fatal("Copy gives the block, which holds no secret")
+	}
+}
