@@ -78,9 +78,9 @@ check:
 # plus every Go benchmark, written to docs/bench.md and docs/delay-error.png.
 BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables \
               openssh-server openssh-client gnome-keyring
-bench: build
+bench: build cli
 	@scripts/deps.sh $(BENCH_DEPS)
-	KNOCKER_BIN=$(CURDIR)/$(BIN) bench/run.sh
+	$(BINS) bench/run.sh
 
 .PHONY: package windows install uninstall coverage audit
 

@@ -3,6 +3,7 @@
 # one run and writes docs/bench.md and docs/delay-error.png.
 #
 #   KNOCKER_BIN   the binary to measure (default bin/knocker)
+#   KNOCKER_CLI_BIN  the headless build beside it (default bin/knocker-cli)
 #   BENCH_RUNS    runs per hyperfine command (default 20)
 #   BENCH_SEQS    10-step sequences per sender and delay (default 20)
 #   BENCH_OUT     report path (default docs/bench.md; the PNG goes next to it)
@@ -16,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bin=${KNOCKER_BIN:-$root/bin/knocker}
+cli=${KNOCKER_CLI_BIN:-$root/bin/knocker-cli}
 runs=${BENCH_RUNS:-20}
 seqs=${BENCH_SEQS:-20}
 out=${BENCH_OUT:-$root/docs/bench.md}
@@ -38,6 +40,7 @@ need nft nftables
 need ssh-keygen openssh-client
 need /usr/sbin/sshd openssh-server
 [ -x "$bin" ] || { echo "bench: $bin missing; run make build" >&2; exit 1; }
+[ -x "$cli" ] || { echo "bench: $cli missing; run make cli" >&2; exit 1; }
 
 res=$(mktemp -d /tmp/knocker-bench.XXXXXX)
 ns_c=kb-c-$$ ns_r=kb-r-$$
@@ -57,6 +60,8 @@ trap 'exit 130' INT TERM
 # Measure a private copy: bin/knocker may be rebuilt by someone else mid-run.
 cp "$bin" "$res/knocker"
 bin=$res/knocker
+cp "$cli" "$res/knocker-cli"
+cli=$res/knocker-cli
 log() { echo "bench: $*" >&2; }
 
 # The helpers are built like bin/knocker (make build): same toolchain, no release flags.
@@ -71,16 +76,18 @@ go build -o "$empty" ./bench/emptywindow
 	echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start; the cores are shared with other builds and tests"
 	echo "go:      $(go version | cut -d' ' -f3-)"
 	echo "knocker: $("$bin" version 2>&1 | head -1) ($(stat -c %s "$bin") bytes, built by make build, commit $(git rev-parse --short HEAD))"
+	echo "         $("$cli" version 2>&1 | head -1) ($(stat -c %s "$cli") bytes, built by make cli)"
 	echo "knock:   Debian knockd $(dpkg-query -W -f='${Version}' knockd 2>/dev/null)"
 	echo "nping:   $(nping --version 2>&1 | grep -m1 -o 'Nping version [^ ]*')"
 	echo "tools:   $(hyperfine --version), tcpdump $(tcpdump --version 2>&1 | grep -m1 -o '[0-9][0-9.]*')"
 } >"$res/machine.txt"
 
 # (a) Whole-process wall time of a one-step knock over loopback.
-log "one-step knock: knocker send vs knock -u vs nping ($runs runs each)"
+log "one-step knock: knocker send (both builds) vs knock -u vs nping ($runs runs each)"
 echo "median of $runs runs after 3 warm-up runs, hyperfine without a shell (-N)" >"$res/wall.note"
 hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$res/wall.json" \
 	--command-name "knocker send 127.0.0.1 40999:udp=test" "$bin send 127.0.0.1 40999:udp=test" \
+	--command-name "knocker-cli send 127.0.0.1 40999:udp=test" "$cli send 127.0.0.1 40999:udp=test" \
 	"knock -u 127.0.0.1 40999" \
 	"nping --udp -p 40999 --data-string test -c 1 127.0.0.1" >&2
 
@@ -264,6 +271,29 @@ BENCH_PROFILES=$profiles10 gui gui-knocker-window-10 -idle 30s -title Knocker --
 gui gui-empty-tray -tray -title Empty -- "$empty" -tray
 gui gui-knocker-tray -tray -title Knocker -- "$bin" --tray
 BENCH_PROFILES=$profiles10 gui gui-knocker-tray-10 -tray -title Knocker -- "$bin" --tray
+
+# (f) knocker keep with 10 profiles from a profile file (a server's
+# setup), idle between re-knocks, in each build.
+log "knocker keep: 10 profiles, idle"
+keepfile=$res/keep-10.json
+{
+	echo '{"version": 2, "profiles": ['
+	for i in $(seq 1 10); do
+		sep=,; [ "$i" = 10 ] && sep=
+		printf '{"name": "router %d", "host": "127.0.0.1", "timeout": "2h", "steps": [{"proto": "udp", "port": %d, "payload": "keep-%d"}]}%s\n' "$i" $((41990 + i)) "$i" "$sep"
+	done
+	echo ']}'
+} >"$keepfile"
+chmod 600 "$keepfile"
+echo "\`KNOCKER_PROFILES=FILE knocker keep\` with 10 profiles (2 h entries, UDP knocks to 127.0.0.1): each knocks once at start, then waits for its re-knock in 1 h 48 min. RSS read 3 s after start, then user+system CPU over 30 s of idling (/proc), stopped with Ctrl+C." >"$res/keep.note"
+names=()
+for i in $(seq 1 10); do names+=("router $i"); done
+for build in knocker-cli knocker; do
+	exe=$cli
+	[ "$build" = knocker ] && exe=$bin
+	KNOCKER_PROFILES=$keepfile "$benchtool" idle -settle 3s -idle 30s -- "$exe" keep "${names[@]}" >"$res/keep-$build.json" 2>"$res/keep-$build.err" ||
+		echo "failed: $(tail -1 "$res/keep-$build.err")" >"$res/keep-$build.skip"
+done
 
 # (e) The scheduler with 1000 auto-refresh profiles at rest.
 log "scheduler: 1000 profiles idle"

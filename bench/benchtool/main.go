@@ -7,6 +7,7 @@
 //	benchtool alternate [-n N] NAME=CMD... wall times of commands run in turn, as hyperfine's JSON
 //	benchtool gaps DELAY FILE BASE         delay errors from a tcpdump text capture, as JSON
 //	benchtool gui [flags] -- CMD ARGS...   start-up time, RSS and idle CPU of a window or tray app
+//	benchtool idle [flags] -- CMD ARGS...  RSS and idle CPU of a command that runs until Ctrl+C
 //	benchtool scale [flags]                the refresh scheduler idling with 1000 profiles
 //	benchtool report DIR OUT.md            the report from the results in DIR
 //
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fatalf("usage: benchtool listen|serve|relay|banner|alternate|gaps|gui|scale|report ...")
+		fatalf("usage: benchtool listen|serve|relay|banner|alternate|gaps|gui|idle|scale|report ...")
 	}
 	args := os.Args[2:]
 	var err error
@@ -42,6 +43,8 @@ func main() {
 		err = gaps(args, os.Stdout)
 	case "gui":
 		err = gui(args, os.Stdout)
+	case "idle":
+		err = idle(args, os.Stdout)
 	case "scale":
 		err = scale(args, os.Stdout)
 	case "report":

@@ -36,6 +36,7 @@ func report(args []string) error {
 	r.p("## Machine\n")
 	r.p("```\n%s```\n", r.text("machine.txt"))
 	r.sectionWall()
+	r.sectionHeadless()
 	r.sectionGaps()
 	r.sectionOpen()
 	r.sectionProxy()

@@ -750,3 +750,25 @@ func TestNFTAcceptsRandomPayloads(t *testing.T) {
 		t.Fatalf("nft -c rejected a generated ruleset: %v\n%.2000s", err, out)
 	}
 }
+
+// The hand-written name checks accept exactly what these regexps do.
+func FuzzIdentifiers(f *testing.F) {
+	for _, s := range []string{"", "a", "_x", "9lan", "LAN", "office-router", "a.b", "-x", ".x", strings.Repeat("a", 64), strings.Repeat("b", 65), "é"} {
+		f.Add(s)
+	}
+	checks := []struct {
+		id identifier
+		re *regexp.Regexp
+	}{
+		{nftIdent, regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)},
+		{rosName, regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)},
+		{knockName, regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,31}$`)},
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range checks {
+			if got, want := c.id.matches(s), c.re.MatchString(s); got != want {
+				t.Fatalf("%q: identifier says %v, %s says %v", s, got, c.re, want)
+			}
+		}
+	})
+}

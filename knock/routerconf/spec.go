@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,14 +73,14 @@ type NFTTable struct {
 
 func (t NFTTable) String() string { return t.Family + " " + t.Name }
 
-// nftIdentRE is what nft(8) reads as a bare table, chain or set name.
-var nftIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)
+// nftIdent is what nft(8) reads as a bare table, chain or set name.
+var nftIdent = identifier{first: "_", rest: "_.-", max: 64}
 
 // ParseNFTTable reads FAMILY:NAME, such as inet:filter.
 func ParseNFTTable(s string) (NFTTable, error) {
 	family, name, ok := strings.Cut(s, ":")
 	t := NFTTable{Family: family, Name: name}
-	if !ok || !slices.Contains([]string{"ip", "ip6", "inet"}, family) || !nftIdentRE.MatchString(name) {
+	if !ok || !slices.Contains([]string{"ip", "ip6", "inet"}, family) || !nftIdent.matches(name) {
 		return NFTTable{}, fmt.Errorf("%q is not FAMILY:NAME with FAMILY ip, ip6 or inet (e.g. inet:filter)", s)
 	}
 	return t, nil
@@ -93,8 +92,8 @@ const (
 	NoLANList      = "none" // RouterOS's built-in empty list: no interface is spared
 )
 
-// rosNameRE is an interface list name RouterOS reads without quotes.
-var rosNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)
+// rosName is an interface list name RouterOS reads without quotes.
+var rosName = identifier{first: "_", digitFirst: true, rest: "_.-", max: 64}
 
 // Defaults for a Spec's zero values.
 const (
@@ -108,7 +107,7 @@ const (
 	MaxTimeout = 365 * 24 * time.Hour
 )
 
-var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,31}$`)
+var knockName = identifier{rest: "_-", max: 32}
 
 // stage is one step as the router sees it: the list a source must already be
 // in (none for the first step), and the list it joins.
@@ -140,7 +139,7 @@ const finalList = "allow"
 func stageList(i int) string { return "stage" + strconv.Itoa(i+1) }
 
 func newPlan(s Spec) (*plan, error) {
-	if !nameRE.MatchString(s.Name) {
+	if !knockName.matches(s.Name) {
 		return nil, errors.New("name must be a letter followed by up to 31 letters, digits, _ or -")
 	}
 	if len(s.Steps) == 0 {
@@ -191,7 +190,7 @@ func newPlan(s Spec) (*plan, error) {
 	if lanList == "" {
 		lanList = DefaultLANList
 	}
-	if !rosNameRE.MatchString(lanList) {
+	if !rosName.matches(lanList) {
 		return nil, errors.New("the LAN interface list's name must be letters, digits, _, . or - (at most 64)")
 	}
 	p := &plan{name: s.Name, protect: s.Protect, timeout: timeout, matcher: s.Matcher, lanList: lanList, table: s.Table}
@@ -339,4 +338,39 @@ func HostFamily(host string, f knock.Family) knock.Family {
 		return knock.IPv6
 	}
 	return knock.Auto
+}
+
+// identifier is a name of ASCII letters and digits plus a few punctuation
+// marks, checked by hand: the equivalent regexps, with their counted
+// repetitions, cost more to compile at every start than a whole knock.
+type identifier struct {
+	first      string // punctuation allowed first, besides a letter
+	digitFirst bool   // a digit may come first
+	rest       string // punctuation allowed after the first character
+	max        int    // the longest name, in bytes
+}
+
+func (id identifier) matches(s string) bool {
+	if s == "" || len(s) > id.max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9':
+			if i == 0 && !id.digitFirst {
+				return false
+			}
+		case i == 0:
+			if !strings.ContainsRune(id.first, rune(c)) {
+				return false
+			}
+		default:
+			if !strings.ContainsRune(id.rest, rune(c)) {
+				return false
+			}
+		}
+	}
+	return true
 }
