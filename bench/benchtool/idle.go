@@ -36,7 +36,7 @@ func idle(args []string, out io.Writer) error {
 	}
 	argv := fs.Args()
 	if len(argv) == 0 {
-		return errors.New("usage: benchtool idle [-settle D] [-idle D] -- CMD ARGS...")
+		return errors.New("usage: benchtool idle [-settle D] [-idle D] -- CMD ARGS")
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var printed bytes.Buffer
