@@ -118,13 +118,18 @@ func (w *windowStart) onStarted(a fyne.App, up func()) func() {
 
 // running ends the watch: the window is up.
 func (w *windowStart) running() {
+	w.restoreStderr()
+	log.SetOutput(w.stderr)
+}
+
+// restoreStderr gives os.Stderr back, once GLFW's prints have been passed on.
+func (w *windowStart) restoreStderr() {
 	w.restore.Do(func() {
 		if w.pipe != nil {
 			os.Stderr = w.stderr
 			w.pipe.Close()
 			<-w.copied
 		}
-		log.SetOutput(w.stderr)
 	})
 }
 
@@ -138,14 +143,17 @@ func (w *windowStart) end(recovered any) error {
 	}
 	failed := w.cause != ""
 	w.mu.Unlock()
-	w.running()
-	if recovered != nil && !failed {
-		panic(recovered)
+	if !failed {
+		w.running()
+		if recovered != nil {
+			panic(recovered)
+		}
+		return nil
 	}
-	if failed {
-		return ErrNoWindow
-	}
-	return nil
+	// The process ends now. What the toolkit still logs on its way out
+	// (a preferences file saved and reloaded at once) stays dropped.
+	w.restoreStderr()
+	return ErrNoWindow
 }
 
 // glfwFailure reports whether a panic is GLFW's, which happens when it has
