@@ -16,7 +16,8 @@
 # is written from FyneApp.toml, as fyne package does. VERSION is git
 # describe's; a bare commit hash becomes FyneApp.toml's version +gitBUILD.HASH,
 # since a Debian version must start with a digit. make package runs it on
-# the release build; make test on the test build, then installs it.
+# the release build; make test on the test build, then installs it, with
+# DEB_COMPRESSOR=gzip (xz is the smallest but takes a while).
 set -euo pipefail
 [ $# -eq 4 ] || [ $# -eq 5 ] || { echo "usage: $0 BINARY VERSION BUILD OUT [CLI_BINARY]" >&2; exit 2; }
 bin=$1 version=$2 build=$3 out=$4 cli=${5:-}
@@ -129,5 +130,5 @@ Description: port-knocking client with a desktop window and a command line
  program runs headless: "knocker help" lists the subcommands.
 CONTROL
 mkdir -p "$(dirname "$out")"
-dpkg-deb --root-owner-group -Zxz --build "$pkg" "$out" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSOR:-xz}" --build "$pkg" "$out" >/dev/null
 echo "deb: wrote $out ($debversion; Depends: $depends; Recommends: $recommends)"
