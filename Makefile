@@ -69,7 +69,7 @@ test: test-deps build cli check
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 	scripts/coverage.sh
 	VERSION=$(VERSION) scripts/windows-test.sh
-	KNOCKER_PACKAGE_TEST=1 KNOCKER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v ./e2e/deb/
+	KNOCKER_PACKAGE_TEST=1 $(BINS) $(GO) test -count=1 -v ./e2e/deb/
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

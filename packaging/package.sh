@@ -7,8 +7,7 @@
 #   packaging/package.sh windows   dist/knocker-VERSION-windows-amd64.exe  (fyne package -os windows)
 #                                  dist/knocker-VERSION-windows-amd64-setup.exe (that .exe, packaging/windows-setup.sh)
 #
-# The .deb also carries the static headless build (bin/knocker-cli) where
-# the Makefile has a cli target.
+# The .deb also carries the static headless build as /usr/bin/knocker-cli.
 #
 # Both are built from a scratch copy of HEAD (git archive), because fyne
 # package bumps Build in FyneApp.toml, deletes ./knocker and drops generated
@@ -87,12 +86,10 @@ for target in "$@"; do
 		echo "package: wrote $out ($(du -h "$out" | cut -f1))"
 		# The .deb wraps the same release binary.
 		tar -xJOf "$out" knocker/usr/local/bin/knocker >"$scratch/knocker"
-		cli=()
-		if make -s -C "$src" -n cli >/dev/null 2>&1; then
-			make -s -C "$src" cli VERSION="$version"
-			cli=("$src/bin/knocker-cli")
-		fi
-		packaging/deb.sh "$scratch/knocker" "$version" "$build" "$scratch/knocker.deb" "${cli[@]}"
+		# With it, the headless build, as make cli and cli-archives.sh build it.
+		(cd "$src" && CGO_ENABLED=0 go build -tags headless -trimpath \
+			-ldflags "-s -w -X github.com/knocker/knocker/app/cli.Version=$version" -o "$scratch/knocker-cli" .)
+		packaging/deb.sh "$scratch/knocker" "$version" "$build" "$scratch/knocker.deb" "$scratch/knocker-cli"
 		out=dist/$(dpkg-deb --show --showformat='${Package}_${Version}_${Architecture}' "$scratch/knocker.deb").deb
 		mv "$scratch/knocker.deb" "$out"
 		;;

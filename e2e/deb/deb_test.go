@@ -72,8 +72,8 @@ var files = []string{
 	"/usr/share/icons/hicolor/scalable/apps/io.knocker.desktop.svg",
 }
 
-// The .deb holds the desktop build, its desktop entry, icons and AppStream
-// metainfo (both valid), all owned by root; it declares the packages of
+// The .deb holds the desktop build and the headless one, the desktop
+// entry, icons and AppStream metainfo (both valid), all owned by root; it declares the packages of
 // every library the binary links; apt-get installs it and the installed
 // knocker runs; apt-get remove takes every file away again.
 func TestDebInstallsAndRemoves(t *testing.T) {
@@ -85,12 +85,8 @@ func TestDebInstallsAndRemoves(t *testing.T) {
 	}
 	version := fields[1]
 	deb := filepath.Join(t.TempDir(), "knocker_test.deb")
-	args := []string{bin, version, "7", deb}
-	cli := cliBinary(t)
-	if cli != "" {
-		args = append(args, cli)
-	}
-	build := exec.Command(filepath.Join(repoRoot(), "packaging", "deb.sh"), args...)
+	cli := testbin.HeadlessPath(t)
+	build := exec.Command(filepath.Join(repoRoot(), "packaging", "deb.sh"), bin, version, "7", deb, cli)
 	build.Env = append(os.Environ(), "DEB_COMPRESSOR=gzip") // xz is for releases: smaller, slower
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("packaging/deb.sh: %v\n%s", err, out)
@@ -117,10 +113,7 @@ func TestDebInstallsAndRemoves(t *testing.T) {
 	if !installed("knocker") {
 		t.Fatal("apt-get install left knocker uninstalled")
 	}
-	binaries := []string{"/usr/bin/knocker"}
-	if cli != "" {
-		binaries = append(binaries, "/usr/bin/knocker-cli")
-	}
+	binaries := []string{"/usr/bin/knocker", "/usr/bin/knocker-cli"}
 	for _, b := range binaries {
 		if out := run(t, b, "version"); !strings.HasPrefix(out, "knocker "+version+" ") {
 			t.Fatalf("the installed %s says %q, want version %s", b, out, version)
@@ -211,18 +204,6 @@ func owner(t *testing.T, path string) string {
 	}
 	t.Fatalf("no package ships %s", path)
 	return ""
-}
-
-// cliBinary builds the static headless knocker-cli with make cli, where the
-// Makefile has that target, and returns it; "" where it does not.
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	root := repoRoot()
-	if exec.Command("make", "-C", root, "-n", "cli").Run() != nil {
-		return ""
-	}
-	run(t, "make", "-C", root, "cli")
-	return filepath.Join(root, "bin", "knocker-cli")
 }
 
 func repoRoot() string {
