@@ -3,11 +3,9 @@
 package knock
 
 import (
-	"bytes"
 	"context"
 	"net/netip"
 	"testing"
-	"time"
 
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
@@ -59,22 +57,7 @@ func TestICMPStepsReachLoopback(t *testing.T) {
 			if tt.helper {
 				want = append([][]byte{payload}, want...)
 			}
-			buf := make([]byte, 1500)
-			deadline := time.Now().Add(5 * time.Second)
-			for len(want) > 0 {
-				ln.SetReadDeadline(deadline)
-				n, _, err := ln.ReadFrom(buf)
-				if err != nil {
-					t.Fatalf("still waiting for %d echo requests: %v", len(want), err)
-				}
-				msg, err := icmp.ParseMessage(tt.proto, buf[:n])
-				if err != nil || msg.Type != tt.request {
-					continue // the echo replies, or unrelated traffic
-				}
-				if echo, ok := msg.Body.(*icmp.Echo); ok && bytes.Equal(echo.Data, want[0]) {
-					want = want[1:]
-				}
-			}
+			expectEchoes(t, ln, tt.proto, tt.request, want...)
 		})
 	}
 }

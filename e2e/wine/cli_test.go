@@ -3,7 +3,6 @@ package wine
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/knocker/knocker/internal/testbin"
 )
 
 func TestVersion(t *testing.T) {
@@ -44,12 +45,12 @@ func TestCredentialManagerLifecycle(t *testing.T) {
 	if res := s.knocker(t, env, 0, "list"); res.stdout != "office\t192.0.2.10\tnever knocked\n" {
 		t.Fatalf("list said %q", res.stdout)
 	}
-	id := profileID(t, config, "office")
+	id := testbin.ProfileID(t, config, "office")
 	item := "io.knocker.desktop:" + id
 	if got := s.credentials(t); !slices.Contains(got, item) {
 		t.Fatalf("Credential Manager items %q, want %s", got, item)
 	}
-	assertNoSecretIn(t, config, secretText)
+	testbin.AssertNoSecretIn(t, config, secretText)
 
 	if res := s.knocker(t, env, 0, "export", "office"); !strings.Contains(res.stdout, `"name": "office"`) || strings.Contains(res.stdout, secretText) {
 		t.Fatalf("export without secrets: %q", res.stdout)
@@ -59,7 +60,7 @@ func TestCredentialManagerLifecycle(t *testing.T) {
 	}
 
 	s.knocker(t, env, 0, "rename", "office", "work")
-	if got := profileID(t, config, "work"); got != id {
+	if got := testbin.ProfileID(t, config, "work"); got != id {
 		t.Fatalf("rename changed the ID from %s to %s", id, got)
 	}
 	if res := s.knocker(t, env, 0, "export", "--with-secrets", "work"); !strings.Contains(res.stdout, secretText) {
@@ -75,46 +76,6 @@ func TestCredentialManagerLifecycle(t *testing.T) {
 	}
 	if res := s.knocker(t, env, 2, "export", "--with-secrets", "work"); strings.Count(res.stderr, "\n") != 1 {
 		t.Fatalf("export of a deleted profile: want one line on stderr, got %q", res.stderr)
-	}
-}
-
-// profileID reads the stable ID of a profile from profiles.json.
-func profileID(t *testing.T, config, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(config, "profiles.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Profiles []struct{ ID, Name string }
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range doc.Profiles {
-		if p.Name == name && p.ID != "" {
-			return p.ID
-		}
-	}
-	t.Fatalf("no profile %q in profiles.json:\n%s", name, data)
-	return ""
-}
-
-// assertNoSecretIn fails if any file under dir holds secret.
-func assertNoSecretIn(t *testing.T, dir, secret string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if strings.Contains(string(data), secret) {
-			t.Errorf("%s holds the secret", path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -2,6 +2,7 @@ package wine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -27,14 +28,14 @@ type gui struct {
 // logs is what the process printed so far.
 func (g *gui) logs() string { return readOutput(g.output) }
 
-// startGUI runs knocker.exe with args until up reports it is up; a start
-// that died of the GLFW helper window failure gets two more tries.
+// startGUI runs knocker.exe with args until up reports it is up.
 func startGUI(t *testing.T, s *wineStage, env []string, args []string, up func(*gui) bool) *gui {
 	t.Helper()
-	for try := 1; ; try++ {
+	var g *gui
+	retryHelperWindowFailure(t, fmt.Sprintf("knocker.exe %v did not come up", args), func() (bool, string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cmd := s.command(ctx, env, append([]string{s.exe}, args...)...)
-		g := &gui{s: s, env: env, cancel: cancel, exited: make(chan error, 1), output: outputFile(t)}
+		g = &gui{s: s, env: env, cancel: cancel, exited: make(chan error, 1), output: outputFile(t)}
 		cmd.Stdout, cmd.Stderr = g.output, g.output
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -42,14 +43,28 @@ func startGUI(t *testing.T, s *wineStage, env []string, args []string, up func(*
 		go func() { g.exited <- cmd.Wait() }()
 		if up(g) {
 			t.Cleanup(g.stop)
-			return g
+			return true, ""
 		}
 		g.stop()
-		if try < 3 && strings.Contains(g.logs(), glfwHelperWindowFailure) {
-			t.Logf("GLFW could not create its helper window under Wine, trying again:\n%s", g.logs())
-			continue
+		return false, g.logs()
+	})
+	return g
+}
+
+// retryHelperWindowFailure runs start until it succeeds, up to three times
+// while it fails with the GLFW helper window failure in its output; any
+// other failure fails the test with what and the output.
+func retryHelperWindowFailure(t *testing.T, what string, start func() (ok bool, output string)) {
+	t.Helper()
+	for try := 1; ; try++ {
+		ok, output := start()
+		if ok {
+			return
 		}
-		t.Fatalf("knocker.exe %v did not come up; output:\n%s", args, g.logs())
+		if try == 3 || !strings.Contains(output, glfwHelperWindowFailure) {
+			t.Fatalf("%s; output:\n%s", what, output)
+		}
+		t.Logf("GLFW could not create its helper window under Wine, trying again:\n%s", output)
 	}
 }
 
@@ -194,20 +209,15 @@ func TestSecondLaunchShowsTheFirstWindow(t *testing.T) {
 
 // secondLaunch runs knocker.exe with no arguments, which must hand over to
 // the running one and exit 0; like a first start, it may meet the GLFW
-// helper window failure, and is then tried again.
+// helper window failure.
 func (s *wineStage) secondLaunch(t *testing.T, env []string) result {
 	t.Helper()
-	for try := 1; ; try++ {
-		res := s.run(t, env, s.exe)
-		if res.code == 0 {
-			return res
-		}
-		if try < 3 && strings.Contains(res.stdout+res.stderr, glfwHelperWindowFailure) {
-			t.Logf("GLFW could not create its helper window under Wine, trying again:\n%s", res.stderr)
-			continue
-		}
-		t.Fatalf("a second launch must hand over to the first and exit 0: exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
+	var res result
+	retryHelperWindowFailure(t, "a second launch must hand over to the first and exit 0", func() (bool, string) {
+		res = s.run(t, env, s.exe)
+		return res.code == 0, fmt.Sprintf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	})
+	return res
 }
 
 // hasWindow reports whether a top-level window titled title exists.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/knocker/knocker/internal/testbin"
 )
 
 // uninstallKey is the installer's entry in "Apps" (per user).
@@ -128,7 +130,7 @@ func importWith(t *testing.T, s *wineStage, exe, config string) string {
 	if res := s.run(t, nil, exe, "import", winPath(file)); res.code != 0 {
 		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
 	}
-	item := "io.knocker.desktop:" + profileID(t, config, "kept")
+	item := "io.knocker.desktop:" + testbin.ProfileID(t, config, "kept")
 	if !slices.Contains(s.credentials(t), item) {
 		t.Fatalf("import saved no Credential Manager item %s", item)
 	}

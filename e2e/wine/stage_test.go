@@ -5,7 +5,6 @@
 package wine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/knocker/knocker/internal/testx"
 )
 
 // stage is the Wine set-up every test shares; nil outside the stage.
@@ -55,8 +56,8 @@ type wineStage struct {
 	version string // the version it must report
 	prefix  string
 	env     []string
-	xvfb    *exec.Cmd
 	display string
+	stopX   func()
 	// Test helpers built for Windows: credlist lists Credential Manager
 	// items, loginitem drives app/autostart.
 	credlist, loginitem string
@@ -84,7 +85,7 @@ func newStage() (*wineStage, error) {
 		return nil, err
 	}
 	s.dir = dir
-	if err := s.startXvfb(); err != nil {
+	if s.display, s.stopX, err = testx.StartXvfb("1280x800x24"); err != nil {
 		return s, err
 	}
 	s.prefix = filepath.Join(dir, "prefix")
@@ -137,36 +138,6 @@ func newStage() (*wineStage, error) {
 	return s, nil
 }
 
-func (s *wineStage) startXvfb() error {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	s.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	s.xvfb.ExtraFiles = []*os.File{w}
-	if err := s.xvfb.Start(); err != nil {
-		w.Close()
-		return err
-	}
-	w.Close()
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			return errors.New("Xvfb exited without reporting a display")
-		}
-		s.display = ":" + n
-		return nil
-	case <-time.After(15 * time.Second):
-		return errors.New("Xvfb did not start")
-	}
-}
-
 // waitServer waits until every process of the prefix has ended and the
 // wineserver has written the registry to the prefix's files.
 func (s *wineStage) waitServer() error {
@@ -184,9 +155,8 @@ func (s *wineStage) close() {
 		cmd.Env = s.env
 		_ = cmd.Run()
 	}
-	if s.xvfb != nil && s.xvfb.Process != nil {
-		s.xvfb.Process.Kill()
-		s.xvfb.Wait()
+	if s.stopX != nil {
+		s.stopX()
 	}
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
