@@ -28,13 +28,13 @@ type gui struct {
 // logs is what the process printed so far.
 func (g *gui) logs() string { return readOutput(g.output) }
 
-// startGUI runs knocker.exe with args until up reports it is up.
-func startGUI(t *testing.T, s *wineStage, env []string, args []string, up func(*gui) bool) *gui {
+// startGUI runs exe (a knocker.exe) with args until up reports it is up.
+func startGUI(t *testing.T, s *wineStage, exe string, env []string, args []string, up func(*gui) bool) *gui {
 	t.Helper()
 	var g *gui
-	retryHelperWindowFailure(t, fmt.Sprintf("knocker.exe %v did not come up", args), func() (bool, string) {
+	retryHelperWindowFailure(t, fmt.Sprintf("%s %v did not come up", exe, args), func() (bool, string) {
 		ctx, cancel := context.WithCancel(context.Background())
-		cmd := s.command(ctx, env, append([]string{s.exe}, args...)...)
+		cmd := s.command(ctx, env, append([]string{exe}, args...)...)
 		g = &gui{s: s, env: env, cancel: cancel, exited: make(chan error, 1), output: outputFile(t)}
 		cmd.Stdout, cmd.Stderr = g.output, g.output
 		if err := cmd.Start(); err != nil {
@@ -129,7 +129,7 @@ func (g *gui) waitViewable(t *testing.T, within time.Duration) bool {
 func TestWindowOpens(t *testing.T) {
 	s := needStage(t)
 	env := []string{"KNOCKER_CONFIG_DIR=" + winPath(t.TempDir())}
-	g := startGUI(t, s, env, nil, func(g *gui) bool { return g.waitViewable(t, 60*time.Second) })
+	g := startGUI(t, s, s.exe, env, nil, func(g *gui) bool { return g.waitViewable(t, 60*time.Second) })
 	time.Sleep(2 * time.Second) // the first frames
 	if !g.running() {
 		t.Fatalf("knocker.exe exited after showing its window:\n%s", g.logs())
@@ -176,19 +176,7 @@ func windowGeometry(t *testing.T, s *wineStage) string {
 func TestSecondLaunchShowsTheFirstWindow(t *testing.T) {
 	s := needStage(t)
 	env := []string{"KNOCKER_CONFIG_DIR=" + winPath(t.TempDir())}
-	first := startGUI(t, s, env, []string{"--tray"}, func(g *gui) bool {
-		// Up once the first has created its windows (the GLFW message
-		// window exists, and the tray icon's), with the main one hidden.
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			if !g.running() {
-				return false
-			}
-			if s.hasWindow(t, "SystrayMonitor") {
-				return true
-			}
-		}
-		return false
-	})
+	first := startGUI(t, s, s.exe, env, []string{"--tray"}, inTray(t))
 	time.Sleep(time.Second) // a window shown by mistake would be mapped by now
 	if state := s.mapState(t); state == "IsViewable" {
 		t.Fatal("knocker.exe --tray must start with no window on screen")
@@ -205,6 +193,32 @@ func TestSecondLaunchShowsTheFirstWindow(t *testing.T) {
 		t.Fatal("the first Knocker exited")
 	}
 	t.Logf("the second launch handed over and exited in %v", took.Round(time.Millisecond))
+}
+
+// inTray reports a knocker.exe --tray up once it has created its windows
+// (the tray icon's exists), with the main one hidden.
+func inTray(t *testing.T) func(*gui) bool {
+	return func(g *gui) bool {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if !g.running() {
+				return false
+			}
+			if g.s.hasWindow(t, "SystrayMonitor") {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// waitExit waits up to ten seconds for the process to end.
+func (g *gui) waitExit() bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if !g.running() {
+			return true
+		}
+	}
+	return false
 }
 
 // secondLaunch runs knocker.exe with no arguments, which must hand over to

@@ -20,7 +20,9 @@ const uninstallKey = `HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\i
 // registers the uninstaller in "Apps" and, asked with /AUTOSTART, the Run
 // value Knocker's own setting writes. The silent uninstall removes all of
 // it but keeps the profiles and their Credential Manager items, unless
-// asked with /REMOVEDATA.
+// asked with /REMOVEDATA. A Knocker running in the tray, as it does after
+// a login, is closed first by either, since Windows neither replaces nor
+// deletes a running program.
 func TestInstallerPerUser(t *testing.T) {
 	s := needStage(t)
 	setup := buildSetup(t, s)
@@ -100,12 +102,21 @@ func TestInstallerPerUser(t *testing.T) {
 	// A profile in the default folder, with its secret in the Credential Manager.
 	item := importWith(t, s, installed, config)
 
+	running := startGUI(t, s, installed, nil, []string{"--tray"}, inTray(t))
 	uninstall()
+	if !running.waitExit() {
+		t.Fatal("the uninstaller left Knocker running")
+	}
 	if !slices.Contains(s.credentials(t), item) || !exists(filepath.Join(config, "profiles.json")) {
 		t.Fatal("a plain uninstall must keep the profiles and their secrets")
 	}
 
 	install() // no /AUTOSTART: no login entry
+	running = startGUI(t, s, installed, nil, []string{"--tray"}, inTray(t))
+	install() // an update, over the running Knocker
+	if !running.waitExit() {
+		t.Fatal("the installer updated Knocker without closing the running one")
+	}
 	if got, ok := s.regValue(t, runKey, "io.knocker.desktop"); ok {
 		t.Fatalf("installed without /AUTOSTART, the Run value is %q", got)
 	}

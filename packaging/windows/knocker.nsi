@@ -57,9 +57,43 @@ VIAddVersionKey "LegalCopyright" "Knocker authors"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
 
+; Knocker sits in the tray for days, so an update or an uninstall usually
+; finds it running, and Windows neither replaces nor deletes a running
+; program. CloseKnocker ends it first, after asking (a silent run does not
+; ask). Without administrator rights taskkill reaches the user's own
+; processes only.
+!macro CLOSE_KNOCKER un
+Function ${un}CloseKnocker
+	${IfNot} ${FileExists} "$INSTDIR\knocker.exe"
+		Return
+	${EndIf}
+	${For} $1 1 10
+		; Opening a running program for writing fails.
+		ClearErrors
+		FileOpen $0 "$INSTDIR\knocker.exe" a
+		${IfNot} ${Errors}
+			FileClose $0
+			Return
+		${EndIf}
+		${If} $1 == 1
+			MessageBox MB_OKCANCEL|MB_ICONINFORMATION "Knocker is running. Close it and continue?" /SD IDOK IDOK close
+			Abort "Knocker is still running."
+			close:
+		${EndIf}
+		nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM knocker.exe'
+		Pop $0
+		Sleep 500
+	${Next}
+	Abort "Knocker is still running: quit it from its tray menu and try again."
+FunctionEnd
+!macroend
+!insertmacro CLOSE_KNOCKER ""
+!insertmacro CLOSE_KNOCKER "un."
+
 Section "Knocker" SecApp
 	SectionIn RO
 	SetShellVarContext current
+	Call CloseKnocker
 	SetOutPath "$INSTDIR"
 	File "/oname=knocker.exe" "${EXE}"
 	WriteUninstaller "$INSTDIR\uninstall.exe"
@@ -97,6 +131,7 @@ FunctionEnd
 Section "un.Knocker" UnSecApp
 	SectionIn RO
 	SetShellVarContext current
+	Call un.CloseKnocker
 	; The login entry, whether this installer or Knocker's setting wrote it:
 	; it would start a program that is gone.
 	DeleteRegValue HKCU "${RUNKEY}" "${APPID}"
