@@ -143,6 +143,23 @@ func TestWindowOpens(t *testing.T) {
 	t.Logf("screenshot of the Windows build's window: %s", shot)
 }
 
+// Where the window cannot open (here Wine without an X display, where GLFW
+// cannot create even its hidden helper window), knocker.exe says so on
+// standard error with what to do instead and exits 1: no panic, no stack
+// trace. (A message box says it too; without a display it cannot show.)
+func TestWindowThatCannotOpenSaysSo(t *testing.T) {
+	s := needStage(t)
+	for _, args := range [][]string{nil, {"--tray"}} {
+		env := []string{"DISPLAY=", "KNOCKER_CONFIG_DIR=" + winPath(t.TempDir())}
+		res := s.run(t, env, append([]string{s.exe}, args...)...)
+		lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+		if res.code != 1 || !strings.HasPrefix(lines[len(lines)-1], "knocker: the window cannot open (") ||
+			!strings.Contains(res.stderr, "knocker-cli") || strings.Contains(res.stderr, "goroutine ") {
+			t.Fatalf("knocker.exe %v without a display: exit %d, stderr:\n%s\nwant exit 1 and the line saying the window cannot open", args, res.code, res.stderr)
+		}
+	}
+}
+
 // windowGeometry is the Knocker window's place on the screen as
 // ImageMagick's WxH+X+Y.
 func windowGeometry(t *testing.T, s *wineStage) string {
