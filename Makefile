@@ -60,6 +60,9 @@ HEADLESS_AUDIT := $(HEADLESS) scripts/with-keyring.sh scripts/secrets-audit.sh
 # can lean on the machine's time zone or on the day of the month.
 FAR_ZONE := Pacific/Kiritimati
 
+# Last, the Windows stage (knocker.exe and its installer under Wine:
+# scripts/windows-test.sh) and the .deb, installed here and removed (as root).
+
 test: test-deps build cli check
 	$(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
 	$(HEADLESS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./e2e/...
