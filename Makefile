@@ -14,6 +14,10 @@ BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommo
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
               xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time tesseract-ocr \
               openssh-server openssh-client
+# The Windows stage (cross build, Wine, the NSIS installer) and the .deb test.
+WINDOWS_TEST_DEPS := gcc-mingw-w64-x86-64 wine64 nsis imagemagick xvfb x11-utils
+PACKAGE_TEST_DEPS := dpkg-dev binutils appstream desktop-file-utils imagemagick
+TEST_DEPS += $(WINDOWS_TEST_DEPS) $(PACKAGE_TEST_DEPS)
 
 .PHONY: all build cli run demo test check bench fuzz deps test-deps clean
 
@@ -56,6 +60,9 @@ HEADLESS_AUDIT := $(HEADLESS) scripts/with-keyring.sh scripts/secrets-audit.sh
 # can lean on the machine's time zone or on the day of the month.
 FAR_ZONE := Pacific/Kiritimati
 
+# Last, the Windows stage (knocker.exe and its installer under Wine:
+# scripts/windows-test.sh) and the .deb, installed here and removed (as root).
+
 test: test-deps build cli check
 	$(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
 	$(HEADLESS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./e2e/...
@@ -64,6 +71,8 @@ test: test-deps build cli check
 	$(HEADLESS_AUDIT)
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 	scripts/coverage.sh
+	VERSION=$(VERSION) scripts/windows-test.sh
+	KNOCKER_PACKAGE_TEST=1 $(BINS) $(GO) test -count=1 -v ./e2e/deb/
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -89,6 +98,8 @@ bench: build cli
 # version resource, and the headless build for six platforms, each binary
 # checked with file(1). Release flags mean full rebuilds: several minutes.
 PACKAGE_DEPS := $(BUILD_DEPS) xz-utils file binutils gcc-mingw-w64-x86-64
+# ...and around them the .deb and the Windows installer.
+PACKAGE_DEPS += dpkg-dev imagemagick nsis
 package:
 	@scripts/deps.sh $(PACKAGE_DEPS) zip
 	packaging/package.sh linux windows

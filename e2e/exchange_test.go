@@ -106,7 +106,7 @@ func TestSPAProfileLifecycle(t *testing.T) {
 		}
 		public.outputs = append(public.outputs, res.Stderr)
 	}
-	id := profileID(t, config, "fw")
+	id := testbin.ProfileID(t, config, "fw")
 	run(0, "delete", "fw")
 	watch.finish(t)
 
@@ -114,7 +114,7 @@ func TestSPAProfileLifecycle(t *testing.T) {
 		t.Error("the keyring item outlived the profile")
 	}
 	public.assertNoSecret(k, h)
-	assertNoSecretIn(t, config, k, h)
+	testbin.AssertNoSecretIn(t, config, k, h)
 }
 
 // publicRuns runs knocker commands whose output must hold no secret, and
@@ -144,26 +144,6 @@ func (p *publicRuns) assertNoSecret(secrets ...string) {
 				p.t.Errorf("output without --with-secrets holds a secret: %q", out)
 			}
 		}
-	}
-}
-
-// assertNoSecretIn fails if any file under dir holds one of the secrets.
-func assertNoSecretIn(t *testing.T, dir string, secrets ...string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		for _, s := range secrets {
-			if bytes.Contains(data, []byte(s)) {
-				t.Errorf("%s holds a secret", path)
-			}
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

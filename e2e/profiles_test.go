@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -105,7 +104,7 @@ func TestProfileLifecycle(t *testing.T) {
 	if res := run(0, "list"); res.Stdout != "office\t127.0.0.1\tnever knocked\n" {
 		t.Fatalf("list said %q", res.Stdout)
 	}
-	id := profileID(t, config, "office")
+	id := testbin.ProfileID(t, config, "office")
 
 	res := run(0, "knock", "-v", "office")
 	rec.expect(t, "udp:"+secretText, "tcp", "tcp") // the steps, then the verify connect
@@ -122,7 +121,7 @@ func TestProfileLifecycle(t *testing.T) {
 	public.outputs = append(public.outputs, withSecrets.Stderr)
 
 	run(0, "rename", "office", "work")
-	if got := profileID(t, config, "work"); got != id {
+	if got := testbin.ProfileID(t, config, "work"); got != id {
 		t.Fatalf("rename changed the ID from %s to %s", id, got)
 	}
 	run(0, "knock", "work")
@@ -142,41 +141,7 @@ func TestProfileLifecycle(t *testing.T) {
 		t.Errorf("the keyring item outlived the profile: %v", err)
 	}
 	public.assertNoSecret(secretText)
-	err := filepath.WalkDir(config, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if bytes.Contains(data, []byte(secretText)) || bytes.Contains(data, []byte(hex.EncodeToString([]byte(secretText)))) {
-			t.Errorf("%s holds the secret", path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// profileID reads the stable ID of a profile from profiles.json.
-func profileID(t *testing.T, config, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(config, "profiles.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Profiles []struct{ ID, Name string }
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range doc.Profiles {
-		if p.Name == name {
-			return p.ID
-		}
-	}
-	t.Fatalf("no profile %q in profiles.json", name)
-	return ""
+	testbin.AssertNoSecretIn(t, config, secretText, hex.EncodeToString([]byte(secretText)))
 }
 
 // TestProfilesWithoutKeyring: with no Secret Service, or one that never

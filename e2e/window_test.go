@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/knocker/knocker/internal/testbin"
 	"github.com/knocker/knocker/internal/testnet"
+	"github.com/knocker/knocker/internal/testx"
 )
 
 // startXvfb starts a private X server, with Xvfb's extra options if any,
@@ -28,36 +28,14 @@ func startXvfb(t *testing.T, options ...string) string {
 	if _, err := exec.LookPath("xwininfo"); err != nil {
 		t.Skip("xwininfo is not installed (make test installs the x11-utils package)")
 	}
-	r, w, err := os.Pipe()
+	// Keys repeat only after 10 s: on a loaded machine a key typed by
+	// xdotool can be held past the usual 660 ms and come out twice.
+	display, stop, err := testx.StartXvfb("1024x768x24", append([]string{"-ardelay", "10000"}, options...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	// -displayfd lets the server pick a free display and tell us which.
-	// Keys repeat only after 10 s: on a loaded machine a key typed by
-	// xdotool can be held past the usual 660 ms and come out twice.
-	xvfb := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-ardelay", "10000"}, options...)...)
-	xvfb.ExtraFiles = []*os.File{w}
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { xvfb.Process.Kill(); xvfb.Wait() })
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatal("Xvfb exited without reporting a display")
-		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatal("Xvfb did not start")
-	}
-	return ""
+	t.Cleanup(stop)
+	return display
 }
 
 // windowMapped polls the X server until a top-level window has this title,

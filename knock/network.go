@@ -48,8 +48,7 @@ type SystemNetwork struct {
 
 // ErrICMPNotPermitted means the OS allows neither unprivileged ICMP sockets
 // nor raw sockets to this process.
-var ErrICMPNotPermitted = errors.New("ICMP steps need root or CAP_NET_RAW, " +
-	"or unprivileged ping allowed for your group (sysctl net.ipv4.ping_group_range)")
+var ErrICMPNotPermitted = errors.New(icmpNotPermitted)
 
 // Open finds the local address the route to remote uses, which also fails
 // early and clearly when there is no route at all.
@@ -191,6 +190,13 @@ func (c *sysConn) sendTCP(ctx context.Context, s Step) (netip.AddrPort, error) {
 // so each step is a new "connection" rather than part of an earlier step's,
 // which a router may already count as established once it has answered.
 func (c *sysConn) sendICMP(s Step) (netip.AddrPort, error) {
+	// Where the OS has an ICMP API for unprivileged users (Windows), it goes
+	// first; sockets are the fallback.
+	if sent, err := sendICMPEcho(c.remote, s.Payload.Data); err != nil {
+		return netip.AddrPort{}, err
+	} else if sent {
+		return netip.AddrPortFrom(c.local, 0), nil
+	}
 	sock, err := takeOrOpen(&c.nextICMP, c.openICMP)
 	if err != nil {
 		return netip.AddrPort{}, err

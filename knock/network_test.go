@@ -169,25 +169,7 @@ func TestSystemNetworkICMP(t *testing.T) {
 			if _, err := (&Knocker{}).Knock(context.Background(), tt.ip, steps); err != nil {
 				t.Fatal(err)
 			}
-			want := [][]byte{payload, make([]byte, 64)}
-			ids := map[int]bool{}
-			buf := make([]byte, 1500)
-			deadline := time.Now().Add(5 * time.Second)
-			for len(want) > 0 {
-				ln.SetReadDeadline(deadline)
-				n, _, err := ln.ReadFrom(buf)
-				if err != nil {
-					t.Fatalf("still waiting for %d echo requests: %v", len(want), err)
-				}
-				msg, err := icmp.ParseMessage(tt.proto, buf[:n])
-				if err != nil || msg.Type != tt.request {
-					continue // the kernel's echo replies, or unrelated traffic
-				}
-				if echo, ok := msg.Body.(*icmp.Echo); ok && bytes.Equal(echo.Data, want[0]) {
-					want = want[1:]
-					ids[echo.ID] = true
-				}
-			}
+			ids := expectEchoes(t, ln, tt.proto, tt.request, payload, make([]byte, 64))
 			// Connection tracking tells echoes apart by identifier only.
 			if len(ids) != len(steps) {
 				t.Errorf("%d echo requests carried %d identifiers, want one each", len(steps), len(ids))

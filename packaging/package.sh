@@ -3,7 +3,11 @@
 # into dist/.
 #
 #   packaging/package.sh linux     dist/knocker-VERSION-linux-amd64.tar.xz (fyne package -os linux)
+#                                  dist/knocker_DEBVERSION_amd64.deb        (its binary, packaging/deb.sh)
 #   packaging/package.sh windows   dist/knocker-VERSION-windows-amd64.exe  (fyne package -os windows)
+#                                  dist/knocker-VERSION-windows-amd64-setup.exe (that .exe, packaging/windows-setup.sh)
+#
+# The .deb also carries the static headless build as /usr/bin/knocker-cli.
 #
 # Both are built from a scratch copy of HEAD (git archive), because fyne
 # package bumps Build in FyneApp.toml, deletes ./knocker and drops generated
@@ -79,6 +83,15 @@ for target in "$@"; do
 		for f in usr/local/bin/knocker usr/local/share/applications/io.knocker.desktop.desktop usr/local/share/pixmaps/io.knocker.desktop.png Makefile; do
 			grep -qx "knocker/$f" <<<"$listing" || { echo "package: $out lacks $f" >&2; exit 1; }
 		done
+		echo "package: wrote $out ($(du -h "$out" | cut -f1))"
+		# The .deb wraps the same release binary.
+		tar -xJOf "$out" knocker/usr/local/bin/knocker >"$scratch/knocker"
+		# With it, the headless build, as make cli and cli-archives.sh build it.
+		(cd "$src" && CGO_ENABLED=0 go build -tags headless -trimpath \
+			-ldflags "-s -w -X github.com/knocker/knocker/app/cli.Version=$version" -o "$scratch/knocker-cli" .)
+		packaging/deb.sh "$scratch/knocker" "$version" "$build" "$scratch/knocker.deb" "$scratch/knocker-cli"
+		out=dist/$(dpkg-deb --show --showformat='${Package}_${Version}_${Architecture}' "$scratch/knocker.deb").deb
+		mv "$scratch/knocker.deb" "$out"
 		;;
 	windows)
 		command -v x86_64-w64-mingw32-gcc >/dev/null || {
@@ -96,6 +109,9 @@ for target in "$@"; do
 		file "$out" | grep -q 'PE32+ executable (GUI)' || { echo "package: $out is not a GUI-subsystem PE: $(file -b "$out")" >&2; exit 1; }
 		strings -el "$out" | grep -q '^ProductVersion$' || { echo "package: $out has no version resource" >&2; exit 1; }
 		grep -qaF "$version" "$out" || { echo "package: $out does not carry version $version" >&2; exit 1; }
+		echo "package: wrote $out ($(du -h "$out" | cut -f1))"
+		out=dist/knocker-$version-windows-amd64-setup.exe
+		packaging/windows-setup.sh "dist/knocker-$version-windows-amd64.exe" "$version" "$build" "$out"
 		;;
 	*)
 		echo "package: unknown target $target (linux or windows)" >&2
