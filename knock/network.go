@@ -53,13 +53,18 @@ var ErrICMPNotPermitted = errors.New(icmpNotPermitted)
 // Open finds the local address the route to remote uses, which also fails
 // early and clearly when there is no route at all.
 func (n SystemNetwork) Open(ctx context.Context, remote netip.Addr) (Conn, error) {
-	// A connected UDP socket sends nothing; connecting only asks the kernel for a route.
+	// A connected UDP socket sends nothing; connecting only asks the kernel
+	// for a route. Where UDP sockets cannot be had at all (Wine), the local
+	// address stays unknown and the steps find out for themselves.
+	var local netip.Addr
 	probe, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(remote, 9)))
-	if err != nil {
+	switch {
+	case err == nil:
+		local = probe.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+		probe.Close()
+	case !isAny(err, udpUnsupported):
 		return nil, fmt.Errorf("no route to %v: %w", remote, unwrapSyscall(err))
 	}
-	local := probe.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
-	probe.Close()
 	wait := n.TCPWait
 	if wait <= 0 {
 		wait = DefaultTCPWait
@@ -263,11 +268,20 @@ func (c *sysConn) Close() error {
 // isUnanswered reports a connection attempt that was refused or timed out:
 // the SYN left, which is all a knock or a closed-port probe needs to know.
 func isUnanswered(err error) bool {
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+	if isAny(err, closedPort) {
 		return true
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isAny(err error, targets []error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // unwrapSyscall trims Go's "dial tcp 1.2.3.4:5: connect:" prefixes down to

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"reflect"
@@ -35,6 +36,10 @@ type windowStart struct {
 	cause    string // why the window failed, "" while it has not
 	awaiting bool   // a Fyne error about the window was logged; its cause follows
 	reported bool
+	// held are GLFW's own errors logged before the window runs: on Wine
+	// the first says why the next GLFW call panics; if the window comes up
+	// after all, they go out as they came.
+	held []string
 }
 
 // watchWindowStart begins the watch: Fyne's log lines pass through it as
@@ -80,6 +85,9 @@ func (w *windowStart) Write(p []byte) (int, error) {
 	case w.awaiting && strings.Contains(line, "  At: "):
 		w.awaiting = false
 		return len(p), nil
+	case !w.reported && strings.Contains(line, "PlatformError: "):
+		w.held = append(w.held, line)
+		return len(p), nil
 	case w.reported:
 		// What the toolkit logs as it shuts down after the failure (such
 		// as its preferences file, saved and reloaded at once) is noise.
@@ -119,6 +127,12 @@ func (w *windowStart) onStarted(a fyne.App, up func()) func() {
 // running ends the watch: the window is up.
 func (w *windowStart) running() {
 	w.restoreStderr()
+	w.mu.Lock()
+	for _, line := range w.held {
+		io.WriteString(w.stderr, line)
+	}
+	w.held = nil
+	w.mu.Unlock()
 	log.SetOutput(w.stderr)
 }
 
@@ -139,7 +153,12 @@ func (w *windowStart) restoreStderr() {
 func (w *windowStart) end(recovered any) error {
 	w.mu.Lock()
 	if recovered != nil && glfwFailure(recovered) {
-		w.reportLocked(fmt.Sprint(recovered))
+		cause := fmt.Sprint(recovered)
+		if len(w.held) > 0 { // the failure that left GLFW uninitialised
+			_, cause, _ = strings.Cut(strings.TrimSpace(w.held[0]), "PlatformError: ")
+			cause = "PlatformError: " + cause
+		}
+		w.reportLocked(cause)
 	}
 	failed := w.cause != ""
 	w.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,5 +116,42 @@ func TestWindowsUnitTests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A knock from the command line under Wine: a TCP step to a closed port
+// (Windows says "refused" in its own words, which must count as sent), an
+// ICMP echo through IcmpSendEcho2, and the check that the open port
+// answers. UDP is what Wine cannot show: it refuses every Go UDP socket.
+func TestKnockFromTheCommandLine(t *testing.T) {
+	s := needStage(t)
+	open, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	accepted := make(chan struct{}, 1)
+	go func() {
+		if c, err := open.Accept(); err == nil {
+			c.Close()
+			accepted <- struct{}{}
+		}
+	}()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	openPort := open.Addr().(*net.TCPAddr).Port
+	res := s.knocker(t, nil, 0, "send", "-v", "--verify", fmt.Sprint(openPort), "127.0.0.1", fmt.Sprintf("%d:tcp", closedPort), "icmp=size:8")
+	if !strings.Contains(res.stdout, fmt.Sprintf("step 1/2 tcp/%d sent", closedPort)) || !strings.Contains(res.stdout, "step 2/2 icmp") ||
+		!strings.Contains(res.stdout, fmt.Sprintf("verify tcp/%d: open", openPort)) {
+		t.Fatalf("knocker send -v printed:\n%s", res.stdout)
+	}
+	select {
+	case <-accepted:
+	default:
+		t.Fatal("the check never reached the open port")
 	}
 }
