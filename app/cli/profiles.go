@@ -297,7 +297,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		for _, w := range warnings {
 			fmt.Fprintf(env.Stderr, "knocker: warning: %s\n", w)
 		}
-	} else if out, err = profile.Export(ps, *withSecrets); err != nil {
+	} else if out, err = profile.Export(ps, profile.ExportSecrets(*withSecrets)); err != nil {
 		return err
 	}
 	_, err = env.Stdout.Write(out)

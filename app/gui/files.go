@@ -122,11 +122,11 @@ type exportFormat struct {
 // exportFormats are the files Export can write, as the dialog offers them.
 var exportFormats = []exportFormat{
 	{"Knocker JSON without secrets (a list of routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
-		data, err := profile.Export(ps, false)
+		data, err := profile.Export(ps, profile.WithoutSecrets)
 		return data, nil, err
 	}, false},
 	{"Knocker JSON with secrets (anyone who reads it can open your routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
-		data, err := profile.Export(ps, true)
+		data, err := profile.Export(ps, profile.WithSecrets)
 		return data, nil, err
 	}, true},
 	{"Knock on Ports for Android (holds the secrets)", "knockonports.json", profile.ExportKnockOnPorts, true},

@@ -48,7 +48,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		{Proto: knock.ICMP, Payload: knock.Payload{Data: make([]byte, 36), Encoding: knock.Size}, Delay: 1500 * time.Millisecond},
 		{Proto: knock.TCP, Port: 22, Delay: 2 * time.Hour},
 	}
-	out, err := Export([]Profile{p}, true)
+	out, err := Export([]Profile{p}, WithSecrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatalf("round trip changed the profile:\n%+v\n%+v", got, p)
 	}
 
-	bare, err := Export([]Profile{p}, false)
+	bare, err := Export([]Profile{p}, WithoutSecrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func checkImport(t *testing.T, imp Imported, err error) {
 			t.Fatalf("accepted profile fails Add: %v", err)
 		}
 	}
-	out, err := Export(imp.Profiles, true)
+	out, err := Export(imp.Profiles, WithSecrets)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -364,12 +364,20 @@ func DecodeSecret(value string, p *Profile) error {
 	return nil
 }
 
-// Export renders profiles as interchange JSON. Without withSecrets the steps
-// are left out, so the result is safe to share or paste.
-func Export(profiles []Profile, withSecrets bool) ([]byte, error) {
+// ExportSecrets says whether an export holds the profiles' secrets.
+type ExportSecrets bool
+
+const (
+	WithSecrets    ExportSecrets = true
+	WithoutSecrets ExportSecrets = false // safe to share or paste
+)
+
+// Export renders profiles as interchange JSON, with their steps and keys
+// only when asked.
+func Export(profiles []Profile, secrets ExportSecrets) ([]byte, error) {
 	doc := document{Profiles: make([]profileJSON, len(profiles))}
 	for i := range profiles {
-		doc.Profiles[i] = toJSON(&profiles[i], withSecrets, false)
+		doc.Profiles[i] = toJSON(&profiles[i], bool(secrets), false)
 	}
 	return marshalDoc(doc)
 }

@@ -48,7 +48,7 @@ func readTestdata(t *testing.T, name string) []byte {
 // warnings, then the profiles as Knocker JSON with their secrets.
 func importReport(t *testing.T, imp Imported) []byte {
 	t.Helper()
-	out, err := Export(imp.Profiles, true)
+	out, err := Export(imp.Profiles, WithSecrets)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func TestOpenURLConsent(t *testing.T) {
 	if !l.Profiles[0].NeedsOpenURLConsent() {
 		t.Fatal("the flag was lost on saving")
 	}
-	if out, _ := Export(l.Profiles, false); strings.Contains(string(out), "open_url_imported") {
+	if out, _ := Export(l.Profiles, WithoutSecrets); strings.Contains(string(out), "open_url_imported") {
 		t.Fatalf("exported:\n%s", out)
 	}
 

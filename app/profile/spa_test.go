@@ -58,7 +58,7 @@ func TestSPAInterchange(t *testing.T) {
 	if !sameSPA(p.SPA, want) || allowIPText(p.SPA.AllowIP) != "source" || len(p.Steps) != 0 {
 		t.Fatalf("parsed %+v", p.SPA)
 	}
-	out, err := Export(ps, true)
+	out, err := Export(ps, WithSecrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSPAInterchange(t *testing.T) {
 	if err != nil || !sameSPA(back[0].SPA, p.SPA) {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
-	bare, err := Export(ps, false)
+	bare, err := Export(ps, WithoutSecrets)
 	if err != nil {
 		t.Fatal(err)
 	}
