@@ -323,14 +323,7 @@ func runFwknopdConfig(ctx context.Context, env *Env, pos []string) error {
 }
 
 func runRename(_ context.Context, env *Env, args []string) error {
-	pos, err := parseFlags(newFlagSet("rename"), env, args, profileUsage["rename"])
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef("want NAME and NEW-NAME")
-	}
-	book, err := env.book()
+	book, pos, err := bookArgs(env, "rename", args, 2, "want NAME and NEW-NAME")
 	if err != nil {
 		return err
 	}
@@ -338,16 +331,23 @@ func runRename(_ context.Context, env *Env, args []string) error {
 }
 
 func runDelete(ctx context.Context, env *Env, args []string) error {
-	pos, err := parseFlags(newFlagSet("delete"), env, args, profileUsage["delete"])
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("want one profile NAME")
-	}
-	book, err := env.book()
+	book, pos, err := bookArgs(env, "delete", args, 1, "want one profile NAME")
 	if err != nil {
 		return err
 	}
 	return bookErr(book.Delete(ctx, pos[0]))
+}
+
+// bookArgs reads the arguments of a command that changes a saved profile:
+// exactly n of them (else want says what), and the book they go to.
+func bookArgs(env *Env, cmd string, args []string, n int, want string) (*profile.Book, []string, error) {
+	pos, err := parseFlags(newFlagSet(cmd), env, args, profileUsage[cmd])
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) != n {
+		return nil, nil, usagef("%s", want)
+	}
+	book, err := env.book()
+	return book, pos, err
 }
