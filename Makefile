@@ -62,8 +62,11 @@ FAR_ZONE := Pacific/Kiritimati
 
 # Last, the Windows stage (knocker.exe and its installer under Wine:
 # scripts/windows-test.sh) and the .deb, installed here and removed (as root).
+# knocker.exe is cross-built in the background from the start, since that
+# takes some ten minutes on a fresh machine and the suite mostly waits.
 
 test: test-deps build cli check
+	VERSION=$(VERSION) scripts/windows-build.sh --start
 	$(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
 	$(HEADLESS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./e2e/...
 	TZ=$(FAR_ZONE) $(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./app/...

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The Windows stage of make test: cross-builds bin/knocker.exe (MinGW cgo,
-# the GUI subsystem and no symbols, as released, but with the build cache:
-# no -trimpath) and runs e2e/wine, which starts it under
+# The Windows stage of make test: takes bin/knocker.exe from
+# scripts/windows-build.sh (built in the background since the suite began,
+# or now) and runs e2e/wine, which starts it under
 # Wine with a private X server and a fresh Wine prefix: the CLI against the
 # Credential Manager, the window (screenshot in bin/artifacts), the single
 # instance, start at login, the Windows unit tests (ICMP helper, instance
@@ -26,10 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 0
 fi
 version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-start=$SECONDS
-GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
-	go build -ldflags "-s -w -H=windowsgui -X github.com/knocker/knocker/app/cli.Version=$version" -o bin/knocker.exe .
-echo "windows-test: bin/knocker.exe built in $((SECONDS - start)) s"
+VERSION=$version scripts/windows-build.sh --wait
 start=$SECONDS
 KNOCKER_WINE_TEST=1 KNOCKER_WINE=$wine KNOCKER_EXE=$PWD/bin/knocker.exe KNOCKER_VERSION=$version \
 	KNOCKER_ARTIFACTS=${KNOCKER_ARTIFACTS:-$PWD/bin/artifacts} \
