@@ -260,6 +260,17 @@ func reason(err error) string {
 	return err.Error()
 }
 
+// errOutputClosed is the end of standard output seen before writing to it.
+var errOutputClosed = errors.New("standard output was closed")
+
+// readerLeft says whether err means that the reader of standard output went
+// away. ssh closes its end as soon as its session ends, sometimes before
+// the server's last bytes (its side of the goodbye) came through.
+func readerLeft(err error) bool {
+	var errno syscall.Errno
+	return errors.Is(err, errOutputClosed) || errors.As(err, &errno) && brokenPipe(errno)
+}
+
 // halfConn is a connection whose sending side can be closed alone.
 type halfConn interface {
 	io.ReadWriter
@@ -301,7 +312,10 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 	for receiving || sending {
 		select {
 		case err := <-received:
-			if err != nil {
+			switch {
+			case readerLeft(err):
+				return nil // nothing is left to deliver, and nobody to tell
+			case err != nil:
 				return fmt.Errorf("receiving: %w", err)
 			}
 			receiving = false

@@ -221,6 +221,24 @@ func TestRelayFailures(t *testing.T) {
 	})
 }
 
+// ssh closes the proxy's standard output as soon as its session ends, and
+// the server's goodbye may come after that: the relay ends quietly, whatever
+// standard input still does.
+func TestRelayEndsQuietlyWhenTheReaderLeaves(t *testing.T) {
+	client, server := tcpPair(t)
+	p := newPipes(t)
+	done := startRelay(context.Background(), client, p)
+	write(t, server, "session")
+	if got := readN(t, p.fromStdout, len("session")); got != "session" {
+		t.Fatalf("relayed %q", got)
+	}
+	p.fromStdout.Close()
+	write(t, server, "goodbye")
+	if err := finished(t, done); err != nil {
+		t.Fatalf("relay: %v; want a quiet end", err)
+	}
+}
+
 // echoService is a loopback TCP service that echoes each connection until
 // its input ends, then closes; it counts the connections.
 func echoService(t *testing.T) (port uint16, accepted *atomic.Int32) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -173,7 +172,7 @@ func spliceToPipe(out *os.File, conn *net.TCPConn) error {
 				return err
 			}
 			if revents&unix.POLLERR != 0 {
-				return errors.New("standard output was closed")
+				return errOutputClosed
 			}
 		case serr != nil:
 			return serr
