@@ -241,7 +241,7 @@ Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.05; done
 export DISPLAY=:$disp
-echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. Each app settles for 3 s, then idle CPU is measured (utime+stime from /proc) for 30 s with a window, 10 s in the tray, and RSS is read at the end. The yardstick window holds one label at Knocker's size (920×580); its text loads Fyne's regular font. A Fyne button's text is bold, a second font (about 7 MiB): the row with a button is the floor for any window that has one, and the yardstick of Knocker's window rows. The 10 profiles have fresh 2 h entries: countdowns run in the window, the scheduler only waits in the tray." >"$res/gui.note"
+echo "Xvfb 1280×800×24 (software OpenGL through Mesa llvmpipe: no GPU), each app in a fresh D-Bus session with empty config, data and cache folders. Start = exec to the window being mapped (xwininfo polled every 5 ms) or, for tray mode, to the tray item registering with a StatusNotifierWatcher that benchtool provides; the page cache is warm. Each app settles for 3 s, then idle CPU is measured (utime+stime from /proc) for 30 s with a window, 10 s in the tray, and RSS is read at the end. The yardstick window holds one label at Knocker's size (920×580); its text loads Fyne's regular font. A Fyne button's text is bold, a second font (about 7 MiB): the row with a button is the floor for any window that has one; with a tray menu beside it, it is the yardstick of Knocker's window rows. The 10 profiles have fresh 2 h entries: countdowns run in the window, the scheduler only waits in the tray." >"$res/gui.note"
 gui() { # gui NAME [benchtool gui args]
 	local name=$1
 	shift
@@ -266,6 +266,7 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 } >"$profiles10"
 gui gui-empty-window -idle 30s -title Empty -- "$empty"
 gui gui-empty-button -idle 30s -title Empty -- "$empty" -button
+gui gui-empty-button-tray -idle 30s -title Empty -- "$empty" -button -with-tray
 gui gui-knocker-window -idle 30s -title Knocker -- "$bin"
 BENCH_PROFILES=$profiles10 gui gui-knocker-window-10 -idle 30s -title Knocker -- "$bin"
 gui gui-empty-tray -tray -title Empty -- "$empty" -tray

@@ -58,7 +58,7 @@ func newWelcome(add, open, tryDemo func()) *welcome {
 	w.demoNote = widget.NewLabel(demoIdle)
 	w.demoNote.Alignment = fyne.TextAlignCenter
 	w.demoNote.SizeName = theme.SizeNameCaptionText
-	icon := canvas.NewImageFromResource(assets.Icon)
+	icon := canvas.NewImageFromResource(assets.IconSmall)
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(64))
 	buttons := container.NewCenter(container.NewHBox(w.addButton, w.importButton, w.demoButton))

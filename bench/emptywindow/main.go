@@ -4,7 +4,9 @@
 // costs. The label matters: the first text Fyne measures loads its fonts and
 // a system fallback font (some 9 MiB per text style), which any real window
 // pays. -button adds a button, whose bold text is a second style: the floor
-// for any window with a button. With -tray it shows no window and draws
+// for any window with a button; -with-tray adds a tray icon and menu, as
+// Knocker's window has, which in Fyne brings a hidden second window with
+// an OpenGL context of its own. With -tray it shows no window and draws
 // nothing, only a tray icon, as "knocker --tray" does.
 package main
 
@@ -22,6 +24,7 @@ import (
 func main() {
 	tray := flag.Bool("tray", false, "start hidden with a tray icon only")
 	button := flag.Bool("button", false, "a button under the label")
+	withTray := flag.Bool("with-tray", false, "a tray icon and menu beside the window")
 	flag.Parse()
 	a := app.NewWithID("io.knocker.bench.emptywindow")
 	w := a.NewWindow("Empty")
@@ -32,12 +35,19 @@ func main() {
 			content = container.NewVBox(content, widget.NewButton("Button", func() {}))
 		}
 		w.SetContent(content)
+		if *withTray {
+			addTray(a, w)
+		}
 		w.ShowAndRun()
 		return
 	}
+	addTray(a, w)
+	a.Run()
+}
+
+func addTray(a fyne.App, w fyne.Window) {
 	if d, ok := a.(desktop.App); ok {
 		d.SetSystemTrayIcon(theme.ComputerIcon())
 		d.SetSystemTrayMenu(fyne.NewMenu("Empty", fyne.NewMenuItem("Show", w.Show)))
 	}
-	a.Run()
 }
