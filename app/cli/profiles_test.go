@@ -410,3 +410,22 @@ func TestImportScrubThroughLinks(t *testing.T) {
 		}
 	})
 }
+
+// Older builds saved names with invisible characters; list shows them
+// escaped, so a right-to-left override cannot reorder what the terminal
+// shows nor a zero-width space make two names look alike.
+func TestListShowsInvisibleCharactersEscaped(t *testing.T) {
+	useTestProfiles(t, nil)
+	name, host := "invoice\u202etxt.exe", "router\u200b.lan"
+	saved := fmt.Sprintf(`{"version": 1, "profiles": [{"id": "a1", "name": %q, "host": %q}]}`, name, host)
+	if err := os.WriteFile(testProfiles.book.Store.(*profile.Store).Path(), []byte(saved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run("list")
+	if code != ExitOK || strings.ContainsAny(stdout, "\u202e\u200b") {
+		t.Fatalf("list: exit %d, stdout %q, stderr %q; want no invisible character", code, stdout, stderr)
+	}
+	if want := profile.Printable(name) + "\t" + profile.Printable(host) + "\t"; !strings.HasPrefix(stdout, want) || want == name+"\t"+host+"\t" {
+		t.Fatalf("list: %q, want it to begin %q", stdout, want)
+	}
+}
