@@ -89,7 +89,7 @@ check:
 # app; delay accuracy and knock-to-open in network namespaces, so as root)
 # plus every Go benchmark, written to docs/bench.md and docs/delay-error.png.
 BENCH_DEPS := hyperfine knockd nmap tcpdump gnuplot-nox xvfb x11-utils dbus iproute2 nftables \
-              openssh-server openssh-client gnome-keyring
+              openssh-server openssh-client gnome-keyring socat
 bench: build cli
 	@scripts/deps.sh $(BENCH_DEPS)
 	$(BINS) bench/run.sh

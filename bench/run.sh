@@ -31,6 +31,7 @@ need hyperfine hyperfine
 need knock knockd
 need nping nmap
 need tcpdump tcpdump
+need socat socat
 need gnuplot gnuplot-nox
 need Xvfb xvfb
 need xwininfo x11-utils
@@ -216,6 +217,7 @@ else
 		inc "$BT" banner -n "$RUNS" -prepare "$flush" -- "$BIN" proxy -q --always bench-ssh 10.213.99.2 2022 >"$RES/banner-knock.json"
 		inc "$BT" banner -n "$RUNS" -- "$BIN" proxy -q bench-ssh 10.213.99.2 2022 >"$RES/banner-fresh.json"
 		inc "$BT" relay -n 7 -size 200000000 -addr 10.213.99.2:2024 -- "$BIN" proxy -q bench-ssh 10.213.99.2 2024 >"$RES/relay.json"
+		inc "$BT" relay -n 7 -size 200000000 -addr 10.213.99.2:2024 -- socat - TCP:10.213.99.2:2024 >"$RES/relay-socat.json"
 		{
 			"$BIN" ssh-config --alias proxied --user "$(id -un)" bench-ssh
 			printf "Host direct\n\tHostName 10.213.99.2\n\tPort 2023\n\tUser %s\n" "$(id -un)"

@@ -48,8 +48,11 @@ func newProfileList(state func(profile.Profile) rowState, hidden func() bool, su
 			l.onSelect()
 		}
 	}
-	l.filter = widget.NewEntry()
-	l.filter.SetPlaceHolder("Filter by name or host (Ctrl+F)")
+	// The field, not SetPlaceHolder, which measures the text at once: that
+	// would load a font (some 15 MiB) in a Knocker started in the tray,
+	// whose window may never open.
+	l.filter = &widget.Entry{PlaceHolder: "Filter by name or host (Ctrl+F)"}
+	l.filter.ExtendBaseWidget(l.filter)
 	l.filter.OnChanged = l.setFilter
 	l.filter.OnSubmitted = func(string) { submit() }
 	l.filter.ActionItem = widget.NewIcon(theme.SearchIcon())

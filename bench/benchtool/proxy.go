@@ -327,14 +327,19 @@ func (r *reporter) sectionProxy() {
 		slices.Sort(s)
 		r.p("| %s | **%.1f ms** | %.1f ms | %.1f ms | %d |", c.what, median(slices.Clone(s)), s[0], s[len(s)-1], len(s))
 	}
-	var st RelayStats
+	var st, socat RelayStats
 	if r.load("relay.json", &st) {
-		r.p("\nThe relay alone: %.0f MB to (download) and from (upload) a data service on the router, read and written by a process at full speed, over a direct connection and through `knocker proxy` (its standard input and output are pipes, as ssh gives it). Median of %d each, the two paths alternating; timed from the service's first byte, so start-up and connecting are left out:\n", float64(st.Bytes)/1e6, st.Runs)
-		r.p("| direction | direct | through `knocker proxy` | proxy / direct |")
-		r.p("| --- | ---: | ---: | ---: |")
+		withSocat := r.load("relay-socat.json", &socat)
+		r.p("\nThe relay alone: %.0f MB to (download) and from (upload) a data service on the router, read and written by a process at full speed, over a direct connection and through `knocker proxy` (its standard input and output are pipes, as ssh gives it); for scale, through socat, a relay often used as a ProxyCommand, in its own run. Median of %d each, the two paths alternating; timed from the service's first byte, so start-up and connecting are left out. At these speeds the writer, the relay and the reader share the 2 cores: the relay's time is taken from the others, which a network or ssh's cipher (the scp rows below) would not let show:\n", float64(st.Bytes)/1e6, st.Runs)
+		r.p("| direction | direct | through `knocker proxy` | proxy / direct | socat / direct (its run) |")
+		r.p("| --- | ---: | ---: | ---: | ---: |")
 		for _, dir := range []string{"download", "upload"} {
 			direct, proxy := median(slices.Clone(st.MBps[dir]["direct"])), median(slices.Clone(st.MBps[dir]["proxy"]))
-			r.p("| %s | %.0f MB/s | %.0f MB/s | **%.0f %%** |", dir, direct, proxy, 100*proxy/direct)
+			other := "-"
+			if withSocat {
+				other = fmt.Sprintf("%.0f %%", 100*median(slices.Clone(socat.MBps[dir]["proxy"]))/median(slices.Clone(socat.MBps[dir]["direct"])))
+			}
+			r.p("| %s | %.0f MB/s | %.0f MB/s | **%.0f %%** | %s |", dir, direct, proxy, 100*proxy/direct, other)
 		}
 	}
 	r.p("\n%s\n", r.firstLine("scp.note"))
