@@ -60,6 +60,9 @@ HEADLESS_AUDIT := $(HEADLESS) scripts/with-keyring.sh scripts/secrets-audit.sh
 # can lean on the machine's time zone or on the day of the month.
 FAR_ZONE := Pacific/Kiritimati
 
+# The window's screenshots (each screen in both themes, the keyboard-only
+# run, the window shown from the tray) go to bin/artifacts.
+#
 # Last, the Windows stage (knocker.exe and its installer under Wine:
 # scripts/windows-test.sh) and the .deb, installed here and removed (as root).
 # knocker.exe is cross-built in the background from the start, since that
@@ -67,7 +70,7 @@ FAR_ZONE := Pacific/Kiritimati
 
 test: test-deps build cli check
 	VERSION=$(VERSION) scripts/windows-build.sh --start
-	$(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
+	KNOCKER_ARTIFACTS=$(CURDIR)/bin/artifacts $(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
 	$(HEADLESS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./e2e/...
 	TZ=$(FAR_ZONE) $(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./app/...
 	$(AUDIT)
