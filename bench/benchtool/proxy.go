@@ -92,6 +92,12 @@ type RelayStats struct {
 	MBps map[string]map[string][]float64 `json:"mb_per_s"`
 }
 
+// medians are the median throughputs of dir's transfers, direct and
+// through the relay.
+func (st RelayStats) medians(dir string) (direct, relayed float64) {
+	return median(slices.Clone(st.MBps[dir]["direct"])), median(slices.Clone(st.MBps[dir]["proxy"]))
+}
+
 // relay measures -size byte transfers to and from the data service at
 // -addr, -n times each way, directly and through the command after "--"
 // (knocker proxy, which connects to the same service), alternating the two
@@ -334,10 +340,11 @@ func (r *reporter) sectionProxy() {
 		r.p("| direction | direct | through `knocker proxy` | proxy / direct | socat / direct (its run) |")
 		r.p("| --- | ---: | ---: | ---: | ---: |")
 		for _, dir := range []string{"download", "upload"} {
-			direct, proxy := median(slices.Clone(st.MBps[dir]["direct"])), median(slices.Clone(st.MBps[dir]["proxy"]))
+			direct, proxy := st.medians(dir)
 			other := "-"
 			if withSocat {
-				other = fmt.Sprintf("%.0f %%", 100*median(slices.Clone(socat.MBps[dir]["proxy"]))/median(slices.Clone(socat.MBps[dir]["direct"])))
+				direct, relayed := socat.medians(dir)
+				other = fmt.Sprintf("%.0f %%", 100*relayed/direct)
 			}
 			r.p("| %s | %.0f MB/s | %.0f MB/s | **%.0f %%** | %s |", dir, direct, proxy, 100*proxy/direct, other)
 		}

@@ -223,7 +223,7 @@ func (r *reporter) sectionGUI() {
 		if c.base != "" {
 			over = "-"
 			if base, err := load(c.base); err == nil && base.RSSKiB > 0 {
-				over = fmt.Sprintf("RSS %+.1f %%, CPU %+.2f points", 100*float64(st.RSSKiB-base.RSSKiB)/float64(base.RSSKiB), st.CPUPct-base.CPUPct)
+				over = fmt.Sprintf("RSS %+.1f %%, CPU %+.2f points", st.rssOver(base), st.CPUPct-base.CPUPct)
 			}
 		}
 		r.p("| %s | %s | %.0f ms (%s) | %.1f MiB | %d | %.2f %% over %.0f s | %s | %s |", c.app, st.Mode, st.StartP50ms, strings.Join(samples, ", "),
@@ -243,11 +243,16 @@ func (r *reporter) sectionGUI() {
 		{"gui-knocker-window-10.json", "10 profiles"},
 	} {
 		if st, err := load(c.file); err == nil {
-			versus = append(versus, fmt.Sprintf("%+.1f %% (%s)", 100*float64(st.RSSKiB-bare.RSSKiB)/float64(bare.RSSKiB), c.what))
+			versus = append(versus, fmt.Sprintf("%+.1f %% (%s)", st.rssOver(bare), c.what))
 		}
 	}
 	r.p("A tray menu costs a Fyne app a second, hidden window with its own OpenGL context (Fyne's SystrayMonitor, which tells the app when the session ends): %+.1f MiB here, on software OpenGL. Knocker's window always has its tray menu, so the window with a tray menu is its yardstick; against the label-and-button window without one, Knocker's window is %s.\n",
 		float64(tray.RSSKiB-bare.RSSKiB)/1024, strings.Join(versus, ", "))
+}
+
+// rssOver is how much more memory st took than base, in per cent of base's.
+func (st GUIStats) rssOver(base GUIStats) float64 {
+	return 100 * float64(st.RSSKiB-base.RSSKiB) / float64(base.RSSKiB)
 }
 
 func (r *reporter) sectionScale() {
