@@ -164,7 +164,7 @@ func TestLabSPA(t *testing.T) {
 		good = build(keys, spa.Request{})
 		sent := time.Now()
 		d.send(t, good, "Added access rule")
-		if !waitFor(2*time.Second, func() bool { return l.open(labRouter4) }) {
+		if !waitFor(10*time.Second, func() bool { return l.open(labRouter4) }) {
 			t.Fatal("fwknopd added a rule but the port did not open")
 		}
 		if !waitFor(spaTimeout+5*time.Second, func() bool { return !l.open(labRouter4) }) {

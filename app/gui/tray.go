@@ -144,7 +144,10 @@ func (u *ui) closeWindow() {
 // window never shown, or one that could not open, has nothing to keep.
 func (u *ui) rememberPlace() {
 	if u.opened && u.win.Content() == u.root {
-		u.place.remember(u.win.Canvas().Size(), u.split.Offset)
+		if err := u.place.remember(u.win.Canvas().Size(), u.split.Offset); err != nil {
+			// The window is closing: a size not kept is not worth a dialog.
+			fyne.LogError("keeping the window's size", err)
+		}
 	}
 }
 

@@ -70,6 +70,9 @@ type uiOptions struct {
 	// dispatch replaces fyne.Do in the bridge (tests play Fyne's event loop
 	// themselves). It is in place before newUI starts its first keyring read.
 	dispatch func(what string, update func())
+	// placeFile replaces where the window's size is kept (tests: Fyne's
+	// test app keeps everything in the shared temporary folder).
+	placeFile string
 }
 
 // newUI builds the window's content over book.
@@ -81,7 +84,10 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
 	u.program, _ = os.Executable() // "" says so where the ssh block needs it
-	u.place = windowPlace{a.Preferences()}
+	u.place = windowPlace{file: opts.placeFile, legacy: a.Preferences()}
+	if u.place.file == "" {
+		u.place.file = placeFile(a)
+	}
 	u.build()
 	u.reload()
 	return u

@@ -53,7 +53,7 @@ func newHarness(t testing.TB, secrets secret.Store) *harness {
 	w := a.NewWindow("Knocker")
 	t.Cleanup(w.Close)
 	h := &harness{t: t, secrets: secrets, mem: mem, updates: make(chan update, 1000)}
-	h.u = newUI(a, w, book, uiOptions{dispatch: h.dispatch})
+	h.u = newUI(a, w, book, uiOptions{dispatch: h.dispatch, placeFile: filepath.Join(t.TempDir(), placeFileName)})
 	h.u.opened = true // the test driver's windows are up from the start
 	w.Resize(fyne.NewSize(900, 600))
 	return h
