@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 )
 
 const proxyUsage = `Usage: knocker proxy [flags] NAME HOST PORT
+       knocker proxy [flags] --id ID HOST PORT
 
 Connect to TCP PORT on HOST, knocking the saved profile NAME first when
 needed, then pass standard input to the connection and the connection to
@@ -26,6 +28,10 @@ standard output until both directions have closed. Made for OpenSSH:
 
   ProxyCommand knocker proxy office %h %p     (in ~/.ssh/config)
   ssh -o 'ProxyCommand knocker proxy office %h %p' admin@203.0.113.7
+
+knocker ssh-config writes the Host block for you. It names the profile
+with --id ID, its stable ID, which needs no quoting in any shell and stays
+the same when the profile is renamed.
 
 If NAME was knocked recently enough that the router should still let this
 machine in (the last knock plus the profile's router timeout, less the
@@ -39,15 +45,17 @@ Standard output carries the connection's bytes and nothing else; a note
 when it knocked and any error go to standard error, one line each.
 
 Flags:
+  --id ID       the profile with this ID instead of NAME (as ssh-config
+                writes it)
   --always      knock even when the last knock should still hold
   --timeout D   how long each connection attempt to PORT waits (default:
                 the profile's check timeout, else 3s)
   -4, -6        knock and connect over IPv4 / IPv6 only
   -q            no note when it knocked (errors are still shown)
 
-Exit codes: 0 after both directions closed, 1 the knock or the connection
-failed, 2 bad input, a missing profile or a keyring problem.
-knocker ssh-config NAME prints a ready Host block for ~/.ssh/config.`
+Exit codes: 0 after both directions closed or ssh went away, 1 the knock
+or the connection failed, 2 bad input, a missing profile or a keyring
+problem.`
 
 func runProxy(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("proxy")
@@ -55,7 +63,9 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 		always, quiet bool
 		families      familyFlags
 		timeout       time.Duration
+		id            string
 	)
+	fs.StringVar(&id, "id", "", "")
 	fs.BoolVar(&always, "always", false, "")
 	fs.DurationVar(&timeout, "timeout", 0, "")
 	families.register(fs)
@@ -64,8 +74,19 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 3 {
+	idSet := false
+	fs.Visit(func(f *flag.Flag) { idSet = idSet || f.Name == "id" })
+	switch {
+	case idSet && len(pos) != 2:
+		return usagef("want --id ID HOST PORT, as in ProxyCommand knocker proxy --id ID %%h %%p")
+	case idSet && id == "":
+		return usagef("--id is empty")
+	case !idSet && len(pos) != 3:
 		return usagef("want NAME HOST PORT, as in ProxyCommand knocker proxy office %%h %%p")
+	}
+	name := ""
+	if !idSet {
+		name, pos = pos[0], pos[1:]
 	}
 	if timeout < 0 {
 		return usagef("--timeout cannot be negative")
@@ -74,16 +95,16 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	port, err := knock.ParsePort(pos[2])
+	port, err := knock.ParsePort(pos[1])
 	if err != nil {
 		return usagef("PORT: %v", err)
 	}
-	host := profile.BareHost(pos[1])
+	host := profile.BareHost(pos[0])
 	if host == "" {
 		return usagef("HOST is empty")
 	}
 	// A fresh router entry needs no keyring.
-	book, p, err := listedProfile(env, pos[0])
+	book, p, err := listedProfile(env, name, id)
 	if err != nil {
 		return err
 	}
@@ -114,9 +135,10 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	return relay(ctx, conn, env.Stdin, env.Stdout)
 }
 
-// listedProfile opens the book and returns the profile called name as
-// profiles.json has it, without its secret: no keyring is asked.
-func listedProfile(env *Env, name string) (*profile.Book, profile.Profile, error) {
+// listedProfile opens the book and returns the profile with id, or if id
+// is empty the one called name, as profiles.json has it, without its
+// secret: no keyring is asked.
+func listedProfile(env *Env, name, id string) (*profile.Book, profile.Profile, error) {
 	book, err := env.book()
 	if err != nil {
 		return nil, profile.Profile{}, err
@@ -125,8 +147,15 @@ func listedProfile(env *Env, name string) (*profile.Book, profile.Profile, error
 	if err != nil {
 		return nil, profile.Profile{}, bookErr(err)
 	}
-	p, err := l.Get(name)
-	return book, p, bookErr(err)
+	if id == "" {
+		p, err := l.Get(name)
+		return book, p, bookErr(err)
+	}
+	p, ok := l.ByID(id)
+	if !ok {
+		return nil, profile.Profile{}, usagef("no profile with ID %q (deleted? then write its Host block again with knocker ssh-config)", id)
+	}
+	return book, p, nil
 }
 
 // recentlyKnocked reports whether p's router should still list this machine
