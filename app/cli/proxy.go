@@ -42,7 +42,9 @@ time as knocker knock does. HOST is where ssh connects (%h: the HostName),
 usually the profile's host; the knock always goes to the profile's host.
 
 Standard output carries the connection's bytes and nothing else; a note
-when it knocked and any error go to standard error, one line each.
+when it knocked and any error go to standard error, one line each. When
+ssh goes away (its end of standard output closes), the proxy passes on
+what ssh wrote before it went and ends, whatever the server does.
 
 Flags:
   --id ID       the profile with this ID instead of NAME (as ssh-config
@@ -313,6 +315,11 @@ type halfConn interface {
 // mark the end of their data by closing (a file sent through a bare TCP
 // stream, a server that answers after its input ended) depend on this.
 //
+// When the reader of out goes away (ssh ended or was killed), seen when
+// poll says so (watchHangup) or when a write fails, the relay passes on
+// what ssh wrote before it went and ends, whatever the server does
+// (finishSending).
+//
 // Where the standard streams are pipes, as ssh gives them, Linux moves the
 // bytes with splice(2) (relay_linux.go), and 1 MiB pipes.
 //
@@ -320,15 +327,24 @@ type halfConn interface {
 // in may then stay blocked in its read, which nothing can interrupt for a
 // standard input; the process exits right after.
 func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) error {
+	hungUp, stopWatch := watchHangup(out)
+	defer stopWatch()
 	received, sent := make(chan error, 1), make(chan error, 1)
 	go func() {
 		err := copyStream(out, conn)
+		stopWatch()
 		if c, ok := out.(io.Closer); ok {
 			if cerr := c.Close(); err == nil {
 				err = cerr
 			}
 		}
 		received <- err
+		if readerLeft(err) {
+			// What the server still sends is read and dropped: data left
+			// unread when the connection closes would make the kernel reset
+			// it, throwing away what is still on its way to the server.
+			_, _ = io.Copy(io.Discard, conn)
+		}
 	}()
 	go func() {
 		err := copyStream(conn, in)
@@ -343,11 +359,13 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 		case err := <-received:
 			switch {
 			case readerLeft(err):
-				return nil // nothing is left to deliver, and nobody to tell
+				return finishSending(ctx, conn, in, sent, sending)
 			case err != nil:
 				return fmt.Errorf("receiving: %w", err)
 			}
-			receiving = false
+			receiving, hungUp = false, nil
+		case <-hungUp:
+			return finishSending(ctx, conn, in, sent, sending)
 		case err := <-sent:
 			// A server that closed its side may also have stopped reading:
 			// what was still being sent then has no reader, which is its choice.
@@ -357,6 +375,44 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 			sending = false
 		case <-ctx.Done():
 			return classify(ctx.Err())
+		}
+	}
+	return nil
+}
+
+// lingerTime is how long finishSending waits for a server that takes none
+// of what ssh wrote, as SO_LINGER would.
+const lingerTime = time.Second
+
+// finishSending is the end of a relay whose output has no reader any more:
+// ssh has gone, or is going. Every byte ssh wrote before is still passed
+// on: it waits for the sending direction to end (ssh's end of standard
+// input closed, then conn half-closed) and for the server to acknowledge
+// it all, since the process exits next and an unacknowledged byte could
+// then be lost. It gives up after lingerTime without progress, so the
+// proxy ends whatever the server does. Nobody is left to tell of an error.
+func finishSending(ctx context.Context, conn halfConn, in io.Reader, sent <-chan error, sending bool) error {
+	stalled := time.NewTimer(lingerTime)
+	defer stalled.Stop()
+	tick := time.NewTicker(lingerTime / 20)
+	defer tick.Stop()
+	left, known := unsent(conn, in)
+	for sending || known && left > 0 {
+		select {
+		case err := <-sent:
+			if err != nil {
+				return nil // the server stopped taking it
+			}
+			sending = false
+		case <-tick.C:
+		case <-stalled.C:
+			return nil
+		case <-ctx.Done():
+			return classify(ctx.Err())
+		}
+		if now, ok := unsent(conn, in); ok && now != left {
+			left = now
+			stalled.Reset(lingerTime)
 		}
 	}
 	return nil

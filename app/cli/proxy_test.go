@@ -239,6 +239,28 @@ func TestRelayEndsQuietlyWhenTheReaderLeaves(t *testing.T) {
 	}
 }
 
+// ssh gone (both its ends of the pipes closed) while the server is silent
+// and connected: the relay ends on the hangup of standard output alone,
+// after passing the end of standard input on to the server.
+func TestRelayEndsWhenSSHGoes(t *testing.T) {
+	client, server := tcpPair(t)
+	p := newPipes(t)
+	done := startRelay(context.Background(), client, p)
+	write(t, server, "banner\n")
+	if got := readN(t, p.fromStdout, 7); got != "banner\n" {
+		t.Fatalf("read %q", got)
+	}
+	write(t, p.toStdin, "bye")
+	p.toStdin.Close()
+	p.fromStdout.Close()
+	if err := finished(t, done); err != nil {
+		t.Fatalf("relay: %v", err)
+	}
+	if got, err := io.ReadAll(server); string(got) != "bye" || err != nil {
+		t.Fatalf("the server read %q, %v; want what ssh wrote, then the end of file", got, err)
+	}
+}
+
 // echoService is a loopback TCP service that echoes each connection until
 // its input ends, then closes; it counts the connections.
 func echoService(t *testing.T) (port uint16, accepted *atomic.Int32) {
