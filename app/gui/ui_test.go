@@ -1100,7 +1100,7 @@ func TestRouterSetupGivesTheSSHBlock(t *testing.T) {
 	if !v.optionForms[formatSSH].Visible() || v.optionForms[formatRouterOS].Visible() {
 		t.Fatal("the ssh block shows its own options only")
 	}
-	for _, want := range []string{"Host office-router", "HostName 192.0.2.1", "User admin", "ProxyCommand /opt/knocker/bin/knocker proxy 'Office Router' %h %p"} {
+	for _, want := range []string{"Host office-router", "HostName 192.0.2.1", "User admin", "ProxyCommand /opt/knocker/bin/knocker proxy --id " + v.id + " %h %p"} {
 		if !strings.Contains(v.rules.Text, want) {
 			t.Errorf("the block lacks %q:\n%s", want, v.rules.Text)
 		}
