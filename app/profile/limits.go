@@ -24,9 +24,9 @@ const (
 
 var errBudget = errors.New("the file expands into more payload than Knocker imports at once")
 
-func tooManyProfiles() error {
-	return fmt.Errorf("more than %d profiles: Knocker imports at most %d at once (split the file)", MaxImportProfiles, MaxImportProfiles)
-}
+var errTooManyProfiles = fmt.Errorf("more than %d profiles: Knocker imports at most %d at once (split the file)", MaxImportProfiles, MaxImportProfiles)
+
+func tooManyProfiles() error { return errTooManyProfiles }
 
 func tooManySteps() error {
 	return fmt.Errorf("more than %d steps in one profile", MaxSteps)
