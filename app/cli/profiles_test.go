@@ -310,7 +310,7 @@ func TestImportFwknoprc(t *testing.T) {
 	stdout, stderr, code := run("import", rc)
 	if code != ExitOK || !strings.Contains(stdout, "imported 1 profile from fwknop client configuration (.fwknoprc): office\n") ||
 		!strings.Contains(stdout, "remove them with knocker import --scrub-source") ||
-		!strings.Contains(stderr, "does not look up external addresses") {
+		!strings.Contains(stderr, "looked up at fwknop's own service, https://www.cipherdyne.org/cgi-bin/myip") {
 		t.Fatalf("%d %q %q", code, stdout, stderr)
 	}
 	if got, _ := os.ReadFile(rc); string(got) != text {

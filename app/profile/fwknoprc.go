@@ -32,13 +32,14 @@ const (
 
 var fwknoprcVars = map[string]fwknoprcRole{
 	"SPA_SERVER": rcUsed, "SPA_SERVER_PORT": rcUsed, "SPA_SERVER_PROTO": rcUsed, "ACCESS": rcUsed,
-	"ALLOW_IP": rcUsed, "RESOLVE_IP_HTTPS": rcUsed, "KEY": rcUsed, "KEY_BASE64": rcUsed,
+	"ALLOW_IP": rcUsed, "RESOLVE_IP_HTTPS": rcUsed, "RESOLVE_IP_HTTP": rcUsed, "RESOLVE_URL": rcUsed,
+	"RESOLVE_HTTP_ONLY": rcUsed, "KEY": rcUsed, "KEY_BASE64": rcUsed,
 	"HMAC_KEY": rcUsed, "HMAC_KEY_BASE64": rcUsed, "USE_HMAC": rcUsed, "HMAC_DIGEST_TYPE": rcUsed,
 	"DIGEST_TYPE": rcUsed, "ENCRYPTION_MODE": rcUsed, "SPOOF_USER": rcUsed, "FW_TIMEOUT": rcUsed,
 	"USE_GPG": rcUsed,
 
 	"SPA_SOURCE_PORT": rcIgnored, "RAND_PORT": rcIgnored, "TIME_OFFSET": rcIgnored,
-	"RESOLVE_URL": rcIgnored, "RESOLVE_HTTP_ONLY": rcIgnored, "WGET_CMD": rcIgnored,
+	"WGET_CMD":            rcIgnored,
 	"USE_WGET_USER_AGENT": rcIgnored, "HTTP_USER_AGENT": rcIgnored, "HTTP_PROXY": rcIgnored,
 	"SPOOF_SOURCE_IP": rcIgnored, "VERBOSE": rcIgnored, "NO_SAVE_ARGS": rcIgnored,
 	"KEY_FILE": rcIgnored, "SAVE_PACKET": rcIgnored, "SAVE_PACKET_FILE": rcIgnored,
@@ -325,17 +326,11 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 	}
 	s.Access = strings.ToLower(get("ACCESS"))
 	s.User = get("SPOOF_USER")
-	switch v := get("ALLOW_IP"); {
-	case strings.EqualFold(v, "resolve") || yes("RESOLVE_IP_HTTPS"):
-		warn = append(warn, "ALLOW_IP resolve / RESOLVE_IP_HTTPS: Knocker does not look up external addresses over the network; the packet asks fwknopd to allow its source address instead")
-	case v == "" || strings.EqualFold(v, "source"):
-	default:
-		a, err := netip.ParseAddr(v)
-		if err != nil || !a.Is4() {
-			return p, nil, fieldErr(at("ALLOW_IP"), errors.New(`want "source", "resolve" or an IPv4 address`))
-		}
-		s.AllowIP = a
+	w, err := st.allow(s, get, at, yes)
+	if err != nil {
+		return p, nil, err
 	}
+	warn = append(warn, w...)
 	if v := get("FW_TIMEOUT"); v != "" {
 		secs, err := strconv.ParseUint(v, 10, 32)
 		if err != nil || secs == 0 || secs > spa.MaxTimeout {
@@ -350,6 +345,39 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 	}
 	s.Keys = keys
 	return p, warn, nil
+}
+
+// allow reads which address the stanza's packets ask fwknopd to let in, as
+// fwknop's client settles it (config_init.c): an ALLOW_IP address or
+// "source" wins; else "ALLOW_IP resolve", RESOLVE_IP_HTTPS Y, RESOLVE_IP_HTTP
+// Y (also HTTPS) or a RESOLVE_URL alone look the public address up over
+// HTTPS, at RESOLVE_URL or at fwknop's own service, which the warning names.
+func (st *rcStanza) allow(s *SPA, get, at func(string) string, yes func(string) bool) ([]string, error) {
+	v := get("ALLOW_IP")
+	switch {
+	case strings.EqualFold(v, "source"):
+		return nil, nil
+	case v != "" && !strings.EqualFold(v, "resolve"):
+		a, err := netip.ParseAddr(v)
+		if err != nil || !a.Is4() || a.IsUnspecified() {
+			return nil, fieldErr(at("ALLOW_IP"), errors.New(`want "source", "resolve" or an IPv4 address`))
+		}
+		s.AllowIP = a
+		return nil, nil
+	case v == "" && !yes("RESOLVE_IP_HTTPS") && !yes("RESOLVE_IP_HTTP") && get("RESOLVE_URL") == "":
+		return []string{"no ALLOW_IP: fwknop then wants -s, -a or -R on its command line; read as -s, the address the packet comes from"}, nil
+	case yes("RESOLVE_HTTP_ONLY"):
+		return nil, fieldErr(at("RESOLVE_HTTP_ONLY"), errors.New("fwknop looks the address up over plain HTTP here, which anyone on the way can change; Knocker looks it up over HTTPS only"))
+	}
+	s.ResolveURL = get("RESOLVE_URL")
+	if s.ResolveURL == "" {
+		s.ResolveURL = spa.FwknopResolveURL
+		return []string{"the public address is looked up at fwknop's own service, " + spa.FwknopResolveURL + ", as fwknop does without RESOLVE_URL: choose another in the editor if you prefer"}, nil
+	}
+	if err := spa.CheckResolveURL(s.ResolveURL); err != nil {
+		return nil, fieldErr(at("RESOLVE_URL"), err)
+	}
+	return nil, nil
 }
 
 // rcUnsupportedWhy says why a stanza with name cannot be knocked.

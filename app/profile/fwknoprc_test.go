@@ -90,12 +90,12 @@ func TestFwknoprcNeverRepeatsSecrets(t *testing.T) {
 }
 
 func TestParseFwknoprcDefaultOnly(t *testing.T) {
-	imp, err := ParseFwknoprc([]byte("[default]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines + "FROB 1\n"))
+	imp, err := ParseFwknoprc([]byte("[default]\nSPA_SERVER h\nACCESS tcp/22\nALLOW_IP source\n" + rcKeyLines + "FROB 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(imp.Profiles) != 1 || imp.Profiles[0].Name != "default" || len(imp.Warnings) != 1 ||
-		!strings.Contains(imp.Warnings[0], "line 6: not settings Knocker knows") || strings.Contains(imp.Warnings[0], "FROB") {
+		!strings.Contains(imp.Warnings[0], "line 7: not settings Knocker knows") || strings.Contains(imp.Warnings[0], "FROB") {
 		t.Fatalf("%+v", imp)
 	}
 }
@@ -198,7 +198,7 @@ func TestFwknoprcStanzaWithoutKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(imp.Profiles) != 1 || imp.Profiles[0].Name != "office" || len(imp.Skipped) != 3 {
+	if len(imp.Profiles) != 2 || imp.Profiles[0].Name != "office" || len(imp.Skipped) != 4 {
 		t.Fatalf("%d profiles, left out %v", len(imp.Profiles), imp.Skipped)
 	}
 	var nas *Profile

@@ -102,13 +102,13 @@ func TestImportLimits(t *testing.T) {
 func TestImportWarningsAreCapped(t *testing.T) {
 	var rc strings.Builder
 	for i := range 200 {
-		fmt.Fprintf(&rc, "[s%d]\nSPA_SERVER h\nACCESS tcp/22\nVERBOSE Y\n%s", i, rcKeyLines)
+		fmt.Fprintf(&rc, "[s%d]\nSPA_SERVER h\nACCESS tcp/22\nALLOW_IP source\nVERBOSE Y\n%s", i, rcKeyLines)
 	}
 	imp, err := ParseFwknoprc([]byte(rc.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(imp.Warnings); n != maxImportWarnings+1 || imp.Warnings[n-1] != "and 150 more warnings" || !strings.HasPrefix(imp.Warnings[0], "line 1: [s0]: line 4: VERBOSE") {
+	if n := len(imp.Warnings); n != maxImportWarnings+1 || imp.Warnings[n-1] != "and 150 more warnings" || !strings.HasPrefix(imp.Warnings[0], "line 1: [s0]: line 5: VERBOSE") {
 		t.Fatalf("%d warnings, first %q, last %q", n, imp.Warnings[0], imp.Warnings[n-1])
 	}
 	conf := "[a]\nsequence = 1\n" + strings.Repeat("[b]\nsequence = 2\none_time_sequences = /etc/k\n", 200)
