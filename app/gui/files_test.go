@@ -76,3 +76,64 @@ func TestImportPreviewAsksForKeys(t *testing.T) {
 		t.Fatalf("%d profiles after importing nothing", len(h.u.list.profiles))
 	}
 }
+
+// The editor offers fwknop's three answers to "which address": the packet's
+// source, a given address, and the public address looked up at a URL the
+// user sets (fwknop's own service only when picked), with bad input shown
+// next to its field.
+func TestEditorSPAAllowModes(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.newProfile()
+	e := h.u.editor
+	test.Type(e.name, "roaming")
+	test.Type(e.host, "192.0.2.1")
+	e.kind.SetSelected(kindSPA)
+	test.Tap(e.spa.generate)
+	e.spa.access.SetText("tcp/22")
+	if e.spa.allow.Selected != e.spa.allowModes[allowSource] || e.spa.resolveURL.Text != "" {
+		t.Fatalf("a new profile asks for %q with URL %q; want the source address and no lookup", e.spa.allow.Selected, e.spa.resolveURL.Text)
+	}
+
+	test.Type(e.spa.allowIP, "2001:db8::1")
+	if e.spa.allow.Selected != e.spa.allowModes[allowGiven] || e.spa.allowIP.Validate() == nil || !strings.Contains(e.spa.err.Text, "address: want an IPv4 address") {
+		t.Fatalf("an IPv6 address must be refused next to the field; mode %q, error %q", e.spa.allow.Selected, e.spa.err.Text)
+	}
+	test.Type(e.spa.resolveURL, "http://myip.example.org/")
+	if e.spa.allow.Selected != e.spa.allowModes[allowResolve] || e.spa.resolveURL.Validate() == nil || !strings.Contains(e.spa.err.Text, "lookup URL: must start with https://") {
+		t.Fatalf("a plain-HTTP lookup must be refused next to the field; mode %q, error %q", e.spa.allow.Selected, e.spa.err.Text)
+	}
+	test.Tap(e.spa.fwknopURL)
+	if e.spa.resolveURL.Text != "https://www.cipherdyne.org/cgi-bin/myip" || e.spa.err.Visible() {
+		t.Fatalf("fwknop's service: URL %q, error %q", e.spa.resolveURL.Text, e.spa.err.Text)
+	}
+	e.spa.resolveURL.SetText("https://myip.example.org/plain")
+	test.Tap(e.save)
+	h.settle()
+	if h.u.editor != nil {
+		t.Fatalf("the form must save; status %q, spa error %q", e.status.Text, e.spa.err.Text)
+	}
+	p, err := h.u.book.Get(t.Context(), "roaming")
+	if err != nil || p.SPA.ResolveURL != "https://myip.example.org/plain" || p.SPA.AllowIP.IsValid() {
+		t.Fatalf("saved %+v, %v", p.SPA, err)
+	}
+	if got := knockSummary(p); !strings.Contains(got, "the public address looked up at myip.example.org") {
+		t.Fatalf("summary %q", got)
+	}
+
+	// Opened again, the editor shows the lookup; back to the source address, it saves none.
+	h.selectProfile("roaming")
+	h.u.editSelected()
+	h.settle()
+	if e = h.u.editor; e == nil {
+		t.Fatalf("no editor; banner %q", h.u.banner.label.Text)
+	}
+	if e.spa.allow.Selected != e.spa.allowModes[allowResolve] || e.spa.resolveURL.Text != "https://myip.example.org/plain" {
+		t.Fatalf("editing shows %q %q", e.spa.allow.Selected, e.spa.resolveURL.Text)
+	}
+	e.spa.allow.SetSelected(e.spa.allowModes[allowSource])
+	test.Tap(e.save)
+	h.settle()
+	if p, err = h.u.book.Get(t.Context(), "roaming"); err != nil || p.SPA.ResolveURL != "" || p.SPA.AllowIP.IsValid() {
+		t.Fatalf("saved %+v, %v", p.SPA, err)
+	}
+}
