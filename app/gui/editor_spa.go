@@ -50,8 +50,8 @@ const (
 
 func newSPAFields() *spaFields {
 	f := &spaFields{
-		rijndael: widget.NewPasswordEntry(),
-		hmac:     widget.NewPasswordEntry(),
+		rijndael:   widget.NewPasswordEntry(),
+		hmac:       widget.NewPasswordEntry(),
 		access:     widget.NewEntry(),
 		allowIP:    widget.NewEntry(),
 		resolveURL: widget.NewEntry(),

@@ -144,6 +144,9 @@ func FuzzParseFwknoprc(f *testing.F) {
 func assertNoValueRepeated(t *testing.T, data []byte, imp Imported, err error) {
 	t.Helper()
 	msgs := strings.ToLower(strings.Join(imp.Warnings, "\n"))
+	for _, s := range imp.Skipped {
+		msgs += "\n" + strings.ToLower(s.String())
+	}
 	if err != nil {
 		msgs += "\n" + strings.ToLower(err.Error())
 	}

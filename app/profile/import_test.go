@@ -275,6 +275,14 @@ func TestSecretRoundTrip(t *testing.T) {
 // checkImport is what both fuzzers assert: no panic, and whatever is
 // accepted is valid, fits the keyring, and survives an export round trip.
 func checkImport(t *testing.T, imp Imported, err error) {
+	for _, s := range imp.Skipped {
+		switch {
+		case s.Section == "" || s.Reason == "":
+			t.Fatalf("left out without saying what or why: %+v", s)
+		case s.NeedsKeys != nil && (!s.NeedsKeys.SPA.Keys.IsZero() || s.NeedsKeys.validate() != nil):
+			t.Fatalf("a stanza offered for its keys is not otherwise valid: %v", s.NeedsKeys.validate())
+		}
+	}
 	if err != nil {
 		return
 	}
