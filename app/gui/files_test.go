@@ -83,11 +83,7 @@ func TestImportPreviewAsksForKeys(t *testing.T) {
 // next to its field.
 func TestEditorSPAAllowModes(t *testing.T) {
 	h := newHarness(t, nil)
-	h.u.newProfile()
-	e := h.u.editor
-	test.Type(e.name, "roaming")
-	test.Type(e.host, "192.0.2.1")
-	e.kind.SetSelected(kindSPA)
+	e := h.newSPAEditor("roaming")
 	test.Tap(e.spa.generate)
 	e.spa.access.SetText("tcp/22")
 	if e.spa.allow.Selected != e.spa.allowModes[allowSource] || e.spa.resolveURL.Text != "" {
@@ -136,4 +132,14 @@ func TestEditorSPAAllowModes(t *testing.T) {
 	if p, err = h.u.book.Get(t.Context(), "roaming"); err != nil || p.SPA.ResolveURL != "" || p.SPA.AllowIP.IsValid() {
 		t.Fatalf("saved %+v, %v", p.SPA, err)
 	}
+}
+
+// newSPAEditor opens the editor on a new SPA profile called name, knocking 192.0.2.1.
+func (h *harness) newSPAEditor(name string) *editor {
+	h.u.newProfile()
+	e := h.u.editor
+	test.Type(e.name, name)
+	test.Type(e.host, "192.0.2.1")
+	e.kind.SetSelected(kindSPA)
+	return e
 }

@@ -749,11 +749,7 @@ func TestSPAProfileKnocksAndShowsItsServerSide(t *testing.T) {
 
 func TestEditorSavesAnSPAProfile(t *testing.T) {
 	h := newHarness(t, nil)
-	h.u.newProfile()
-	e := h.u.editor
-	test.Type(e.name, "fw")
-	test.Type(e.host, "192.0.2.1")
-	e.kind.SetSelected(kindSPA)
+	e := h.newSPAEditor("fw")
 	if e.sequence.Visible() || !e.spa.box.Visible() {
 		t.Fatal("the SPA kind shows the SPA fields instead of the steps")
 	}

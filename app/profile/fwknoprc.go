@@ -255,10 +255,10 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 		if errors.Is(err, errNoKeys) {
 			// Checked as the import would check it, bar the keys.
 			if err := p.validate(); err != nil {
-				b.skip(Skipped{Section: field, Reason: err.Error()})
+				b.skipped.add(Skipped{Section: field, Reason: err.Error()})
 				continue
 			}
-			b.skip(Skipped{Section: field, Reason: err.Error(), NeedsKeys: &p})
+			b.skipped.add(Skipped{Section: field, Reason: err.Error(), NeedsKeys: &p})
 			continue
 		}
 		if err := b.takeOrSkip(field, p, warnings, err); err != nil {

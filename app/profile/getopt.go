@@ -57,71 +57,89 @@ func parseShortOptstring(s string) map[byte]argKind {
 	return m
 }
 
-// scan separates options from the other words as GNU getopt does:
-// options anywhere (it permutes), "--" ends them, a lone "-" is a word,
-// short options bundle ("-ud100"), long ones take "=value" or the next
-// word and may be abbreviated to any unambiguous prefix. An option the
-// program does not know fails the line, as it would fail the program.
-func (t *getoptTable) scan(prog string, args []string) ([]option, []string, error) {
+// scanWords walks args as both kinds of parser do: "--" ends the options,
+// a word that does not start with "-" (or is a lone "-") is positional, and
+// each other word goes to read, which may take the next word as a value.
+func scanWords(prog string, args []string, read func(word string, next func(name string) (string, error)) ([]option, error)) ([]option, []string, error) {
 	var opts []option
 	var pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		next := func(name string) (string, error) {
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("%s option %s needs a value", prog, name)
-			}
-			i++
-			return args[i], nil
-		}
 		switch {
 		case a == "--":
 			return opts, append(pos, args[i+1:]...), nil
 		case len(a) < 2 || a[0] != '-':
 			pos = append(pos, a)
 			continue
+		}
+		o, err := read(a, func(name string) (string, error) {
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("%s option %s needs a value", prog, name)
+			}
+			i++
+			return args[i], nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, o...)
+	}
+	return opts, pos, nil
+}
+
+// scan separates options from the other words as GNU getopt does:
+// options anywhere (it permutes), "--" ends them, a lone "-" is a word,
+// short options bundle ("-ud100"), long ones take "=value" or the next
+// word and may be abbreviated to any unambiguous prefix. An option the
+// program does not know fails the line, as it would fail the program.
+func (t *getoptTable) scan(prog string, args []string) ([]option, []string, error) {
+	return scanWords(prog, args, func(a string, next func(string) (string, error)) ([]option, error) {
+		switch {
 		case a[1] == '-':
 			o, err := t.longOption(prog, "--", a[2:], next)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			opts = append(opts, *o)
-			continue
+			return []option{*o}, nil
 		case t.longOnly && (len(a) > 2 || !t.hasShort(a[1])):
 			// glibc tries "-abc" as a long option first, and falls back to
 			// short options only when no long one has that prefix.
 			o, err := t.longOption(prog, "-", a[1:], next)
-			if err != nil {
-				return nil, nil, err
-			}
-			if o != nil {
-				opts = append(opts, *o)
-				continue
+			switch {
+			case err != nil:
+				return nil, err
+			case o != nil:
+				return []option{*o}, nil
 			}
 		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			kind, known := t.short[c]
-			if !known {
-				return nil, nil, fmt.Errorf("%s option -%s is not one %s knows", prog, excerpt(string(c)), prog)
-			}
-			name := "-" + string(c)
-			rest := a[j+1:]
-			if kind == noArg {
-				opts = append(opts, option{name: name})
-				continue
-			}
-			if rest == "" && kind == needsArg {
-				var err error
-				if rest, err = next(name); err != nil {
-					return nil, nil, err
-				}
-			}
-			opts = append(opts, option{name: name, value: rest})
-			break
+		return t.shortOptions(prog, a, next)
+	})
+}
+
+// shortOptions reads a word of bundled short options, such as "-ud100".
+func (t *getoptTable) shortOptions(prog, a string, next func(string) (string, error)) ([]option, error) {
+	var opts []option
+	for j := 1; j < len(a); j++ {
+		c := a[j]
+		kind, known := t.short[c]
+		if !known {
+			return nil, fmt.Errorf("%s option -%s is not one %s knows", prog, excerpt(string(c)), prog)
 		}
+		name := "-" + string(c)
+		rest := a[j+1:]
+		if kind == noArg {
+			opts = append(opts, option{name: name})
+			continue
+		}
+		if rest == "" && kind == needsArg {
+			var err error
+			if rest, err = next(name); err != nil {
+				return nil, err
+			}
+		}
+		return append(opts, option{name: name, value: rest}), nil
 	}
-	return opts, pos, nil
+	return opts, nil
 }
 
 func (t *getoptTable) hasShort(c byte) bool {
@@ -187,39 +205,26 @@ func (t *getoptTable) lookupLong(prog, dashes, name string) (string, longOpt, er
 // which flags exist and which of them take a value; the canonical name has
 // one dash.
 func scanGoFlags(prog string, args []string, takes map[string]bool) ([]option, []string, error) {
-	var opts []option
-	var pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return opts, append(pos, args[i+1:]...), nil
-		case len(a) < 2 || a[0] != '-':
-			pos = append(pos, a)
-			continue
-		}
+	return scanWords(prog, args, func(a string, next func(string) (string, error)) ([]option, error) {
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
 		needs, known := takes[name]
-		if !known || name == "" || name[0] == '-' {
-			return nil, nil, fmt.Errorf("%s option %s is not one %s knows", prog, excerpt("-"+name), prog)
-		}
-		if needs && !hasValue {
-			if i+1 >= len(args) {
-				return nil, nil, fmt.Errorf("%s option -%s needs a value", prog, name)
+		switch {
+		case !known || name == "" || name[0] == '-':
+			return nil, fmt.Errorf("%s option %s is not one %s knows", prog, excerpt("-"+name), prog)
+		case needs && !hasValue:
+			var err error
+			if value, err = next("-" + name); err != nil {
+				return nil, err
 			}
-			i++
-			value = args[i]
-		}
-		if !needs && hasValue {
+		case !needs && hasValue:
 			switch strings.ToLower(value) {
 			case "1", "t", "true":
 			case "0", "f", "false":
-				continue // -u=false: the flag as if not given
+				return nil, nil // -u=false: the flag as if not given
 			default:
-				return nil, nil, fmt.Errorf("%s option -%s is on or off (true or false)", prog, name)
+				return nil, fmt.Errorf("%s option -%s is on or off (true or false)", prog, name)
 			}
 		}
-		opts = append(opts, option{name: "-" + name, value: value})
-	}
-	return opts, pos, nil
+		return []option{{name: "-" + name, value: value}}, nil
+	})
 }

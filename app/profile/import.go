@@ -197,13 +197,12 @@ func profileField(list string, i int, name string) string {
 // keyring) and keeping their secrets, which a List drops. It also holds the
 // file's limits: how many profiles, how much payload, how many warnings.
 type importBatch struct {
-	l           List
-	names       *listAdder
-	out         []Profile
-	warnings    warningList
-	skipped     []Skipped
-	skippedMore int // sections left out beyond maxImportWarnings
-	budget      int // payload bytes the file may still expand into
+	l        List
+	names    *listAdder
+	out      []Profile
+	warnings warningList
+	skipped  capped[Skipped]
+	budget   int // payload bytes the file may still expand into
 }
 
 func newImportBatch() *importBatch {
@@ -239,21 +238,13 @@ func (b *importBatch) takeOrSkip(section string, p Profile, warnings []string, e
 	case errors.Is(err, errBudget) || errors.Is(err, errTooManyProfiles):
 		return fieldErr(section, err)
 	case err != nil:
-		b.skip(Skipped{Section: section, Reason: err.Error()})
+		b.skipped.add(Skipped{Section: section, Reason: err.Error()})
 		return nil
 	}
 	for _, w := range warnings {
 		b.warnings.add(section + ": " + w)
 	}
 	return nil
-}
-
-func (b *importBatch) skip(s Skipped) {
-	if len(b.skipped) < maxImportWarnings {
-		b.skipped = append(b.skipped, s)
-	} else {
-		b.skippedMore++
-	}
 }
 
 func (b *importBatch) add(p Profile) error {
@@ -291,12 +282,12 @@ func (b *importBatch) charge(steps []knock.Step) error {
 // imported is the batch's result, with its warnings and the sections left
 // out; with none imported, the error names those.
 func (b *importBatch) imported() (Imported, error) {
-	imp := Imported{Profiles: b.out, Warnings: b.warnings.all(), Skipped: b.skipped}
-	if len(b.out) == 0 && len(b.skipped) > 0 {
-		return imp, errNothingImported(b.skipped, b.skippedMore)
+	imp := Imported{Profiles: b.out, Warnings: b.warnings.all(), Skipped: b.skipped.list}
+	if len(b.out) == 0 && len(b.skipped.list) > 0 {
+		return imp, errNothingImported(b.skipped.list, b.skipped.dropped)
 	}
-	if b.skippedMore > 0 {
-		imp.Skipped = append(imp.Skipped, Skipped{Section: "the rest of the file", Reason: fmt.Sprintf("%d more sections left out", b.skippedMore)})
+	if b.skipped.dropped > 0 {
+		imp.Skipped = append(imp.Skipped, Skipped{Section: "the rest of the file", Reason: fmt.Sprintf("%d more sections left out", b.skipped.dropped)})
 	}
 	return imp, nil
 }
@@ -391,7 +382,7 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 	if err := finish(); err != nil {
 		return Imported{}, err
 	}
-	if len(b.out) == 0 && len(b.skipped) == 0 {
+	if len(b.out) == 0 && len(b.skipped.list) == 0 {
 		return Imported{}, errors.New("no knock sequence found (want a knockd.conf section with sequence = PORT[:PROTO],...)")
 	}
 	return b.imported()
