@@ -254,8 +254,8 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 		p, warnings, err := st.profile()
 		if errors.Is(err, errNoKeys) {
 			// Checked as the import would check it, bar the keys.
-			if err := p.validate(); err != nil {
-				b.skipped.add(Skipped{Section: field, Reason: err.Error()})
+			if verr := p.validate(); verr != nil {
+				b.skipped.add(Skipped{Section: field, Reason: "no KEY_BASE64 (fwknop asks for it at each run), and " + verr.Error()})
 				continue
 			}
 			b.skipped.add(Skipped{Section: field, Reason: err.Error(), NeedsKeys: &p})
