@@ -11,11 +11,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/internal/plural"
+	"github.com/knocker/knocker/knock/spa"
 )
 
 // importFile asks for a Knocker JSON export or a knockd.conf and adds its
@@ -61,13 +63,24 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 }
 
 // previewImport checks the whole file, then shows what would be imported
-// (names, hosts, steps with payloads masked, and what cannot be carried
-// over) before anything is written.
+// (names, hosts, steps with payloads masked, what cannot be carried over,
+// the sections left out and why) before anything is written. A .fwknoprc
+// stanza whose keys fwknop asks for at each run is offered with fields for
+// them.
 func (u *ui) previewImport(name string, data []byte, host string) {
 	background(&u.bridge, "parsed", func() (profile.Imported, error) {
 		return profile.ParseImport(data, host)
 	}, func(imp profile.Imported, err error) {
-		if err != nil {
+		var asks []*keyAsk
+		var leftOut []string
+		for _, s := range imp.Skipped {
+			if s.NeedsKeys != nil {
+				asks = append(asks, newKeyAsk(*s.NeedsKeys))
+			} else {
+				leftOut = append(leftOut, "• "+s.String())
+			}
+		}
+		if err != nil && len(asks) == 0 {
 			u.banner.showError(fmt.Errorf("%s was not imported: %w", name, err))
 			return
 		}
@@ -84,15 +97,93 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 				lines = append(lines, "• "+w)
 			}
 		}
+		if len(leftOut) > 0 {
+			lines = append(lines, "", lang.L("Left out, since Knocker cannot knock them:"))
+			lines = append(lines, leftOut...)
+		}
 		text := widget.NewLabel(strings.Join(lines, "\n"))
 		text.Wrapping = fyne.TextWrapWord
-		preview := u.ask("Import profiles", "Import", "Cancel", container.NewVScroll(text), enterConfirms, func(ok bool) {
-			if ok {
-				u.addImported(name, imp)
+		content := container.NewVBox(text)
+		for _, a := range asks {
+			content.Add(a.box)
+		}
+		preview := u.ask("Import profiles", "Import", "Cancel", container.NewVScroll(content), enterConfirms, func(ok bool) {
+			if !ok {
+				return
+			}
+			profiles := imp.Profiles
+			var bad []string
+			for _, a := range asks {
+				p, typed, err := a.profile()
+				switch {
+				case err != nil:
+					bad = append(bad, fmt.Sprintf("%s: %v", profile.Printable(a.p.Name), err))
+				case typed:
+					profiles = append(slices.Clip(profiles), p)
+				}
+			}
+			if len(bad) > 0 {
+				u.banner.showError(fmt.Errorf(lang.L("%s was not imported: %s"), name, strings.Join(bad, "; ")))
+				return
+			}
+			if len(profiles) > 0 {
+				u.addImported(name, profile.Imported{Profiles: profiles})
 			}
 		})
 		preview.Resize(fyne.NewSize(640, 420))
 	})
+}
+
+// keyAsk asks for the keys of a .fwknoprc stanza that leaves them to
+// fwknop's prompt, so that it can be imported with the others.
+type keyAsk struct {
+	p              profile.Profile // the stanza, read without its keys
+	rijndael, hmac *widget.Entry
+	err            *widget.Label
+	box            *fyne.Container
+}
+
+func newKeyAsk(p profile.Profile) *keyAsk {
+	a := &keyAsk{p: p, rijndael: widget.NewPasswordEntry(), hmac: widget.NewPasswordEntry(), err: widget.NewLabel("")}
+	a.rijndael.SetPlaceHolder("KEY_BASE64")
+	a.hmac.SetPlaceHolder("HMAC_KEY_BASE64")
+	a.err.Importance = widget.DangerImportance
+	a.err.Wrapping = fyne.TextWrapWord
+	a.err.Hide()
+	for _, e := range []*widget.Entry{a.rijndael, a.hmac} {
+		e.OnChanged = func(string) {
+			if _, _, err := a.profile(); err != nil {
+				a.err.SetText(err.Error())
+				a.err.Show()
+			} else {
+				a.err.Hide()
+			}
+		}
+	}
+	intro := widget.NewLabel(fmt.Sprintf(lang.L("%s (%s): fwknop asks for its keys at each run. Type them to import it too, or leave them empty to leave it out:"),
+		profile.Printable(p.Name), profile.Printable(p.Host)))
+	intro.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(widget.NewFormItem(lang.L("Encryption key"), a.rijndael), widget.NewFormItem(lang.L("HMAC key"), a.hmac))
+	a.box = container.NewVBox(widget.NewSeparator(), intro, form, a.err)
+	return a
+}
+
+// profile is the stanza with the keys typed; typed is false when both
+// fields are empty. Errors name the key, never quote it.
+func (a *keyAsk) profile() (p profile.Profile, typed bool, err error) {
+	r, h := strings.TrimSpace(a.rijndael.Text), strings.TrimSpace(a.hmac.Text)
+	if r == "" && h == "" {
+		return p, false, nil
+	}
+	keys, err := spa.ParseKeys(r, h)
+	if err != nil {
+		return p, true, fmt.Errorf(lang.L("keys: %w"), err)
+	}
+	p = a.p
+	s := *p.SPA
+	s.Keys = profile.NewSPAKeys(keys)
+	p.SPA = &s
+	return p, true, nil
 }
 
 // addImported saves the previewed profiles, all or nothing.

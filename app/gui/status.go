@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -101,7 +102,10 @@ func knockSummary(p profile.Profile) string {
 			port = spa.DefaultPort
 		}
 		allow := "the sender's address"
-		if s.AllowIP.IsValid() {
+		switch {
+		case s.ResolveURL != "":
+			allow = "the public address looked up at " + profile.Printable(urlHost(s.ResolveURL))
+		case s.AllowIP.IsValid():
 			allow = s.AllowIP.String()
 		}
 		return fmt.Sprintf("fwknop SPA packet to udp/%d asking for %s from %s", port, s.Access, allow)
@@ -124,4 +128,12 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
+}
+
+// urlHost is the host a URL names, or the URL if it names none.
+func urlHost(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
 }

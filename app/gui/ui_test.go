@@ -631,10 +631,11 @@ func TestImportAndExport(t *testing.T) {
 	if len(h.u.list.profiles) != 1 || h.u.list.profiles[0].Name != "office" || h.mem.Len() != 1 {
 		t.Fatalf("after import: %+v", h.u.list.profiles)
 	}
-	h.u.previewImport("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\nseq_timeout = 5\n"), "192.0.2.9")
+	h.u.previewImport("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\nseq_timeout = 5\n[admin]\none_time_sequences = /etc/k\n"), "192.0.2.9")
 	h.settle()
-	if got := h.dialogText(); !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Not carried over") {
-		t.Fatalf("preview %q must say what cannot be honoured", got)
+	if got := h.dialogText(); !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Left out") ||
+		!strings.Contains(got, "line 4: [admin]: line 5: one_time_sequences is not supported") {
+		t.Fatalf("preview %q must say what is left out, and why", got)
 	}
 	h.tapDialogButton("Import")
 	h.settle()
@@ -748,11 +749,7 @@ func TestSPAProfileKnocksAndShowsItsServerSide(t *testing.T) {
 
 func TestEditorSavesAnSPAProfile(t *testing.T) {
 	h := newHarness(t, nil)
-	h.u.newProfile()
-	e := h.u.editor
-	test.Type(e.name, "fw")
-	test.Type(e.host, "192.0.2.1")
-	e.kind.SetSelected(kindSPA)
+	e := h.newSPAEditor("fw")
 	if e.sequence.Visible() || !e.spa.box.Visible() {
 		t.Fatal("the SPA kind shows the SPA fields instead of the steps")
 	}

@@ -212,12 +212,12 @@ func TestStoreFutureVersion(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(s.Path()), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	future := []byte(`{"version": 4, "profiles": [{"shape": "unknown to this build"}], "tls": {}}`)
+	future := fmt.Appendf(nil, `{"version": %d, "profiles": [{"shape": "unknown to this build"}], "tls": {}}`, FormatVersion+1)
 	if err := os.WriteFile(s.Path(), future, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var ve *VersionError
-	if _, err := s.Load(); !errors.As(err, &ve) || ve.Found != 4 || !strings.Contains(err.Error(), "update Knocker") {
+	if _, err := s.Load(); !errors.As(err, &ve) || ve.Found != FormatVersion+1 || !strings.Contains(err.Error(), "update Knocker") {
 		t.Fatalf("Load: err = %v, want a VersionError asking to update", err)
 	}
 	called := false
