@@ -27,8 +27,9 @@ type (
 	command struct {
 		line int
 		// One of: "block" (body), ":local", ":set", ":if", ":do" (body,
-		// and els for on-error), ":error", ":len", ":pick", ":parse", "call"
-		// (args[0] yields the code to run), or a menu verb such as "add"
+		// and els for on-error), ":error", ":len", ":pick", ":parse", "eval"
+		// (args[0] is evaluated), "call" (args[0] yields the code to run),
+		// or a menu verb such as "add"
 		// with menu set (empty for a verb relative to the enclosing
 		// command's menu).
 		kind string
@@ -222,12 +223,17 @@ func (p *parser) command(nested bool) (*command, error) {
 			return nil, p.errf("unknown menu %s", c.menu)
 		}
 	case p.peek() == '[':
-		// [[:parse "..."]] runs the code the inner command returns.
+		// A line [cmd] runs cmd for its effect; a command that is itself
+		// [cmd], as the inner one of [[:parse "..."]], runs the code cmd
+		// returns.
 		v, err := p.value()
 		if err != nil {
 			return nil, err
 		}
-		c.kind, c.args = "call", []arg{{val: v}}
+		c.kind, c.args = "eval", []arg{{val: v}}
+		if nested {
+			c.kind = "call"
+		}
 		return c, nil
 	default:
 		w := p.word()

@@ -354,6 +354,9 @@ func (e *env) exec(c *command, menu string) (value, error) {
 			return nothing, e.fail(c, ":parse: %v", err)
 		}
 		return value{kind: "code", code: code}, nil
+	case "eval":
+		_, err := e.eval(c, c.args[0].val, menu)
+		return nothing, err
 	case "call":
 		v, err := e.eval(c, c.args[0].val, menu)
 		if err != nil {
