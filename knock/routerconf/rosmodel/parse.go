@@ -255,7 +255,6 @@ func (p *parser) command(nested bool) (*command, error) {
 	return c, nil
 }
 
-
 // wordEnds are a blank and the characters the console gives a meaning.
 var wordEnds = func() (t [256]bool) {
 	for _, c := range []byte(" \t\r\n;[](){}\"$=~") {
