@@ -2,6 +2,8 @@ package profile
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -51,6 +53,11 @@ func OpenFile(path string) (*Book, error) {
 	shelf := &fileShelf{path: path}
 	secrets := &secret.Memory{}
 	for i := range profiles {
+		// An ID of the name, not a random one per process: the router
+		// knows a profile by a name its ID may be part of, which must be
+		// the same at every run for a script run again to replace its rules.
+		sum := sha256.Sum256([]byte("KNOCKER_PROFILES\x00" + profiles[i].Name))
+		profiles[i].ID = hex.EncodeToString(sum[:16])
 		if err := shelf.list.Add(profiles[i]); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", FileEnv, path, err)
 		}

@@ -111,3 +111,22 @@ func TestOpenFileNeedsTheSecrets(t *testing.T) {
 		t.Fatalf("an export without secrets: %v", err)
 	}
 }
+
+// A profile file's profiles keep their IDs from one run to the next: the
+// router name of a profile whose name is not one already holds its ID,
+// and a script run again must carry the same name to replace its rules.
+func TestOpenFileIDsAreStable(t *testing.T) {
+	path := writeProfileFile(t, 0o600)
+	var ids []string
+	for range 2 {
+		b, err := OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := b.List()
+		ids = append(ids, l.Profiles[0].ID)
+	}
+	if ids[0] != ids[1] || ids[0] == "" {
+		t.Fatalf("IDs %q, want one ID at every run", ids)
+	}
+}
