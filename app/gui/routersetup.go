@@ -29,14 +29,15 @@ type routerView struct {
 	alias       *widget.Entry           // ssh: the name typed after ssh
 	user        *widget.Entry           // ssh: the login name
 	optionForms map[string]*widget.Form // by format
-	// routerName says which name the router knows the rules by, beside
-	// the router formats; nil for SPA, whose access.conf names nothing.
-	routerName *widget.Label
 	rules       *widget.Label
 	copy        *widget.Button
 	note        *widget.Label
 	text        string // the rules as generated, for the clipboard
 	program     string // this knocker, which ssh's ProxyCommand runs
+
+	// routerName says which name the router knows the rules by, beside
+	// the router formats; nil for SPA, whose access.conf names nothing.
+	routerName *widget.Label
 }
 
 // routerOptions are what the window lets the user choose about the rules.
