@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,6 +34,10 @@ type routerView struct {
 	note        *widget.Label
 	text        string // the rules as generated, for the clipboard
 	program     string // this knocker, which ssh's ProxyCommand runs
+
+	// routerName says which name the router knows the rules by, beside
+	// the router formats; nil for SPA, whose access.conf names nothing.
+	routerName *widget.Label
 }
 
 // routerOptions are what the window lets the user choose about the rules.
@@ -140,6 +145,11 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 			HintText: "for a host with a firewall of its own: the rules become a chain its input chain jumps to"}),
 	}
 	v.rules = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	head := []fyne.CanvasObject{v.format}
+	if p.SPA == nil {
+		v.routerName = widget.NewLabel(lang.L("The router knows this profile as {{.Name}}", map[string]string{"Name": p.RouterSpec().Name}))
+		head = append(head, v.routerName)
+	}
 	v.note = widget.NewLabel("")
 	v.note.Wrapping = fyne.TextWrapWord
 	v.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
@@ -149,7 +159,7 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	v.copy.Importance = widget.HighImportance
 	v.format.SetSelected(labels[0])
 
-	top := container.NewVBox(v.format, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])
+	top := container.NewVBox(append(head, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])...)
 	bottom := container.NewVBox(v.note, container.NewHBox(v.copy))
 	v.win.SetContent(container.NewBorder(top, container.NewPadded(bottom), nil, nil, container.NewScroll(v.rules)))
 	v.win.Resize(fyne.NewSize(820, 560))
@@ -157,8 +167,14 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	return v
 }
 
-// showOptions shows the chosen format's options above the rules.
+// showOptions shows the chosen format's options above the rules, and the
+// router's name for the router's formats.
 func (v *routerView) showOptions(format string) {
+	if v.routerName != nil && format == formatSSH {
+		v.routerName.Hide()
+	} else if v.routerName != nil {
+		v.routerName.Show()
+	}
 	for name, form := range v.optionForms {
 		if name == format {
 			form.Show()

@@ -561,15 +561,28 @@ func TestRouterSetupShowsMatchingRules(t *testing.T) {
 	if v == nil {
 		t.Fatal("no router setup window")
 	}
-	for _, want := range []string{`content="test"`, "dst-port=8291", "address-list-timeout=1h", "office-router"} {
+	// The name the router sees ends in the profile ID's hash: the name
+	// alone, cleaned, could be another profile's.
+	p, _ := h.u.book.Get(context.Background(), "Office Router")
+	routerName := routerconf.ProfileName("Office Router", p.ID)
+	if !strings.HasPrefix(routerName, "office-router-") || v.routerName.Text != "The router knows this profile as "+routerName || !v.routerName.Visible() {
+		t.Fatalf("router name shown: %q (visible %v), want %s", v.routerName.Text, v.routerName.Visible(), routerName)
+	}
+	for _, want := range []string{`content="test"`, "dst-port=8291", "address-list-timeout=1h", "address-list=" + routerName + "-allow"} {
 		if !strings.Contains(v.rules.Text, want) {
 			t.Errorf("RouterOS rules lack %q:\n%s", want, v.rules.Text)
 		}
 	}
 	v.format.SetSelected("nftables")
-	if !strings.Contains(v.rules.Text, "udp dport 1234") || !strings.Contains(v.rules.Text, "tcp dport 8291") {
+	if !strings.Contains(v.rules.Text, "udp dport 1234") || !strings.Contains(v.rules.Text, "tcp dport 8291") ||
+		!strings.Contains(v.rules.Text, "add table ip knocker-"+routerName+"\n") || !v.routerName.Visible() {
 		t.Fatalf("nftables rules:\n%s", v.rules.Text)
 	}
+	v.format.SetSelected(formatSSH)
+	if v.routerName.Visible() {
+		t.Fatal("the router's name shows beside the ssh client's config")
+	}
+	v.format.SetSelected("nftables")
 	test.Tap(v.copy)
 	if got := h.u.app.Clipboard().Content(); got != v.rules.Text {
 		t.Fatal("Copy must put the rules on the clipboard")

@@ -53,8 +53,9 @@ func OpenFile(path string) (*Book, error) {
 	shelf := &fileShelf{path: path}
 	secrets := &secret.Memory{}
 	for i := range profiles {
-		// The ID that ssh-config writes into ~/.ssh/config must find the
-		// profile again in the next process.
+		// An ID of the name, not a random one per process: ssh-config
+		// writes it into ~/.ssh/config, and the router knows a profile by a
+		// name its ID may be part of; both must find it in the next process.
 		profiles[i].ID = fileID(profiles[i].Name)
 		if err := shelf.list.Add(profiles[i]); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", FileEnv, path, err)

@@ -8,8 +8,10 @@ import (
 )
 
 // A profile file holds no IDs, yet the ID ssh-config writes into
-// ~/.ssh/config must find the profile in every later process: each reading
-// of the file gives the same ID, and GetID finds the profile by it.
+// ~/.ssh/config must find the profile in every later process, and a router
+// script run again must carry the same router name (which may hold the ID)
+// to replace its rules: each reading of the file gives the same ID, and
+// GetID finds the profile by it.
 func TestOpenFileIDsAreStable(t *testing.T) {
 	path := writeProfileFile(t, 0o600)
 	var ids []string

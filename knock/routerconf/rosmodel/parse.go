@@ -26,9 +26,12 @@ type (
 
 	command struct {
 		line int
-		// One of: "block" (body), ":local", ":set", ":if", ":error", ":len",
-		// ":pick", or a menu verb such as "add" with menu set (empty for a
-		// verb relative to the enclosing command's menu).
+		// One of: "block" (body), ":local", ":set", ":if", ":do" (body,
+		// and els for on-error), ":error", ":len", ":pick", ":parse", "eval"
+		// (args[0] is evaluated), "call" (args[0] yields the code to run),
+		// or a menu verb such as "add"
+		// with menu set (empty for a verb relative to the enclosing
+		// command's menu).
 		kind string
 		menu string
 		body *block
@@ -66,6 +69,9 @@ const (
 
 var menus = []string{IPFilter, IPv6Filter, Layer7, IfaceList}
 
+// ipv6Menus are the menus a RouterOS 6 without its ipv6 package lacks.
+var ipv6Menus = []string{IPv6Filter}
+
 var verbs = map[string]bool{"add": true, "remove": true, "find": true}
 
 // SyntaxError reports where a script stops being what RouterOS reads.
@@ -81,11 +87,14 @@ type parser struct {
 	pos  int
 	line int
 	col0 bool // at the start of a physical line
+	// known reports the menus of the router that reads the script:
+	// RouterOS resolves a script's menus before it runs any of it.
+	known func(menu string) bool
 }
 
-// parse reads a whole script.
-func parse(src string) (*block, error) {
-	p := &parser{src: src, line: 1, col0: true}
+// parse reads a whole script for a router that has the menus known reports.
+func parse(src string, known func(string) bool) (*block, error) {
+	p := &parser{src: src, line: 1, col0: true, known: known}
 	b, err := p.lines(false)
 	if err != nil {
 		return nil, err
@@ -186,7 +195,9 @@ func (p *parser) command(nested bool) (*command, error) {
 		switch c.kind {
 		case ":if":
 			return p.ifCommand(c)
-		case ":local", ":set", ":error", ":len", ":pick":
+		case ":do":
+			return p.doCommand(c)
+		case ":local", ":set", ":error", ":len", ":pick", ":parse":
 		default:
 			return nil, p.errf("unknown command :%s", word)
 		}
@@ -208,9 +219,22 @@ func (p *parser) command(nested bool) (*command, error) {
 			path = append(path, w)
 		}
 		c.menu = "/" + strings.Join(path, " ")
-		if !knownMenu(c.menu) {
+		if !p.known(c.menu) {
 			return nil, p.errf("unknown menu %s", c.menu)
 		}
+	case p.peek() == '[':
+		// A line [cmd] runs cmd for its effect; a command that is itself
+		// [cmd], as the inner one of [[:parse "..."]], runs the code cmd
+		// returns.
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		c.kind, c.args = "eval", []arg{{val: v}}
+		if nested {
+			c.kind = "call"
+		}
+		return c, nil
 	default:
 		w := p.word()
 		if !verbs[w] {
@@ -229,15 +253,6 @@ func (p *parser) command(nested bool) (*command, error) {
 	}
 	c.args = args
 	return c, nil
-}
-
-func knownMenu(m string) bool {
-	for _, k := range menus {
-		if k == m {
-			return true
-		}
-	}
-	return false
 }
 
 // wordEnds are a blank and the characters the console gives a meaning.
@@ -380,6 +395,31 @@ func (p *parser) ifCommand(c *command) (*command, error) {
 			c.els = body.body
 		}
 	}
+	return c, nil
+}
+
+// doCommand reads the rest of ":do {...} on-error={...}".
+func (p *parser) doCommand(c *command) (*command, error) {
+	p.spaces()
+	if p.eof() || p.peek() != '{' {
+		return nil, p.errf(":do wants a {block}")
+	}
+	body, err := p.command(false)
+	if err != nil {
+		return nil, err
+	}
+	p.spaces()
+	if !strings.HasPrefix(p.src[p.pos:], "on-error={") {
+		return nil, p.errf(":do is used here with on-error={...} only")
+	}
+	for range len("on-error=") {
+		p.advance()
+	}
+	onError, err := p.command(false)
+	if err != nil {
+		return nil, err
+	}
+	c.body, c.els = body.body, onError.body
 	return c, nil
 }
 

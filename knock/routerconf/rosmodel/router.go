@@ -24,6 +24,7 @@ type Router struct {
 	menus   map[string][]*Item
 	members map[string][]string
 	next    int
+	noIPv6  bool
 	// Warnings collect what a script did that RouterOS may refuse although
 	// its manual does not say so.
 	Warnings []string
@@ -88,6 +89,23 @@ func Defconf(lan, wan []string) *Router {
 	return r
 }
 
+// WithoutIPv6 makes r a RouterOS 6 whose ipv6 package is disabled, as
+// small routers' owners do to save memory: it has no /ipv6 menus, so a
+// script that names one is refused before any of it runs (RouterOS 7 has
+// IPv6 built in, and its menus always). Any IPv6 rules go with the package.
+func (r *Router) WithoutIPv6() *Router {
+	r.noIPv6 = true
+	for _, m := range ipv6Menus {
+		delete(r.menus, m)
+	}
+	return r
+}
+
+// hasMenu reports whether r has menu.
+func (r *Router) hasMenu(menu string) bool {
+	return slices.Contains(menus, menu) && !(r.noIPv6 && slices.Contains(ipv6Menus, menu))
+}
+
 // AddInterfaceList adds an interface list with these members.
 func (r *Router) AddInterfaceList(name string, members ...string) error {
 	if err := checkName("", name); err != nil {
@@ -142,7 +160,7 @@ func (r *Router) index(menu, id string) int {
 // in a scope of its own, a { } block as one script that stops at its first
 // error. It stops at the first error and returns it.
 func (r *Router) Run(script string) error {
-	b, err := parse(script)
+	b, err := parse(script, r.hasMenu)
 	if err != nil {
 		return err
 	}
@@ -207,10 +225,11 @@ func exportValue(v string) string {
 
 // value is what a command or expression yields.
 type value struct {
-	kind string // "nil", "str", "num", "ids"
+	kind string // "nil", "str", "num", "ids", "code"
 	s    string
 	n    int64
 	ids  []string
+	code *block
 }
 
 type env struct {
@@ -315,6 +334,42 @@ func (e *env) exec(c *command, menu string) (value, error) {
 			return nothing, nil
 		}
 		return value{kind: "ids", ids: []string{v.ids[i.n]}}, nil
+	case ":do":
+		if err := e.runBlock(c.body); err != nil {
+			// on-error catches what fails at run time: a refused command,
+			// an :error, and the syntax errors :parse finds.
+			return nothing, e.runBlock(c.els)
+		}
+		return nothing, nil
+	case ":parse":
+		args, err := e.evalArgs(c, menu, ":parse CODE")
+		if err != nil {
+			return nothing, err
+		}
+		if args[0].kind != "str" {
+			return nothing, e.fail(c, ":parse takes text")
+		}
+		code, err := parse(args[0].s, e.r.hasMenu)
+		if err != nil {
+			return nothing, e.fail(c, ":parse: %v", err)
+		}
+		return value{kind: "code", code: code}, nil
+	case "eval":
+		_, err := e.eval(c, c.args[0].val, menu)
+		return nothing, err
+	case "call":
+		v, err := e.eval(c, c.args[0].val, menu)
+		if err != nil {
+			return nothing, err
+		}
+		if v.kind != "code" {
+			return nothing, e.fail(c, "[[...]] runs code only")
+		}
+		// Parsed code sees none of the caller's local variables.
+		outer := e.scopes
+		defer func() { e.scopes = outer }()
+		e.scopes = []map[string]*value{{}}
+		return nothing, e.runBlock(v.code)
 	case ":if":
 		l, err := e.eval(c, c.cond.left, menu)
 		if err != nil {
