@@ -9,18 +9,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/spa"
-)
-
-// The two kinds of profile the editor knows.
-const (
-	kindSequence = "Knock sequence"
-	kindSPA      = "fwknop SPA"
 )
 
 // spaFields edit the SPA part of a profile: the keys, masked like payloads,
@@ -44,16 +38,16 @@ func newSPAFields() *spaFields {
 		port:     widget.NewEntry(),
 		err:      widget.NewLabel(""),
 	}
-	f.rijndael.SetPlaceHolder("KEY_BASE64, as fwknop --key-gen prints it")
+	f.rijndael.SetPlaceHolder(lang.L("KEY_BASE64, as fwknop --key-gen prints it"))
 	f.hmac.SetPlaceHolder("HMAC_KEY_BASE64")
 	f.access.SetPlaceHolder("tcp/22")
-	f.allowIP.SetPlaceHolder("empty: the address the packet comes from")
+	f.allowIP.SetPlaceHolder(lang.L("empty: the address the packet comes from"))
 	f.port.SetPlaceHolder(fmt.Sprint(spa.DefaultPort))
-	f.port.Validator = optional(func(s string) error { _, err := knock.ParsePort(s); return err })
+	f.port.Validator = optional(func(s string) error { _, err := parsePort(s); return err })
 	f.err.Importance = widget.DangerImportance
 	f.err.Wrapping = fyne.TextWrapWord
 	f.err.Hide()
-	f.generate = widget.NewButtonWithIcon("Generate keys", theme.ViewRefreshIcon(), func() {
+	f.generate = widget.NewButtonWithIcon(lang.L("Generate keys"), theme.ViewRefreshIcon(), func() {
 		keys, err := spa.GenerateKeys(nil)
 		if err != nil {
 			f.show(err)
@@ -66,17 +60,17 @@ func newSPAFields() *spaFields {
 	for _, e := range []*widget.Entry{f.rijndael, f.hmac, f.access, f.allowIP} {
 		e.OnChanged = func(string) { f.check() }
 	}
-	note := widget.NewLabel("Asking for the sender's address works unless fwknopd's access.conf sets REQUIRE_SOURCE_ADDRESS Y. " +
-		"Router setup shows the access.conf stanza that matches.")
+	note := widget.NewLabel(lang.L("Asking for the sender's address works unless fwknopd's access.conf sets REQUIRE_SOURCE_ADDRESS Y. " +
+		"Router setup shows the access.conf stanza that matches."))
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	form := widget.NewForm(
-		widget.NewFormItem("Encryption key", f.rijndael),
-		widget.NewFormItem("HMAC key", f.hmac),
+		widget.NewFormItem(lang.L("Encryption key"), f.rijndael),
+		widget.NewFormItem(lang.L("HMAC key"), f.hmac),
 		widget.NewFormItem("", container.NewHBox(f.generate)),
-		widget.NewFormItem("Open", f.access),
-		widget.NewFormItem("For address", f.allowIP),
-		widget.NewFormItem("fwknopd port", f.port),
+		widget.NewFormItem(lang.L("Open"), f.access),
+		widget.NewFormItem(lang.L("For address"), f.allowIP),
+		widget.NewFormItem(lang.L("fwknopd port"), f.port),
 	)
 	f.box = container.NewVBox(form, note, f.err)
 	return f
@@ -101,21 +95,21 @@ func (f *spaFields) fill(s *profile.SPA) {
 func (f *spaFields) read() (*profile.SPA, error) {
 	keys, err := spa.ParseKeys(strings.TrimSpace(f.rijndael.Text), strings.TrimSpace(f.hmac.Text))
 	if err != nil {
-		return nil, fmt.Errorf("keys: %w", err)
+		return nil, fmt.Errorf("%s: %w", lang.L("keys"), err)
 	}
 	s := &profile.SPA{Keys: profile.NewSPAKeys(keys), Access: strings.TrimSpace(f.access.Text)}
 	if a := strings.TrimSpace(f.allowIP.Text); a != "" {
 		if s.AllowIP, err = netip.ParseAddr(a); err != nil {
-			return nil, errors.New("for address: not an IP address (leave it empty for the sender's)")
+			return nil, errors.New(lang.L("for address: not an IP address (leave it empty for the sender's)"))
 		}
 	}
 	if p := strings.TrimSpace(f.port.Text); p != "" {
-		if s.Port, err = knock.ParsePort(p); err != nil {
-			return nil, fmt.Errorf("fwknopd port: %w", err)
+		if s.Port, err = parsePort(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", lang.L("fwknopd port"), err)
 		}
 	}
 	if s.Access == "" {
-		return nil, errors.New("open: say what fwknopd should open, e.g. tcp/22")
+		return nil, errors.New(lang.L("open: say what fwknopd should open, e.g. tcp/22"))
 	}
 	// A packet built now proves fwknopd can take what was typed.
 	if _, err := spa.Build(keys, spa.Request{Access: s.Access, AllowIP: s.AllowIP, Time: time.Now()}, nil); err != nil {
