@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -248,7 +249,7 @@ func TestTranslationFiles(t *testing.T) {
 			}
 			want := []string{""}
 			if m.plural {
-				want = pluralForms[lang]
+				want = slices.Sorted(slices.Values(pluralForms[lang]))
 			}
 			if got := slices.Sorted(maps.Keys(forms)); !slices.Equal(got, want) {
 				t.Errorf("%s.json: %q has forms %q, want %q", lang, key, got, want)
@@ -298,11 +299,14 @@ func writeEnglishFile(t *testing.T, code map[string]message) {
 		}
 		out[key] = map[string]string{"one": one, "other": m.english}
 	}
-	data, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
+	var data bytes.Buffer
+	enc := json.NewEncoder(&data)
+	enc.SetEscapeHTML(false) // "<1 min" as people read it
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("translations", "en.json"), append(data, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join("translations", "en.json"), data.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
