@@ -103,6 +103,10 @@ func serverFormats(p profile.Profile) []routerFormat {
 	}
 }
 
+// routerViewSize is the window's opening size: the rules of a few steps in
+// view without scrolling.
+var routerViewSize = fyne.NewSize(820, 560)
+
 func (u *ui) openRouterView(p profile.Profile) *routerView {
 	v := &routerView{id: p.ID, win: u.app.NewWindow(lang.L("Router setup — {{.Name}}", tmpl{"Name": profile.Printable(p.Name)})), formats: serverFormats(p),
 		program: u.program}
@@ -154,7 +158,7 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	top := container.NewVBox(v.format, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])
 	bottom := container.NewVBox(v.note, container.NewHBox(v.copy))
 	v.win.SetContent(container.NewBorder(top, container.NewPadded(bottom), nil, nil, container.NewScroll(v.rules)))
-	v.win.Resize(fyne.NewSize(820, 560))
+	v.win.Resize(routerViewSize)
 	v.win.Show()
 	return v
 }
