@@ -167,7 +167,7 @@ func (u *ui) mainMenu() *fyne.MainMenu {
 		item(lang.L("Knock"), fyne.KeyK, func() { u.knockSelected() }),
 		item(lang.L("Edit…"), fyne.KeyE, u.editSelected),
 		item(lang.L("Duplicate…"), "", u.duplicateSelected),
-		item(lang.L("Router Setup…"), "", u.routerSetupSelected),
+		item(lang.L("Router Setup…"), fyne.KeyR, u.routerSetupSelected),
 		item(lang.L("Find…"), fyne.KeyF, u.focusFilter),
 		fyne.NewMenuItemSeparator(),
 		item(lang.L("Delete…"), "", u.deleteSelected),
@@ -181,7 +181,8 @@ func shortcutFor(key fyne.KeyName) fyne.Shortcut {
 }
 
 // addShortcuts binds Ctrl+N (new), Ctrl+K or Enter (knock), Ctrl+E (edit),
-// Ctrl+F (filter), Delete, Ctrl+Q (quit) and Ctrl+W (close to the tray);
+// Ctrl+R (Router setup), Ctrl+F (filter), Delete, Ctrl+Q (quit) and Ctrl+W
+// (close to the tray);
 // Cmd on macOS. The menu carries the same keys, which reach it even while
 // a text field (the filter) has the focus; plain keys reach the canvas only
 // when none has.
@@ -190,6 +191,7 @@ func (u *ui) addShortcuts() {
 		fyne.KeyN: u.newProfile,
 		fyne.KeyK: func() { u.knockSelected() },
 		fyne.KeyE: u.editSelected,
+		fyne.KeyR: u.routerSetupSelected,
 		fyne.KeyF: u.focusFilter,
 		fyne.KeyQ: u.quit,
 		fyne.KeyW: u.closeWindow,

@@ -525,6 +525,11 @@ func TestShortcuts(t *testing.T) {
 		t.Fatal("Ctrl+E must edit the selected profile")
 	}
 	h.u.editor.win.Close()
+	shortcut(fyne.KeyR)
+	h.settle()
+	if h.u.routerView == nil || h.u.routerView.id != h.u.list.selected {
+		t.Fatal("Ctrl+R must open the selected profile's Router setup")
+	}
 	shortcut(fyne.KeyN)
 	if h.u.editor == nil || !h.u.editor.isNew {
 		t.Fatal("Ctrl+N must open a new profile")
