@@ -18,9 +18,9 @@ type entryState int
 const (
 	neverKnocked entryState = iota
 	entryOpen               // knocked, the check port answered, and the router's timeout has not run out
-	entrySent               // knocked with no check: the steps left, and the router should keep the entry until the timeout
+	entrySent               // knocked with no check: the steps left, and the router should keep the entry until the timeout, if one is set
 	entryExpired            // knocked, and the timeout has run out
-	entryUnknown            // knocked, but the profile does not say how long it lasts
+	entryUnknown            // knocked and checked, but the profile does not say how long it lasts
 )
 
 // statusPlace is where a profile's state is shown; each has room for a
@@ -57,7 +57,11 @@ func describeEntry(p profile.Profile, now time.Time, place statusPlace) (entrySt
 	}
 	sent := p.LastKnocked.In(now.Location())
 	if p.Timeout <= 0 {
-		return entryUnknown, lang.L("knocked {{.Ago}}", tmpl{"Ago": ago(now.Sub(sent))})
+		state := entryUnknown
+		if p.Verify == nil {
+			state = entrySent // nobody checked either: the sent icon, never a check mark
+		}
+		return state, lang.L("knocked {{.Ago}}", tmpl{"Ago": ago(now.Sub(sent))})
 	}
 	until := sent.Add(p.Timeout)
 	d := until.Sub(now)

@@ -138,4 +138,14 @@ func TestUncheckedKnockTimes(t *testing.T) {
 			}
 		})
 	}
+	// Without the router's timeout, an unchecked knock still has the sent
+	// icon, and a checked one the check mark.
+	p := profile.Profile{LastKnocked: knocked.UTC()}
+	if state, text := entryStatus(p, knocked.Add(90*time.Minute)); state != entrySent || text != "knocked 1 h ago" {
+		t.Errorf("unchecked, no timeout: %v %q", state, text)
+	}
+	p.Verify = &profile.Verify{Port: 22}
+	if state, _ := entryStatus(p, knocked.Add(90*time.Minute)); state != entryUnknown {
+		t.Errorf("checked, no timeout: %v", state)
+	}
 }
