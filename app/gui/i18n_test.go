@@ -429,3 +429,18 @@ func containsWord(s, w string) bool {
 		i = end
 	}
 }
+
+// Whatever KNOCKER_LANG holds, the window gets a language, never a panic:
+// one it has, or English.
+func FuzzKnockerLang(f *testing.F) {
+	for _, seed := range []string{"ru", "pt_BR", "de_DE.UTF-8", "sr_RS@latin", "", "C", "xx-YY-zz", "en-XA", "-", "@.", "ru;q=0.5,de"} {
+		f.Add(seed)
+	}
+	f.Cleanup(func() { useLanguage("en") })
+	f.Fuzz(func(t *testing.T, code string) {
+		useLanguage(code)
+		if lang.L("Knock") == "" || lang.XN("outcome.sent", "sent {{.Count}} steps to {{.Addr}}, not checked", 21, tmpl{"Count": 21, "Addr": "x"}) == "" {
+			t.Fatalf("KNOCKER_LANG=%q leaves the window without words", code)
+		}
+	})
+}
