@@ -129,7 +129,10 @@ func launchGUIIn(t *testing.T, wrap, args, env []string, up func(*gui) bool, fai
 	os.Chmod(runtimeDir, 0o700)
 	env = append(append(os.Environ(),
 		"DISPLAY="+display, "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR="+runtimeDir,
-		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
+		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir(),
+		// The tests read the window's English, whatever this machine's
+		// language; a test of another language sets its own.
+		"KNOCKER_LANG=en"), env...)
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		argv := append(append(append([]string{}, wrap...), testbin.Path(t)), args...)

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
@@ -26,8 +27,8 @@ func (e *editor) askForCommand() {
 		parsed, err = profile.ParseCommand(s)
 		return err
 	}
-	d := dialog.NewForm("Paste a command", "Fill in", "Cancel", []*widget.FormItem{
-		{Text: "Command", Widget: line, HintText: "nping, knock or knocker send, as you type it in a terminal; it is read, not run"},
+	d := dialog.NewForm(lang.L("Paste a command"), lang.L("Fill in"), lang.L("Cancel"), []*widget.FormItem{
+		{Text: lang.L("Command"), Widget: line, HintText: lang.L("nping, knock or knocker send, as you type it in a terminal; it is read, not run")},
 	}, func(ok bool) {
 		if ok && line.Validate() == nil {
 			e.fillFromCommand(parsed)
@@ -47,11 +48,7 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 		e.name.SetText(p.Name)
 	}
 	e.host.SetText(p.Host)
-	for i, c := range familyChoices {
-		if c.family == p.Family {
-			e.family.SetSelectedIndex(i)
-		}
-	}
+	e.setFamily(p.Family)
 	if v := p.Verify; v != nil {
 		e.verifyPort.SetText(strconv.Itoa(int(v.Port)))
 		e.verifyTimeout.SetText("")
@@ -63,14 +60,14 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 			e.retries.SetText(strconv.Itoa(v.Retries))
 		}
 	}
-	e.kind.SetSelected(kindSequence)
+	e.kind.SetSelected(kindSequence())
 	e.rows = nil
 	for _, s := range p.Steps {
 		e.appendRow(s)
 	}
-	note := "Filled in from the " + string(imp.Format) + "."
+	note := lang.L("Filled in from the {{.Format}}.", tmpl{"Format": formatName(imp.Format)})
 	if len(imp.Warnings) > 0 {
-		note += " Not carried over: " + strings.Join(imp.Warnings, "; ") + "."
+		note += " " + lang.L("Not carried over: {{.Warnings}}.", tmpl{"Warnings": strings.Join(imp.Warnings, "; ")})
 	}
 	e.pasteNote.SetText(note)
 	e.pasteNote.Show()

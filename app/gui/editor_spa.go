@@ -14,14 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/spa"
-)
-
-// The two kinds of profile the editor knows.
-const (
-	kindSequence = "Knock sequence"
-	kindSPA      = "fwknop SPA"
 )
 
 // spaFields edit the SPA part of a profile: the keys, masked like payloads,
@@ -63,7 +56,7 @@ func newSPAFields() *spaFields {
 			lang.L("My public address, looked up over HTTPS at this URL (fwknop -R)"),
 		},
 	}
-	f.rijndael.SetPlaceHolder("KEY_BASE64, as fwknop --key-gen prints it")
+	f.rijndael.SetPlaceHolder(lang.L("KEY_BASE64, as fwknop --key-gen prints it"))
 	f.hmac.SetPlaceHolder("HMAC_KEY_BASE64")
 	f.access.SetPlaceHolder("tcp/22")
 	f.allowIP.SetPlaceHolder("203.0.113.7")
@@ -76,11 +69,11 @@ func newSPAFields() *spaFields {
 	// fwknop's own lookup service, offered, never used unless picked.
 	f.fwknopURL = widget.NewButton(lang.L("Use fwknop's service"), func() { f.resolveURL.SetText(spa.FwknopResolveURL) })
 	f.port.SetPlaceHolder(fmt.Sprint(spa.DefaultPort))
-	f.port.Validator = optional(func(s string) error { _, err := knock.ParsePort(s); return err })
+	f.port.Validator = optional(func(s string) error { _, err := parsePort(s); return err })
 	f.err.Importance = widget.DangerImportance
 	f.err.Wrapping = fyne.TextWrapWord
 	f.err.Hide()
-	f.generate = widget.NewButtonWithIcon("Generate keys", theme.ViewRefreshIcon(), func() {
+	f.generate = widget.NewButtonWithIcon(lang.L("Generate keys"), theme.ViewRefreshIcon(), func() {
 		keys, err := spa.GenerateKeys(nil)
 		if err != nil {
 			f.show(err)
@@ -108,14 +101,14 @@ func newSPAFields() *spaFields {
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	form := widget.NewForm(
-		widget.NewFormItem("Encryption key", f.rijndael),
-		widget.NewFormItem("HMAC key", f.hmac),
+		widget.NewFormItem(lang.L("Encryption key"), f.rijndael),
+		widget.NewFormItem(lang.L("HMAC key"), f.hmac),
 		widget.NewFormItem("", container.NewHBox(f.generate)),
-		widget.NewFormItem("Open", f.access),
+		widget.NewFormItem(lang.L("Open"), f.access),
 		widget.NewFormItem(lang.L("Allow"), f.allow),
 		widget.NewFormItem(lang.L("Address"), f.allowIP),
 		widget.NewFormItem(lang.L("Lookup URL"), container.NewBorder(nil, nil, nil, f.fwknopURL, f.resolveURL)),
-		widget.NewFormItem("fwknopd port", f.port),
+		widget.NewFormItem(lang.L("fwknopd port"), f.port),
 	)
 	f.box = container.NewVBox(form, note, f.err)
 	return f
@@ -147,27 +140,27 @@ func (f *spaFields) fill(s *profile.SPA) {
 func (f *spaFields) read() (*profile.SPA, error) {
 	keys, err := spa.ParseKeys(strings.TrimSpace(f.rijndael.Text), strings.TrimSpace(f.hmac.Text))
 	if err != nil {
-		return nil, fmt.Errorf("keys: %w", err)
+		return nil, fmt.Errorf("%s: %w", lang.L("keys"), err)
 	}
 	s := &profile.SPA{Keys: profile.NewSPAKeys(keys), Access: strings.TrimSpace(f.access.Text)}
 	switch f.allow.Selected {
 	case f.allowModes[allowGiven]:
 		if s.AllowIP, err = parseAllowAddress(f.allowIP.Text); err != nil {
-			return nil, fmt.Errorf(lang.L("address: %w"), err)
+			return nil, fmt.Errorf("%s: %w", lang.L("address"), err)
 		}
 	case f.allowModes[allowResolve]:
 		s.ResolveURL = strings.TrimSpace(f.resolveURL.Text)
 		if err := spa.CheckResolveURL(s.ResolveURL); err != nil {
-			return nil, fmt.Errorf(lang.L("lookup URL: %w"), err)
+			return nil, fmt.Errorf("%s: %w", lang.L("lookup URL"), err)
 		}
 	}
 	if p := strings.TrimSpace(f.port.Text); p != "" {
-		if s.Port, err = knock.ParsePort(p); err != nil {
-			return nil, fmt.Errorf("fwknopd port: %w", err)
+		if s.Port, err = parsePort(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", lang.L("fwknopd port"), err)
 		}
 	}
 	if s.Access == "" {
-		return nil, errors.New("open: say what fwknopd should open, e.g. tcp/22")
+		return nil, errors.New(lang.L("open: say what fwknopd should open, e.g. tcp/22"))
 	}
 	// A packet built now proves fwknopd can take what was typed.
 	if _, err := spa.Build(keys, spa.Request{Access: s.Access, AllowIP: s.AllowIP, Time: time.Now()}, nil); err != nil {

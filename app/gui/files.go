@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/internal/plural"
 	"github.com/knocker/knocker/knock/spa"
 )
 
@@ -43,7 +43,7 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
 	r.Close()
 	if err != nil {
-		u.banner.showError(fmt.Errorf("reading %s: %w", name, err))
+		u.banner.showError(fmt.Errorf("%s: %w", lang.L("reading {{.File}}", tmpl{"File": name}), err))
 		return
 	}
 	if profile.DetectFormat(data) != profile.FormatKnockd {
@@ -53,8 +53,8 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 	host := widget.NewEntry()
 	host.SetPlaceHolder("router.example.com")
 	host.Validator = profile.ValidateHost
-	dialog.ShowForm("Import "+name, "Next", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Router to knock", host)},
+	dialog.ShowForm(lang.L("Import {{.File}}", tmpl{"File": name}), lang.L("Next"), lang.L("Cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("Router to knock"), host)},
 		func(ok bool) {
 			if ok {
 				u.previewImport(name, data, strings.TrimSpace(host.Text))
@@ -81,18 +81,20 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 			}
 		}
 		if err != nil && len(asks) == 0 {
-			u.banner.showError(fmt.Errorf("%s was not imported: %w", name, err))
+			u.banner.showError(notImported(name, err))
 			return
 		}
-		lines := []string{fmt.Sprintf("%s holds %s with %s:", name, imp.Format, plural.Count(len(imp.Profiles), "profile", "profiles")), ""}
+		n := len(imp.Profiles)
+		lines := []string{lang.XN("import.holds", "{{.File}} holds {{.Format}} with {{.Count}} profiles:", n,
+			tmpl{"File": name, "Format": formatName(imp.Format), "Count": n}), ""}
 		for _, p := range imp.Profiles {
 			lines = append(lines, fmt.Sprintf("• %s — %s — %s", profile.Printable(p.Name), profile.Printable(p.Host), knockSummary(p)))
 			if p.OpenURL != "" {
-				lines = append(lines, "    opens "+p.OpenURL+" after a knock (you are asked before the first time)")
+				lines = append(lines, "    "+lang.L("opens {{.URL}} after a knock (you are asked before the first time)", tmpl{"URL": p.OpenURL}))
 			}
 		}
 		if len(imp.Warnings) > 0 {
-			lines = append(lines, "", "Not carried over:")
+			lines = append(lines, "", lang.L("Not carried over:"))
 			for _, w := range imp.Warnings {
 				lines = append(lines, "• "+w)
 			}
@@ -107,7 +109,7 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 		for _, a := range asks {
 			content.Add(a.box)
 		}
-		preview := u.ask("Import profiles", "Import", "Cancel", container.NewVScroll(content), enterConfirms, func(ok bool) {
+		preview := u.ask(lang.L("Import profiles"), lang.L("Import"), lang.L("Cancel"), container.NewVScroll(content), enterConfirms, func(ok bool) {
 			if !ok {
 				return
 			}
@@ -123,7 +125,7 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 				}
 			}
 			if len(bad) > 0 {
-				u.banner.showError(fmt.Errorf(lang.L("%s was not imported: %s"), name, strings.Join(bad, "; ")))
+				u.banner.showError(notImported(name, errors.New(strings.Join(bad, "; "))))
 				return
 			}
 			if len(profiles) > 0 {
@@ -160,8 +162,8 @@ func newKeyAsk(p profile.Profile) *keyAsk {
 			}
 		}
 	}
-	intro := widget.NewLabel(fmt.Sprintf(lang.L("%s (%s): fwknop asks for its keys at each run. Type them to import it too, or leave them empty to leave it out:"),
-		profile.Printable(p.Name), profile.Printable(p.Host)))
+	intro := widget.NewLabel(lang.L("{{.Name}} ({{.Host}}): fwknop asks for its keys at each run. Type them to import it too, or leave them empty to leave it out:",
+		tmpl{"Name": profile.Printable(p.Name), "Host": profile.Printable(p.Host)}))
 	intro.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(widget.NewFormItem(lang.L("Encryption key"), a.rijndael), widget.NewFormItem(lang.L("HMAC key"), a.hmac))
 	a.box = container.NewVBox(widget.NewSeparator(), intro, form, a.err)
@@ -177,7 +179,7 @@ func (a *keyAsk) profile() (p profile.Profile, typed bool, err error) {
 	}
 	keys, err := spa.ParseKeys(r, h)
 	if err != nil {
-		return p, true, fmt.Errorf(lang.L("keys: %w"), err)
+		return p, true, fmt.Errorf("%s: %w", lang.L("keys"), err)
 	}
 	p = a.p
 	s := *p.SPA
@@ -192,7 +194,7 @@ func (u *ui) addImported(name string, imp profile.Imported) {
 		return struct{}{}, u.book.Add(context.Background(), imp.Profiles)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			u.banner.showError(fmt.Errorf("%s was not imported: %w", name, err))
+			u.banner.showError(notImported(name, err))
 			return
 		}
 		u.banner.showError(nil)
@@ -211,29 +213,32 @@ type exportFormat struct {
 }
 
 // exportFormats are the files Export can write, as the dialog offers them.
-var exportFormats = []exportFormat{
-	{"Knocker JSON without secrets (a list of routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
-		data, err := profile.Export(ps, profile.WithoutSecrets)
-		return data, nil, err
-	}, false},
-	{"Knocker JSON with secrets (anyone who reads it can open your routers)", "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
-		data, err := profile.Export(ps, profile.WithSecrets)
-		return data, nil, err
-	}, true},
-	{"Knock on Ports for Android (holds the secrets)", "knockonports.json", profile.ExportKnockOnPorts, true},
+func exportFormats() []exportFormat {
+	return []exportFormat{
+		{lang.L("Knocker JSON without secrets (a list of routers)"), "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
+			data, err := profile.Export(ps, profile.WithoutSecrets)
+			return data, nil, err
+		}, false},
+		{lang.L("Knocker JSON with secrets (anyone who reads it can open your routers)"), "knocker-profiles.json", func(ps []profile.Profile) ([]byte, []string, error) {
+			data, err := profile.Export(ps, profile.WithSecrets)
+			return data, nil, err
+		}, true},
+		{lang.L("Knock on Ports for Android (holds the secrets)"), "knockonports.json", profile.ExportKnockOnPorts, true},
+	}
 }
 
 // exportFile writes every profile in the format the user picks. Secrets go
 // into the file only when the user picks a format that says so.
 func (u *ui) exportFile() {
 	if len(u.list.profiles) == 0 {
-		u.banner.showError(fmt.Errorf("there are no profiles to export"))
+		u.banner.showError(errors.New(lang.L("there are no profiles to export")))
 		return
 	}
-	labels := labelsOf(exportFormats, func(f exportFormat) string { return f.label })
+	formats := exportFormats()
+	labels := labelsOf(formats, func(f exportFormat) string { return f.label })
 	choice := widget.NewRadioGroup(labels, nil)
 	choice.SetSelected(labels[0])
-	dialog.ShowCustomConfirm("Export profiles", "Save…", "Cancel", choice, func(ok bool) {
+	dialog.ShowCustomConfirm(lang.L("Export profiles"), lang.L("Save…"), lang.L("Cancel"), choice, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -251,7 +256,7 @@ func (u *ui) exportFile() {
 				u.exportTo(w, local, format)
 			}
 		}, u.win)
-		save.SetFileName(exportFormats[format].file)
+		save.SetFileName(formats[format].file)
 		save.Show()
 	}, u.win)
 }
@@ -262,7 +267,7 @@ func (u *ui) exportFile() {
 // creates it readable by everyone, and a secret must never sit in it so.
 // Anything else (a portal, a test's buffer) is written through w.
 func (u *ui) exportTo(w io.WriteCloser, local string, format int) {
-	f := exportFormats[format]
+	f := exportFormats()[format]
 	profiles := u.list.profiles
 	background(&u.bridge, "exported", func() ([]string, error) {
 		ps := profiles
@@ -294,9 +299,38 @@ func (u *ui) exportTo(w io.WriteCloser, local string, format int) {
 	}, func(warnings []string, err error) {
 		switch {
 		case err != nil:
-			u.banner.showError(fmt.Errorf("export failed: %w", err))
+			u.banner.showError(fmt.Errorf("%s: %w", lang.L("export failed"), err))
 		case len(warnings) > 0:
-			u.banner.showWarning("Exported; not carried over: " + strings.Join(warnings, "; "))
+			u.banner.showWarning(lang.L("Exported; not carried over: {{.Warnings}}", tmpl{"Warnings": strings.Join(warnings, "; ")}))
 		}
 	})
+}
+
+// notImported says a file was left out, and why.
+func notImported(name string, err error) error {
+	return fmt.Errorf("%s: %w", lang.L("{{.File}} was not imported", tmpl{"File": name}), err)
+}
+
+// formatName names a kind of file or command line in the window's
+// language; a kind this list does not know keeps its English name.
+func formatName(f profile.Format) string {
+	switch f {
+	case profile.FormatKnocker:
+		return lang.L("Knocker JSON")
+	case profile.FormatKoP:
+		return lang.L("Knock on Ports JSON (format version 1)")
+	case profile.FormatKoPLegacy:
+		return lang.L("Knock on Ports JSON (legacy, unversioned)")
+	case profile.FormatKnockd:
+		return lang.L("knockd.conf")
+	case profile.FormatFwknoprc:
+		return lang.L("fwknop client configuration (.fwknoprc)")
+	case profile.FormatNping:
+		return lang.L("nping command")
+	case profile.FormatKnockClient:
+		return lang.L("knock command")
+	case profile.FormatKnockerSend:
+		return lang.L("knocker send command")
+	}
+	return string(f)
 }

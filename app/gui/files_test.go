@@ -140,6 +140,6 @@ func (h *harness) newSPAEditor(name string) *editor {
 	e := h.u.editor
 	test.Type(e.name, name)
 	test.Type(e.host, "192.0.2.1")
-	e.kind.SetSelected(kindSPA)
+	e.kind.SetSelected(kindSPA())
 	return e
 }

@@ -525,6 +525,11 @@ func TestShortcuts(t *testing.T) {
 		t.Fatal("Ctrl+E must edit the selected profile")
 	}
 	h.u.editor.win.Close()
+	shortcut(fyne.KeyR)
+	h.settle()
+	if h.u.routerView == nil || h.u.routerView.id != h.u.list.selected {
+		t.Fatal("Ctrl+R must open the selected profile's Router setup")
+	}
 	shortcut(fyne.KeyN)
 	if h.u.editor == nil || !h.u.editor.isNew {
 		t.Fatal("Ctrl+N must open a new profile")
@@ -670,7 +675,7 @@ func TestImportAndExport(t *testing.T) {
 		h.u.exportTo(&out, "", format)
 		h.settle()
 		if !out.closed || !strings.Contains(out.String(), want.has) || (want.hasNot != "" && strings.Contains(out.String(), want.hasNot)) {
-			t.Fatalf("export as %q: %s", exportFormats[format].label, out.String())
+			t.Fatalf("export as %q: %s", exportFormats()[format].label, out.String())
 		}
 	}
 }
@@ -718,7 +723,7 @@ func TestCountdownText(t *testing.T) {
 		{now.Add(-90 * time.Minute), 0, entryUnknown, "knocked 1 h ago"},
 	}
 	for _, tt := range tests {
-		state, text := entryStatus(profile.Profile{LastKnocked: tt.last, Timeout: tt.timeout}, now)
+		state, text := entryStatus(profile.Profile{LastKnocked: tt.last, Timeout: tt.timeout, Verify: &profile.Verify{Port: 22}}, now)
 		if state != tt.state || text != tt.text {
 			t.Errorf("last=%v timeout=%v: %v %q, want %v %q", tt.last, tt.timeout, state, text, tt.state, tt.text)
 		}
@@ -832,7 +837,8 @@ func TestTickMovesCountdowns(t *testing.T) {
 	h := newHarness(t, nil)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	h.u.now = func() time.Time { return now }
-	h.add(profile.Profile{Name: "open", Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute), Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+	h.add(profile.Profile{Name: "open", Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute), Steps: []knock.Step{{Proto: knock.TCP, Port: 1}},
+		Verify: &profile.Verify{Port: 22}})
 	h.add(profile.Profile{Name: "never", Host: "h", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
 	h.settle()
 	test.NewTempWindow(t, h.u.list.widget).Resize(fyne.NewSize(400, 400)) // rows exist only when drawn
@@ -872,7 +878,7 @@ func TestTickLeavesUndrawnRowsAlone(t *testing.T) {
 	h.u.now = func() time.Time { return now }
 	for i := range 40 {
 		h.add(profile.Profile{Name: fmt.Sprintf("router %02d", i), Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute),
-			Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+			Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}, Verify: &profile.Verify{Port: 22}})
 	}
 	h.settle()
 	test.NewTempWindow(t, h.u.list.widget).Resize(fyne.NewSize(400, 300))
@@ -964,7 +970,7 @@ func TestExportFilesWithSecretsAreMode0600(t *testing.T) {
 	h := newHarness(t, nil)
 	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.UDP, Port: 9, Payload: knock.Payload{Data: []byte("export-secret")}}}})
 	dir := t.TempDir()
-	for format, f := range exportFormats {
+	for format, f := range exportFormats() {
 		path := filepath.Join(dir, fmt.Sprintf("export-%d.json", format))
 		w, err := storage.Writer(storage.NewFileURI(path)) // what the save dialog hands over
 		if err != nil {
