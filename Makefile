@@ -9,11 +9,12 @@ FUZZTIME ?= 150000x
 # Debian packages: building Fyne (cgo, OpenGL, X11, Wayland), then what the
 # tests use (firewalls and namespaces, captures, a keyring, a display and
 # input, the knockd and fwknop servers the lab knocks on, and the OpenSSH
-# server and clients that knocker proxy carries).
+# server and clients that knocker proxy carries, and the shells ssh may run
+# its ProxyCommand with).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
               xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time tesseract-ocr \
-              openssh-server openssh-client
+              openssh-server openssh-client zsh fish util-linux
 # The Windows stage (cross build, Wine, the NSIS installer) and the .deb test.
 WINDOWS_TEST_DEPS := gcc-mingw-w64-x86-64 wine64 nsis imagemagick xvfb x11-utils
 PACKAGE_TEST_DEPS := dpkg-dev binutils appstream desktop-file-utils imagemagick
