@@ -11,7 +11,8 @@ trap 'rm -f "$log"' EXIT
 grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . | sort | while read -r file; do
 	dir=$(dirname "$file")
 	grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | sed 's/^func //' | while read -r target; do
-		echo "fuzz $dir $target ($fuzztime)"
+		start=$SECONDS
 		go test -tags ci -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" >"$log" 2>&1 || { cat "$log"; exit 1; }
+		echo "fuzz $dir $target ($fuzztime): $((SECONDS - start)) s"
 	done
 done
