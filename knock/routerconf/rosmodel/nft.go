@@ -1,6 +1,8 @@
 package rosmodel
 
 import (
+	"github.com/knocker/knocker/knock/routerconf/rosscript"
+
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,7 +36,7 @@ func (r *Router) NFTables(name string) (string, error) {
 		table := fam.family + " " + name
 		var rules []string
 		var lists []string
-		for _, it := range r.menus[fam.menu] {
+		for _, it := range r.cfg.Menus[fam.menu] {
 			if it.Props["chain"] != "input" || it.Dynamic {
 				continue
 			}
@@ -155,8 +157,8 @@ func (r *Router) nftRule(menu, saddr string, p map[string]string) (rule string, 
 		m = append(m, cs...)
 	}
 	if l7 := p["layer7-protocol"]; l7 != "" {
-		i := slices.IndexFunc(r.menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 })
-		lit, err := L7Literal(r.menus[Layer7][i].Props["regexp"])
+		i := slices.IndexFunc(r.cfg.Menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 })
+		lit, err := rosscript.L7Literal(r.cfg.Menus[Layer7][i].Props["regexp"])
 		if err != nil {
 			return "", false, err
 		}

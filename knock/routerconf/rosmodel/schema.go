@@ -1,6 +1,8 @@
 package rosmodel
 
 import (
+	"github.com/knocker/knocker/knock/routerconf/rosscript"
+
 	"errors"
 	"fmt"
 	"maps"
@@ -95,7 +97,7 @@ func (r *Router) checkAdd(menu string, props map[string]string) error {
 		if props["name"] == "" || props["regexp"] == "" {
 			return errors.New("a layer-7 protocol needs name= and regexp=")
 		}
-		for _, it := range r.menus[Layer7] {
+		for _, it := range r.cfg.Menus[Layer7] {
 			if it.Props["name"] == props["name"] {
 				return fmt.Errorf("failure: already have such name %s", props["name"])
 			}
@@ -130,12 +132,12 @@ func (r *Router) checkRule(menu string, props map[string]string) error {
 	if (action == "add-src-to-address-list") != listed || listed && !(has("address-list") && has("address-list-timeout")) {
 		return errors.New("action=add-src-to-address-list goes with address-list= and address-list-timeout=")
 	}
-	if l7 := props["layer7-protocol"]; l7 != "" && !slices.ContainsFunc(r.menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 }) {
+	if l7 := props["layer7-protocol"]; l7 != "" && !slices.ContainsFunc(r.cfg.Menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 }) {
 		return fmt.Errorf("input does not match any value of layer7-protocol (%s)", l7)
 	}
 	if list, ok := props["in-interface-list"]; ok {
 		list = strings.TrimPrefix(list, "!")
-		if !slices.ContainsFunc(r.menus[IfaceList], func(it *Item) bool { return it.Props["name"] == list }) {
+		if !slices.ContainsFunc(r.cfg.Menus[IfaceList], func(it *Item) bool { return it.Props["name"] == list }) {
 			return fmt.Errorf("input does not match any value of interface list (%s)", list)
 		}
 	}
@@ -275,7 +277,7 @@ func checkL7Regexp(_, v string) error {
 	if strings.IndexByte(v, 0) >= 0 {
 		return errors.New("a zero byte ends the pattern early")
 	}
-	if _, err := compileL7(v); err != nil {
+	if _, err := rosscript.CompileL7(v); err != nil {
 		return err
 	}
 	return nil

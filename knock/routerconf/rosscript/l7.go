@@ -1,4 +1,4 @@
-package rosmodel
+package rosscript
 
 import (
 	"errors"
@@ -65,7 +65,7 @@ func latin1(s string) string {
 	return b.String()
 }
 
-func compileL7(re string) (*regexp.Regexp, error) {
+func CompileL7(re string) (*regexp.Regexp, error) {
 	c, err := regexp.CompilePOSIX(latin1(re))
 	if err != nil {
 		return nil, errors.New("not a POSIX regular expression: " + err.Error())
@@ -100,11 +100,11 @@ func l7Data(data []byte) string {
 // fails where the two readings disagree, as nobody can tell which one a
 // RouterOS uses.
 func L7Matches(re string, data []byte) (bool, error) {
-	l7, err := compileL7(preProcess(re))
+	l7, err := CompileL7(preProcess(re))
 	if err != nil {
 		return false, err
 	}
-	plain, err := compileL7(asciiLower(re))
+	plain, err := CompileL7(asciiLower(re))
 	if err != nil {
 		return false, err
 	}

@@ -1,0 +1,60 @@
+package rosscript
+
+import (
+	"testing"
+)
+
+func TestUnquote(t *testing.T) {
+	for in, want := range map[string]string{
+		`"test"`:              "test",
+		`"a\"b\\c\$d\?e"`:     `a"b\c$d?e`,
+		`"\00\0A\7F\FF"`:      "\x00\n\x7f\xff",
+		`"\_\n\r\t\a\b\f\v"`:  " \n\r\t\a\b\f\v",
+		`"[h]{} #;"`:          "[h]{} #;",
+		`"\48\45\4C\4C\4F"`:   "HELLO",
+		`"^knocker office: "`: "^knocker office: ",
+	} {
+		got, err := Unquote(in)
+		if err != nil || got != want {
+			t.Errorf("Unquote(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`test`, `"a$b"`, `"a?"`, `"a"b"`, `"\0a"`, `"\q"`, "\"\x01\"", "\"\xff\"", `"\`} {
+		if got, err := Unquote(bad); err == nil {
+			t.Errorf("Unquote(%s) = %q, want an error", bad, got)
+		}
+	}
+}
+
+func TestL7(t *testing.T) {
+	// l7-filter turns \xHH into the byte, lowercased, also behind an
+	// escaped backslash, and leaves an incomplete one alone.
+	for in, want := range map[string]string{`\x41b`: "ab", `\\x41b`: `\ab`, `^\xC9$`: "^\xe9$", `a\x41`: "aa", `a\x4`: `a\x4`, "AB\xc0": "ab\xe0"} {
+		if got := preProcess(in); got != want {
+			t.Errorf("preProcess(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		re, data string
+		match    bool
+		err      bool
+	}{
+		{"^test$", "TeSt", true, false},
+		{"^test$", "test\x00", true, false}, // NULs are not part of the data
+		{"^test$", "tests", false, false},
+		{`^[\\]x41$`, `\x41`, true, false},
+		{`^\\x41$`, `\x41`, false, true}, // l7-filter reads \a, a plain regexp \x41
+		{"^\xe0$", "\xe0", true, false},
+		{"^\xc0$", "\xc0", false, true}, // l7-filter lowercases the pattern only
+	} {
+		got, err := L7Matches(tt.re, []byte(tt.data))
+		if got != tt.match || (err != nil) != tt.err {
+			t.Errorf("L7Matches(%q, %q) = %v, %v; want %v, error %v", tt.re, tt.data, got, err, tt.match, tt.err)
+		}
+	}
+	for _, bad := range []string{"test", "^te.t$", `^a\b$`, "^a(b$"} {
+		if lit, err := L7Literal(bad); err == nil {
+			t.Errorf("L7Literal(%q) = %q, want an error", bad, lit)
+		}
+	}
+}
