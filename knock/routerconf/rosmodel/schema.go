@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What the model accepts of each property, after the RouterOS manual
@@ -219,25 +220,19 @@ func checkTime(_, v string) error {
 
 // ParseTime reads a RouterOS time such as 1d2h3m4s, in whole seconds.
 func ParseTime(v string) (int64, error) {
-	m := timeRE.FindStringSubmatch(v)
-	if v == "" || m == nil {
+	if v == "" || !timeRE.MatchString(v) {
 		return 0, errors.New("want a time in whole seconds such as 2h or 1m30s")
 	}
-	var secs int64
-	for i, unit := range []int64{7 * 86400, 86400, 3600, 60, 1} {
-		if m[i+1] == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(m[i+1][:len(m[i+1])-1], 10, 64)
-		if err != nil || n > 1<<31 {
-			return 0, errors.New("time out of range")
-		}
-		secs += n * unit
-	}
-	if secs == 0 {
+	d, err := rosscript.ParseTime(v)
+	switch {
+	case err != nil:
+		return 0, err
+	case d > 1<<31*time.Second:
+		return 0, errors.New("time out of range")
+	case d == 0:
 		return 0, errors.New("a timeout of zero keeps an address forever")
 	}
-	return secs, nil
+	return int64(d / time.Second), nil
 }
 
 func checkContent(_, v string) error {

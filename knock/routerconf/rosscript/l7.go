@@ -151,3 +151,8 @@ func L7Literal(re string) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// L7Reading is pattern re as l7-filter reads it, for Go's regexp/syntax:
+// each \xHH turned into its byte, every byte lowercased as the kernel does
+// and written as the rune of the same number.
+func L7Reading(re string) string { return latin1(preProcess(re)) }

@@ -511,7 +511,7 @@ func (e *env) add(c *Command, menu string) (value, error) {
 		if err != nil {
 			return value{}, err
 		}
-		if v.kind == "unknown" {
+		if v.kind == "unknown" || lenient && v.kind == "nil" {
 			if unsure == "" {
 				unsure = fmt.Sprintf("line %d: its %s= is a value this text does not set", c.Line, a.Name)
 			}
