@@ -13,8 +13,7 @@ import (
 // Verdict is whether a router's rules let a knock in.
 type Verdict struct {
 	OK bool
-	// Through the list that let the knock in, its timeout and the service;
-	// List is empty when the service is open without a knock.
+	// Through the list that let the knock in, its timeout and the service.
 	List    string
 	Timeout time.Duration
 	Protect Protect
@@ -27,8 +26,6 @@ func (v Verdict) String() string {
 	switch {
 	case !v.OK:
 		return v.Reason
-	case v.List == "":
-		return fmt.Sprintf("the router's rules let %s in without any knock", v.Protect)
 	}
 	timeout := "no timeout"
 	if v.Timeout > 0 {
@@ -85,32 +82,64 @@ func (r *reader) check(f family, rd Reading, steps []knock.Step, protect Protect
 			path = ch.forward
 		}
 	}
+	// A stage rule of a knock the reader found takes the step it is for
+	// whatever else it asks that Knocker cannot tell, as the reader did.
+	stages := map[*rosRule]bool{}
+	for _, k := range rd.Knocks {
+		for _, sg := range k.stages {
+			stages[sg] = true
+		}
+	}
+	isStage := func(r *rosRule) bool { return stages[r] }
 	lists := map[string]bool{}
 	var added []*rosRule
 	for _, st := range steps {
-		w := r.walk(ch.input, stepPacket(f, st, lists), nil)
+		w := r.walk(ch.input, stepPacket(f, st, lists), isStage)
 		added = append(added, w.added...)
 	}
-	w := r.walk(path, r.checkPacket(f, protect, lists), nil)
-	if w.verdict == "accept" {
-		v := Verdict{OK: true, Protect: protect, Warnings: w.maybes}
-		// The list that let it in is the one without which it would not
-		// get in.
-		for _, a := range slices.Backward(added) {
-			l := a.prop("address-list")
-			without := map[string]bool{}
-			for k := range lists {
-				without[k] = k != l
-			}
-			if r.walk(path, r.checkPacket(f, protect, without), nil).verdict != "accept" {
-				v.List = l
-				v.Timeout, _ = parseTimeout(a.prop("address-list-timeout"))
-				break
-			}
-		}
-		return v
+	list, w := r.letIn(path, f, protect, lists, added)
+	if list == nil {
+		return Verdict{Reason: r.disagreement(f, rd, steps, protect, w)}
 	}
-	return Verdict{Reason: r.disagreement(f, rd, steps, protect, w)}
+	v := Verdict{OK: true, Protect: protect, Warnings: w.maybes, List: list.prop("address-list")}
+	v.Timeout, _ = parseTimeout(list.prop("address-list-timeout"))
+	if r.walk(path, r.checkPacket(f, protect, map[string]bool{}), nil).verdict == "accept" {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("%s is open without the knock too", protect))
+	}
+	return v
+}
+
+// letIn walks a connection to protect from a source on lists, which the
+// rules added put it on, and returns the rule that added the list that let
+// it in: the list the accepting rule asks for, or else the one without
+// which it would not get in. It is nil when the connection does not get in,
+// or gets in whatever the lists.
+func (r *reader) letIn(path []*rosRule, f family, protect Protect, lists map[string]bool, added []*rosRule) (*rosRule, walked) {
+	w := r.walk(path, r.checkPacket(f, protect, lists), grantFor(lists))
+	if w.verdict != "accept" {
+		return nil, w
+	}
+	need := ""
+	if w.stop != nil && lists[w.stop.prop("src-address-list")] {
+		need = w.stop.prop("src-address-list")
+	}
+	for _, a := range slices.Backward(added) {
+		l := a.prop("address-list")
+		if need != "" {
+			if l == need {
+				return a, w
+			}
+			continue
+		}
+		without := map[string]bool{}
+		for k := range lists {
+			without[k] = k != l
+		}
+		if r.walk(path, r.checkPacket(f, protect, without), grantFor(without)).verdict != "accept" {
+			return a, w
+		}
+	}
+	return nil, w
 }
 
 func (f family) otherKnockFamily() knock.Family {
@@ -171,7 +200,10 @@ func (r *reader) disagreement(f family, rd Reading, steps []knock.Step, protect 
 	if k.Protect != protect && k.Protect.Port != 0 {
 		return fmt.Sprintf("no rule lets the final list reach %s (list %s opens %s)", protect, k.List, k.Protect)
 	}
-	if final.stop != nil {
+	switch {
+	case final.verdict == "accept":
+		return fmt.Sprintf("%s is open to all: the knock opens nothing", protect)
+	case final.stop != nil:
 		return fmt.Sprintf("no rule lets the final list reach %s: %s drops it", protect, final.stop)
 	}
 	return fmt.Sprintf("no rule lets the final list reach %s", protect)

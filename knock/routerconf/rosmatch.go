@@ -124,7 +124,9 @@ func (r *reader) matcher(rule *rosRule, k, v string, p packet) tri {
 		}
 		return flip(truth(n >= lo && n <= hi))
 	case "content":
-		return flip(truth(val != "" && bytes.Contains(p.data, []byte(val))))
+		// Read as the model and the writer read it: the text itself, a
+		// leading "!" included.
+		return truth(v != "" && bytes.Contains(p.data, []byte(v)))
 	case "layer7-protocol":
 		re, ok := r.layer7(val)
 		if !ok {
@@ -187,9 +189,10 @@ type walked struct {
 
 // walk runs p through rules as RouterOS would, adding its source to the
 // lists of the rules it matches. A rule that only may match adds nothing
-// and stops nothing, but is told; except expect, the rule the step is for,
-// whose matchers beyond Knocker's reach are its own business.
-func (r *reader) walk(rules []*rosRule, p packet, expect *rosRule) walked {
+// and stops nothing, but is told; except the rules expect names (the rule
+// a step is for, an accept from a list the source is on), whose matchers
+// beyond Knocker's reach are their own business.
+func (r *reader) walk(rules []*rosRule, p packet, expect func(*rosRule) bool) walked {
 	var w walked
 	returned, rawDone := -1, false
 	for _, rule := range rules {
@@ -203,7 +206,7 @@ func (r *reader) walk(rules []*rosRule, p packet, expect *rosRule) walked {
 		}
 		returned = -1
 		t, why := r.match(rule, p)
-		if t == maybe && rule == expect {
+		if t == maybe && expect != nil && expect(rule) {
 			t = yes
 		}
 		if t == no {
@@ -241,15 +244,17 @@ func (r *reader) walk(rules []*rosRule, p packet, expect *rosRule) walked {
 // protected port, and fails where a packet does not get where it must.
 func (r *reader) walkKnock(ch chains, k *Found, grant *rosRule) error {
 	lists := map[string]bool{}
+	var added []*rosRule
 	for i, st := range k.Steps {
 		sg := k.stages[i]
-		w := r.walk(ch.input, stepPacket(ch.f, st, lists), sg)
+		w := r.walk(ch.input, stepPacket(ch.f, st, lists), func(r *rosRule) bool { return r == sg })
 		if !slices.Contains(w.added, sg) {
 			if w.stop != nil {
 				return fmt.Errorf("step %d never reaches its rule, %s: %s %ss it first", i+1, sg, w.stop, w.stop.action())
 			}
 			return fmt.Errorf("step %d does not pass its own rule, %s", i+1, sg)
 		}
+		added = append(added, w.added...)
 		for _, m := range w.maybes {
 			k.Warnings = append(k.Warnings, fmt.Sprintf("step %d: %s", i+1, m))
 		}
@@ -258,17 +263,28 @@ func (r *reader) walkKnock(ch chains, k *Found, grant *rosRule) error {
 			k.Warnings = append(k.Warnings, fmt.Sprintf("one packet of step %d also passes step %d: %s comes after %s", i+1, i+2, k.stages[i+1], sg))
 		}
 	}
-	w := r.walk(r.grantPath(ch, grant), r.checkPacket(ch.f, k.Protect, lists), nil)
-	if w.verdict != "accept" {
+	path := r.grantPath(ch, grant)
+	in, w := r.letIn(path, ch.f, k.Protect, lists, added)
+	switch {
+	case in == nil && w.verdict == "accept":
+		return fmt.Errorf("%s, the rule for list %s, does not decide who reaches %s", grant, k.List, protectLabel(k.Protect))
+	case in == nil:
 		return fmt.Errorf("no rule lets list %s reach %s: %s drops it", k.List, protectLabel(k.Protect), w.stop)
+	case in.prop("address-list") != k.List:
+		return fmt.Errorf("a connection after the knock gets in through list %s, not this one", in.prop("address-list"))
 	}
 	for _, m := range w.maybes {
 		k.Warnings = append(k.Warnings, "the protected port: "+m)
 	}
-	if open := r.walk(r.grantPath(ch, grant), r.checkPacket(ch.f, k.Protect, map[string]bool{}), nil); open.verdict == "accept" && len(open.maybes) == 0 {
+	if open := r.walk(path, r.checkPacket(ch.f, k.Protect, map[string]bool{}), nil); open.verdict == "accept" && len(open.maybes) == 0 {
 		k.Warnings = append(k.Warnings, fmt.Sprintf("%s is open without the knock too", protectLabel(k.Protect)))
 	}
 	return nil
+}
+
+// grantFor expects an accept from a list the source is on to take it.
+func grantFor(lists map[string]bool) func(*rosRule) bool {
+	return func(r *rosRule) bool { return r.action() == "accept" && lists[r.prop("src-address-list")] }
 }
 
 // grantPath is the chain a connection to the protected service takes: to

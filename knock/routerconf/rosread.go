@@ -72,10 +72,9 @@ const (
 	rosIPv6Filter = "/ipv6 firewall filter"
 	rosIPv6Raw    = "/ipv6 firewall raw"
 	rosLayer7     = "/ip firewall layer7-protocol"
-	rosIfaceList  = "/interface list"
 )
 
-var rosMenus = []string{rosIPFilter, rosIPRaw, rosIPv6Filter, rosIPv6Raw, rosLayer7, rosIfaceList}
+var rosMenus = []string{rosIPFilter, rosIPRaw, rosIPv6Filter, rosIPv6Raw, rosLayer7}
 
 // printOutput is what /ip firewall filter print writes: a flags legend, or
 // numbered rows.
@@ -99,11 +98,6 @@ func readRouterOS(text string) (*reader, Reading, error) {
 	cfg := rosscript.NewConfig(rosscript.Dialect{Lenient: true})
 	cfg.Keep = func(menu string) bool { return slices.Contains(rosMenus, menu) }
 	cfg.MaxItems = maxROSItems
-	// A script may stop where a router lacks defconf's interface lists
-	// (this package's own does): take them as there, as on most routers.
-	for _, name := range []string{"all", "none", "dynamic", "static", "LAN", "WAN"} {
-		cfg.Insert(rosIfaceList, &rosscript.Item{Props: map[string]string{"name": name}, Dynamic: true}, -1)
-	}
 	if err := cfg.Run(text); err != nil {
 		var se *rosscript.SyntaxError
 		if errors.As(err, &se) {
@@ -114,7 +108,7 @@ func readRouterOS(text string) (*reader, Reading, error) {
 	r := &reader{cfg: cfg, budget: maxROSMatches}
 	var rd Reading
 	for _, n := range cfg.Notes {
-		if n.Menu == "" || n.Menu == rosIfaceList {
+		if n.Menu == "" {
 			rd.Warnings = append(rd.Warnings, fmt.Sprintf("line %d: %s", n.Line, n.Msg))
 			continue
 		}
@@ -141,6 +135,7 @@ func (r *reader) overBudget() error {
 type reader struct {
 	cfg    *rosscript.Config
 	budget int // rule matches left
+	paths  map[family]chains
 }
 
 // rosRule is a rule as a packet meets it: its item, the table and the
@@ -216,14 +211,24 @@ type chains struct {
 	forward []*rosRule
 }
 
+// chains are made once a family, so that a rule is one *rosRule wherever
+// the reader meets it.
 func (r *reader) chains(f family) chains {
+	if ch, ok := r.paths[f]; ok {
+		return ch
+	}
 	filter, raw := f.rosMenu+" filter", f.rosMenu+" raw"
 	pre := r.flatten(raw, "raw", "prerouting")
-	return chains{
+	ch := chains{
 		f:       f,
 		input:   append(slices.Clip(pre), r.flatten(filter, "filter", "input")...),
 		forward: append(slices.Clip(pre), r.flatten(filter, "filter", "forward")...),
 	}
+	if r.paths == nil {
+		r.paths = map[family]chains{}
+	}
+	r.paths[f] = ch
+	return ch
 }
 
 func (r *reader) readFamily(f family, rd *Reading) {
@@ -438,7 +443,7 @@ func (r *reader) stageStep(f family, sg *rosRule) (knock.Step, []string, error) 
 	case "":
 		return st, nil, errors.New("it matches any protocol, and Knocker sends one")
 	default:
-		return st, nil, fmt.Errorf("Knocker sends TCP, UDP or ICMP, not protocol=%s", excerptText(proto))
+		return st, nil, fmt.Errorf("knocks are TCP, UDP or ICMP, not protocol=%s", excerptText(proto))
 	}
 	if sg.table == "raw" {
 		for _, k := range []string{"layer7-protocol", "connection-state"} {
@@ -483,9 +488,7 @@ func (r *reader) stageStep(f family, sg *rosRule) (knock.Step, []string, error) 
 	case st.Proto == knock.UDP:
 		st.Payload = knock.KnockZeroByte()
 	}
-	for _, w := range unknownMatchers(sg) {
-		warns = append(warns, w)
-	}
+	warns = append(warns, unknownMatchers(sg)...)
 	return st, warns, st.Validate()
 }
 

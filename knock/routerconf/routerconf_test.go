@@ -699,6 +699,7 @@ func FuzzRouterOSScript(f *testing.F) {
 		if err := r.AddInterfaceList("trusted", "bridge"); err != nil {
 			t.Fatal(err)
 		}
+		readBack(t, spec, script)
 		paste(t, r, script)
 		if _, err := r.NFTables("ros"); err != nil && !errors.Is(err, rosmodel.ErrTooLong) {
 			t.Fatalf("the model cannot write the pasted rules as nftables: %v\n%s", err, script)

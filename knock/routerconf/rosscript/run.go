@@ -301,16 +301,19 @@ func (e *env) runIf(c *Command, menu string) error {
 	}
 	if l.kind == "unknown" || r.kind == "unknown" {
 		// Lenient: either branch may run. Both do, and what they add is
-		// unsure.
+		// unsure; a branch that stops with an error is the one that does
+		// not run on a router where the other one is meant to.
 		defer func(was string) { e.unsure = was }(e.unsure)
 		if e.unsure == "" {
-			e.unsure = fmt.Sprintf("line %d: the :if above it depends on what this text does not set", c.Line)
+			e.unsure = fmt.Sprintf("line %d: the :if above it depends on what this text does not show", c.Line)
 		}
 		for _, b := range []*Block{c.Then, c.Else} {
-			if b != nil {
-				if err := e.runBlock(b, menu); err != nil {
-					return err
-				}
+			if b == nil {
+				continue
+			}
+			var se *ScriptError
+			if err := e.runBlock(b, menu); err != nil && !errors.As(err, &se) {
+				return err
 			}
 		}
 		return nil
@@ -385,6 +388,10 @@ func (e *env) find(c *Command, menu string) (value, error) {
 		args = args[1:]
 	} else if !lenient || len(args) == 0 {
 		return value{}, e.fail(c, "find where CONDITION...")
+	}
+	if lenient && !e.c.kept(menu) {
+		// The router holds items this run does not.
+		return unknown, nil
 	}
 	type cond struct {
 		prop, want string
