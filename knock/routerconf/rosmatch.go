@@ -128,11 +128,11 @@ func (r *reader) matcher(rule *rosRule, k, v string, p packet) tri {
 		// leading "!" included.
 		return truth(v != "" && bytes.Contains(p.data, []byte(v)))
 	case "layer7-protocol":
-		re, ok := r.layer7(val)
-		if !ok {
+		l7 := r.l7Matcher(val)
+		if l7 == nil {
 			return maybe
 		}
-		m, err := rosscript.L7Matches(re, p.data)
+		m, err := l7.Match(p.data)
 		if err != nil {
 			return maybe
 		}
@@ -177,6 +177,23 @@ func (r *reader) matcher(rule *rosRule, k, v string, p packet) tri {
 		}
 	}
 	return maybe
+}
+
+// l7Matcher is the pattern named name, compiled once; nil when there is
+// none or it does not compile.
+func (r *reader) l7Matcher(name string) *rosscript.L7Matcher {
+	if m, ok := r.l7[name]; ok {
+		return m
+	}
+	var m *rosscript.L7Matcher
+	if re, ok := r.layer7(name); ok {
+		m, _ = rosscript.NewL7Matcher(re)
+	}
+	if r.l7 == nil {
+		r.l7 = map[string]*rosscript.L7Matcher{}
+	}
+	r.l7[name] = m
+	return m
 }
 
 // walked is what befell a packet in a chain.

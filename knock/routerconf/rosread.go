@@ -95,8 +95,7 @@ func readRouterOS(text string) (*reader, Reading, error) {
 	if m := printOutput.FindString(text); m != "" {
 		return nil, Reading{}, fmt.Errorf("%w: this is print output, which RouterOS cannot read back; use export (e.g. /ip firewall export)", ErrNotRouterOS)
 	}
-	cfg := rosscript.NewConfig(rosscript.Dialect{Lenient: true})
-	cfg.Keep = func(menu string) bool { return slices.Contains(rosMenus, menu) }
+	cfg := rosscript.NewConfig(rosscript.Dialect{Lenient: true, Menus: rosMenus})
 	cfg.MaxItems = maxROSItems
 	if err := cfg.Run(text); err != nil {
 		var se *rosscript.SyntaxError
@@ -136,6 +135,7 @@ type reader struct {
 	cfg    *rosscript.Config
 	budget int // rule matches left
 	paths  map[family]chains
+	l7     map[string]*rosscript.L7Matcher
 }
 
 // rosRule is a rule as a packet meets it: its item, the table and the

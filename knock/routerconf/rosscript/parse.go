@@ -61,10 +61,14 @@ type (
 type Dialect struct {
 	// Lenient takes any menu and verb, any ":" command (read, not run),
 	// comments after blanks and { } blocks as values: text as people paste
-	// it. Otherwise only Menus and the verbs add, remove and find are taken.
+	// it; the commands of menus other than Menus are passed over unread.
+	// Otherwise only Menus and the verbs add, remove and find are taken.
 	Lenient bool
 	Menus   []string
 }
+
+// reads reports whether commands of menu are read.
+func (d Dialect) reads(menu string) bool { return len(d.Menus) == 0 || slices.Contains(d.Menus, menu) }
 
 // strictVerbs are the verbs Knocker's scripts use.
 var strictVerbs = map[string]bool{"add": true, "remove": true, "find": true}
@@ -109,7 +113,13 @@ type Parser struct {
 	menu  string // the current menu, set by a menu path alone
 	depth int
 	nodes int
+	buf   []byte            // a menu path being read
+	names map[string]string // menu paths read so far, so each is one string
 }
+
+// menuOnly stands for every menu path alone: it changes the parser's
+// current menu and does nothing else, so it is not handed on.
+var menuOnly = &Command{Kind: "menu"}
 
 // NewParser reads src in dialect d.
 func NewParser(src string, d Dialect) *Parser {
@@ -118,8 +128,8 @@ func NewParser(src string, d Dialect) *Parser {
 
 // Next returns the next top-level command, or nil at the end.
 func (p *Parser) Next() (*Command, error) {
-	p.nodes = 0
 	for {
+		p.nodes = 0
 		if !p.skipBlanksAndComments() {
 			return nil, p.errf("a comment must start its line")
 		}
@@ -139,7 +149,9 @@ func (p *Parser) Next() (*Command, error) {
 		if err := p.endOfCommand(); err != nil {
 			return nil, err
 		}
-		return c, nil
+		if c != menuOnly {
+			return c, nil
+		}
 	}
 }
 
@@ -268,7 +280,9 @@ func (p *Parser) lines() (*Block, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.Cmds = append(b.Cmds, c)
+		if c != menuOnly {
+			b.Cmds = append(b.Cmds, c)
+		}
 		if err := p.endOfCommand(); err != nil {
 			return nil, err
 		}
@@ -294,10 +308,25 @@ func (p *Parser) command(nested bool) (*Command, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	c := &Command{Line: p.line}
 	if p.eof() {
 		return nil, p.errf("a command is missing")
 	}
+	if p.peek() == '/' {
+		// Read first: a menu path alone makes no command.
+		line := p.line
+		menu, kind, err := p.path()
+		switch {
+		case err != nil:
+			return nil, err
+		case kind == "menu":
+			if !nested {
+				p.menu = menu
+			}
+			return menuOnly, nil
+		}
+		return p.menuCommand(&Command{Line: line, Menu: menu, Kind: kind})
+	}
+	c := &Command{Line: p.line}
 	switch {
 	case p.peek() == '{':
 		body, err := p.block()
@@ -314,16 +343,6 @@ func (p *Parser) command(nested bool) (*Command, error) {
 			return p.ifCommand(c)
 		case !p.d.Lenient && !slices.Contains(strictColon, c.Kind):
 			return nil, p.errf("unknown command %s", c.Kind)
-		}
-	case p.peek() == '/':
-		if err := p.path(c); err != nil {
-			return nil, err
-		}
-		if c.Kind == "menu" {
-			if !nested {
-				p.menu = c.Menu
-			}
-			return c, nil
 		}
 	default:
 		w := p.word()
@@ -349,6 +368,20 @@ func (p *Parser) command(nested bool) (*Command, error) {
 		}
 		c.Kind = w
 	}
+	return p.menuCommand(c)
+}
+
+// menuCommand reads the arguments of a menu's command, or passes over a
+// command of a menu the lenient dialect does not read.
+func (p *Parser) menuCommand(c *Command) (*Command, error) {
+	if c.Kind == "other" {
+		return c, nil
+	}
+	if p.d.Lenient && c.Menu != "" && !p.d.reads(c.Menu) && !strings.HasPrefix(c.Kind, ":") {
+		c.Kind = "other"
+		p.skipToEndOfCommand()
+		return c, nil
+	}
 	args, err := p.args()
 	if err != nil {
 		return nil, err
@@ -359,8 +392,8 @@ func (p *Parser) command(nested bool) (*Command, error) {
 
 // path reads "/ip firewall filter add" or, as v7 also writes it,
 // "/ip/firewall/filter/add": a menu and a verb, or a menu alone.
-func (p *Parser) path(c *Command) error {
-	var path []string
+func (p *Parser) path() (menu, kind string, err error) {
+	p.buf = p.buf[:0]
 	verbs := strictVerbs
 	if p.d.Lenient {
 		verbs = lenientVerbs
@@ -372,32 +405,51 @@ func (p *Parser) path(c *Command) error {
 		// v7's slash paths separate the words with "/".
 		w := p.wordUntil('/')
 		if w == "" {
-			return p.errf("a menu path must end in a command")
+			return "", "", p.errf("a menu path must end in a command")
 		}
 		if verbs[w] {
-			c.Kind = w
+			kind = w
 			break
 		}
-		path = append(path, w)
+		sep := byte(' ')
+		if len(p.buf) == 0 {
+			sep = '/'
+		}
+		p.buf = append(append(p.buf, sep), w...)
 		if p.eof() || p.peek() != '/' {
 			p.spaces()
 		}
 		if p.eof() || strings.ContainsRune("\n;]}", rune(p.peek())) {
-			c.Kind = "menu"
+			kind = "menu"
 			break
 		}
 		if !p.eof() && p.peek() != '/' && p.d.Lenient && p.nextIsArg() {
 			// A command this reader has no verb for, such as /tool fetch.
-			c.Kind = "other"
+			kind = "other"
 			p.skipToEndOfCommand()
 			break
 		}
 	}
-	c.Menu = "/" + strings.Join(path, " ")
-	if len(p.d.Menus) > 0 && !slices.Contains(p.d.Menus, c.Menu) {
-		return p.errf("unknown menu %s", c.Menu)
+	menu = p.intern()
+	if !p.d.Lenient && !p.d.reads(menu) {
+		return "", "", p.errf("unknown menu %s", menu)
 	}
-	return nil
+	return menu, kind, nil
+}
+
+// intern is the menu path in buf as one string however often it is read.
+func (p *Parser) intern() string {
+	if s, ok := p.names[string(p.buf)]; ok {
+		return s
+	}
+	s := string(p.buf)
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	if len(p.names) < 64 {
+		p.names[s] = s
+	}
+	return s
 }
 
 // nextIsArg reports whether a NAME= argument, or something other than a

@@ -32,9 +32,6 @@ type Config struct {
 	Dialect Dialect
 	// Check, when set, refuses an item before an add makes it.
 	Check func(menu string, props map[string]string) error
-	// Keep, when set, says which menus' items a lenient run holds; the
-	// commands of other menus are read and skipped.
-	Keep func(menu string) bool
 	// Reserved, when set, reports names a variable must not take.
 	Reserved func(name string) bool
 	// MaxItems, when set, bounds the items a run may add.
@@ -74,7 +71,8 @@ func (c *Config) index(menu, id string) int {
 	return slices.IndexFunc(c.Menus[menu], func(it *Item) bool { return it.ID == id })
 }
 
-func (c *Config) kept(menu string) bool { return c.Keep == nil || c.Keep(menu) }
+// kept reports whether the run holds menu's items: the dialect's menus.
+func (c *Config) kept(menu string) bool { return c.Dialect.reads(menu) }
 
 func (c *Config) note(line int, menu, format string, a ...any) {
 	if len(c.Notes) < maxNotes {
@@ -100,12 +98,15 @@ var ErrTooManyItems = errors.New("more items than the reader takes")
 // and only a syntax error or too many items stop it.
 func (c *Config) Run(script string) error {
 	p := NewParser(script, c.Dialect)
+	e := &env{c: c}
 	for {
 		cmd, err := p.Next()
 		if cmd == nil || err != nil {
 			return err
 		}
-		e := &env{c: c, scopes: []map[string]*value{{}}}
+		if len(e.scopes) != 1 || len(e.scopes[0]) > 0 {
+			e.scopes = []map[string]*value{{}}
+		}
 		_, err = e.exec(cmd, cmd.Menu)
 		var se *ScriptError
 		switch {
@@ -167,11 +168,13 @@ func (e *env) exec(c *Command, menu string) (value, error) {
 	switch c.Kind {
 	case "block":
 		return nothing, e.runBlock(c.Body, menu)
-	case "menu", "other":
-		if c.Kind == "other" && e.c.kept(c.Menu) {
+	case "other":
+		if e.c.kept(c.Menu) {
 			e.c.note(c.Line, c.Menu, "a command on %s was not applied", c.Menu)
 		}
-		return nothing, nil
+		// A command of a menu the run does not hold: what it yields is
+		// the router's.
+		return unknown, nil
 	case ":local", ":set", ":global":
 		return nothing, e.setVar(c, menu)
 	case ":error":
