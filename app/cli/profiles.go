@@ -35,6 +35,11 @@ SPA keys) in the keyring. The format is detected and named:
   Knock on Ports JSON  the Android app's export, format version 1 or legacy
   knockd.conf          sections become profiles knocking HOST (--host)
   ~/.fwknoprc          fwknop client stanzas become SPA profiles
+  RouterOS             an export (/export, /ip firewall export), a script or
+                       one command a line: each knock the rules let in becomes
+                       a profile knocking HOST (--host), named after the list
+                       that grants access; chains that are no knock (such as
+                       brute-force ladders) are listed as left out, with why
 Settings Knocker cannot honour are reported as warnings. Nothing is
 changed unless every profile in the file is valid and its name is free.
 A file may hold at most 1000 profiles of at most 100 steps each.
@@ -173,6 +178,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	for _, w := range imp.Warnings {
 		fmt.Fprintf(env.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
+	}
+	for _, l := range imp.LeftOut {
+		fmt.Fprintf(env.Stderr, "knocker: left out: %s: %s\n", pos[0], l)
 	}
 	book, err := env.book()
 	if err != nil {
