@@ -17,6 +17,9 @@ import (
 // Loading it again keeps the sets' members, as RouterOS keeps its address
 // lists when rules change, and swaps the rules in one transaction.
 //
+// A rule with disabled=yes stays in its list but matches nothing, as the
+// manual's "disabled" says, and is left out.
+//
 // The translation stands on what the manual says each matcher does. Two
 // need the packet's size pinned with packet-size, as routerconf always
 // does, to be written as nftables: content= (found anywhere in a packet) is
@@ -37,7 +40,7 @@ func (r *Router) NFTables(name string) (string, error) {
 		var rules []string
 		var lists []string
 		for _, it := range r.cfg.Menus[fam.menu] {
-			if it.Props["chain"] != "input" || it.Dynamic {
+			if it.Props["chain"] != "input" || it.Dynamic || it.Props["disabled"] == "yes" {
 				continue
 			}
 			rule, skip, err := r.nftRule(fam.menu, fam.saddr, it.Props)

@@ -137,3 +137,35 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+// An export as RouterOS writes it runs too: a menu path alone, then bare
+// add lines; lines wrapped with a backslash anywhere, inside a value or a
+// string; v7's slash paths; a disabled rule, which stays in the list and
+// matches nothing.
+func TestRunExport(t *testing.T) {
+	r := New()
+	export := "# 2024-05-01 by RouterOS 7.14\r\n/ip firewall layer7-protocol\r\nadd name=k regexp=\"^ab\\$\"\r\n" +
+		"/ip firewall filter\nadd action=add-src-to-address-list address-list=s1 address-list-timeout=\\\n    30s chain=input comment=\"knock \\\n    one\" dst-port=1\\\n    234 protocol=udp\n" +
+		"add action=accept chain=input disabled=yes dst-port=22 protocol=tcp src-address-list=s1\n" +
+		"/ip/firewall/filter/add chain=input protocol=udp dst-port=9 layer7-protocol=k packet-size=30 action=drop\n"
+	if err := r.Run(export); err != nil {
+		t.Fatal(err)
+	}
+	items := r.Items(IPFilter)
+	if len(items) != 3 || items[0].Props["comment"] != "knock one" || items[0].Props["dst-port"] != "1234" ||
+		items[0].Props["address-list-timeout"] != "30s" || items[1].Props["disabled"] != "yes" {
+		t.Fatalf("rules %v", items)
+	}
+	out, err := r.NFTables("ros")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "th dport 22") || !strings.Contains(out, "th dport 1234") {
+		t.Fatalf("the disabled rule is written, or the first is not:\n%s", out)
+	}
+	for _, bad := range []string{"/ip firewall filter\nadd chain=input disabled=maybe", "/ip firewall nat\nadd chain=srcnat", "add chain=input"} {
+		if err := New().Run(bad); err == nil {
+			t.Errorf("ran %q", bad)
+		}
+	}
+}

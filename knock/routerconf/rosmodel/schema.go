@@ -38,6 +38,7 @@ var filterProps = map[string]propCheck{
 	"in-interface-list":    checkInterfaceList,
 	"dst-address":          checkAddress,
 	"comment":              func(string, string) error { return nil },
+	"disabled":             oneOf("yes", "no"),
 }
 
 var layer7Props = map[string]propCheck{
