@@ -6,14 +6,15 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
 )
 
 // askForCommand asks for the command line the user knocks with today (an
-// nping one-liner, a knock or a knocker send line) and fills the form from
-// it. The line is only read; nothing is run. The dialog's entry is the one
+// nping one-liner, a knock or a knocker send line), or the router's
+// RouterOS rules, and fills the form from it. The line is only read; nothing is run. The dialog's entry is the one
 // place the line's payload shows, and it is gone with the dialog.
 func (e *editor) askForCommand() {
 	line := widget.NewMultiLineEntry()
@@ -23,6 +24,10 @@ func (e *editor) askForCommand() {
 	var parsed profile.Imported
 	line.Validator = func(s string) error {
 		var err error
+		if profile.DetectFormat([]byte(s)) == profile.FormatRouterOS {
+			parsed, err = parseRouterRules(s, e.host.Text)
+			return err
+		}
 		parsed, err = profile.ParseCommand(s)
 		return err
 	}
@@ -46,7 +51,10 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 	if strings.TrimSpace(e.name.Text) == "" {
 		e.name.SetText(p.Name)
 	}
-	e.host.SetText(p.Host)
+	if imp.Format != profile.FormatRouterOS {
+		// Router rules do not say where the router is.
+		e.host.SetText(p.Host)
+	}
 	for i, c := range familyChoices {
 		if c.family == p.Family {
 			e.family.SetSelectedIndex(i)
@@ -76,4 +84,25 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 	e.pasteNote.Show()
 	e.name.Validate()
 	e.host.Validate()
+}
+
+// parseRouterRules reads pasted RouterOS rules as the form's knock: the
+// first knock they let in; the others, and the chains left out, are said
+// as not carried over. The form's host stays as it is.
+func parseRouterRules(rules, host string) (profile.Imported, error) {
+	host = strings.TrimSpace(host)
+	if profile.ValidateHost(host) != nil {
+		host = "router" // only to read the rules: the form keeps its own
+	}
+	imp, err := profile.ParseRouterOS([]byte(rules), host)
+	if err != nil {
+		return imp, err
+	}
+	imp.Format = profile.FormatRouterOS
+	for _, p := range imp.Profiles[1:] {
+		imp.Warnings = append(imp.Warnings, lang.L("another knock, through list")+" "+p.Name)
+	}
+	imp.Warnings = append(imp.Warnings, imp.LeftOut...)
+	imp.Profiles = imp.Profiles[:1]
+	return imp, nil
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
@@ -18,8 +19,9 @@ import (
 	"github.com/knocker/knocker/internal/plural"
 )
 
-// importFile asks for a Knocker JSON export or a knockd.conf and adds its
-// profiles, all or nothing, with their steps going to the keyring.
+// importFile asks for a file of profiles (any format DetectFormat knows:
+// Knocker JSON, knockd.conf, RouterOS rules...) and adds its profiles, all
+// or nothing, with their steps going to the keyring.
 func (u *ui) importFile() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
@@ -31,12 +33,13 @@ func (u *ui) importFile() {
 		}
 		u.importFrom(r.URI().Name(), r)
 	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf", ".rsc", ".txt"}))
 	d.Show()
 }
 
-// importFrom reads r and shows what it holds; a knockd.conf first asks which
-// router it belongs to, since the file describes only the server.
+// importFrom reads r and shows what it holds; a knockd.conf or RouterOS
+// configuration first asks which router it belongs to, since the file
+// describes only the server.
 func (u *ui) importFrom(name string, r io.ReadCloser) {
 	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
 	r.Close()
@@ -44,7 +47,7 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 		u.banner.showError(fmt.Errorf("reading %s: %w", name, err))
 		return
 	}
-	if profile.DetectFormat(data) != profile.FormatKnockd {
+	if f := profile.DetectFormat(data); f != profile.FormatKnockd && f != profile.FormatRouterOS {
 		u.previewImport(name, data, "")
 		return
 	}
@@ -76,6 +79,12 @@ func (u *ui) previewImport(name string, data []byte, host string) {
 			lines = append(lines, fmt.Sprintf("• %s — %s — %s", profile.Printable(p.Name), profile.Printable(p.Host), knockSummary(p)))
 			if p.OpenURL != "" {
 				lines = append(lines, "    opens "+p.OpenURL+" after a knock (you are asked before the first time)")
+			}
+		}
+		if len(imp.LeftOut) > 0 {
+			lines = append(lines, "", lang.L("Left out, as no knock Knocker can send:"))
+			for _, l := range imp.LeftOut {
+				lines = append(lines, "• "+l)
 			}
 		}
 		if len(imp.Warnings) > 0 {
