@@ -462,9 +462,21 @@ func (p *Parser) nextIsArg() bool {
 	return arg
 }
 
-// skipToEndOfCommand passes over the rest of a command nobody reads, its
-// strings and brackets included, so their contents do not end it early.
-func (p *Parser) skipToEndOfCommand() {
+// skipToEndOfCommand passes over the rest of a command nobody reads.
+func (p *Parser) skipToEndOfCommand() { p.skip(false) }
+
+// skipParen passes over "( ... )" up to its closing parenthesis, or the end
+// of the line if there is none.
+func (p *Parser) skipParen() string {
+	start := p.pos
+	p.skip(true)
+	return p.src[start:p.pos]
+}
+
+// skip passes over text nobody reads, its strings and brackets included,
+// so that their contents do not end it early: the rest of a command, or
+// with paren one parenthesis, at most to the end of its line.
+func (p *Parser) skip(paren bool) {
 	depth := 0
 	for !p.eof() {
 		switch c := p.peek(); {
@@ -473,6 +485,8 @@ func (p *Parser) skipToEndOfCommand() {
 		case c == '"':
 			p.skipString()
 			continue
+		case paren && c == '\n':
+			return
 		case c == '[' || c == '{' || c == '(':
 			depth++
 		case (c == ']' || c == '}' || c == ')') && depth > 0:
@@ -481,31 +495,10 @@ func (p *Parser) skipToEndOfCommand() {
 			return
 		}
 		p.advance()
-	}
-}
-
-// skipParen passes over "( ... )" up to its closing parenthesis, or the end
-// of the line if there is none.
-func (p *Parser) skipParen() string {
-	start, depth := p.pos, 0
-	for !p.eof() && p.peek() != '\n' {
-		switch c := p.peek(); {
-		case p.joinLine():
-			continue
-		case c == '"':
-			p.skipString()
-			continue
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		}
-		p.advance()
-		if depth == 0 {
-			break
+		if paren && depth == 0 {
+			return
 		}
 	}
-	return p.src[start:p.pos]
 }
 
 // skipString passes over a string, whatever its escapes.
