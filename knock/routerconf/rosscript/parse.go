@@ -23,7 +23,8 @@ type (
 	Command struct {
 		Line int
 		// One of: "block" (Body), "menu" (a menu path alone, which makes
-		// it the current one), ":local", ":set", ":if", ":error", ":len",
+		// it the current one), ":local", ":set", ":if", ":do" (Body, and
+		// Else for on-error), ":error", ":len",
 		// ":pick", another ":" command (lenient only), or a menu verb such
 		// as "add" with Menu set (empty for a verb relative to the
 		// enclosing command's menu, inside [ ]).
@@ -84,7 +85,7 @@ var lenientVerbs = map[string]bool{
 }
 
 // strictColon are the ":" commands Knocker's scripts use.
-var strictColon = []string{":if", ":local", ":set", ":error", ":len", ":pick"}
+var strictColon = []string{":if", ":do", ":local", ":set", ":error", ":len", ":pick"}
 
 // Limits that keep a hostile script small and shallow: a command's
 // arguments, the nesting of [ ] and { }, and the syntax tree one top-level
@@ -341,6 +342,8 @@ func (p *Parser) command(nested bool) (*Command, error) {
 		switch {
 		case c.Kind == ":if":
 			return p.ifCommand(c)
+		case c.Kind == ":do":
+			return p.doCommand(c)
 		case !p.d.Lenient && !slices.Contains(strictColon, c.Kind):
 			return nil, p.errf("unknown command %s", c.Kind)
 		}
@@ -386,7 +389,7 @@ func (p *Parser) menuCommand(c *Command) (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Args = args
+	c.Args = append(c.Args, args...)
 	return c, nil
 }
 
@@ -694,6 +697,40 @@ func (p *Parser) ifCommand(c *Command) (*Command, error) {
 			c.Else = body.Body
 		}
 	}
+	return c, nil
+}
+
+// doCommand reads the rest of ":do {...} on-error={...}". Lenient, a :do
+// of another form (a loop, ":do {...} while=(...)") is read as any other
+// ":" command, its block the first argument, and is not run.
+func (p *Parser) doCommand(c *Command) (*Command, error) {
+	p.spaces()
+	if p.eof() || p.peek() != '{' {
+		if p.d.Lenient {
+			return p.menuCommand(c)
+		}
+		return nil, p.errf(":do wants a {block}")
+	}
+	body, err := p.command(false)
+	if err != nil {
+		return nil, err
+	}
+	p.spaces()
+	if !strings.HasPrefix(p.src[p.pos:], "on-error={") {
+		if p.d.Lenient {
+			c.Args = append(c.Args, Arg{Val: Expr{Kind: "block", Body: body.Body}})
+			return p.menuCommand(c)
+		}
+		return nil, p.errf(":do is used here with on-error={...} only")
+	}
+	for range len("on-error=") {
+		p.advance()
+	}
+	onError, err := p.command(false)
+	if err != nil {
+		return nil, err
+	}
+	c.Body, c.Else = body.Body, onError.Body
 	return c, nil
 }
 

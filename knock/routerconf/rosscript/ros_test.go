@@ -1,6 +1,7 @@
 package rosscript
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -56,5 +57,31 @@ func TestL7(t *testing.T) {
 		if lit, err := L7Literal(bad); err == nil {
 			t.Errorf("L7Literal(%q) = %q, want an error", bad, lit)
 		}
+	}
+}
+
+// :do {...} on-error={...} runs on-error when the block fails, in either
+// dialect; a lenient :do of another form (a loop) is read and not run.
+func TestDoOnError(t *testing.T) {
+	for _, d := range []Dialect{{Menus: []string{"/ip firewall filter"}}, {Lenient: true}} {
+		c := NewConfig(d)
+		script := "{\n:do {/ip firewall filter add chain=input comment=\"a\"\n:error \"no\"} on-error={/ip firewall filter add chain=input comment=\"caught\"}\n" +
+			":do {/ip firewall filter add chain=input comment=\"b\"} on-error={/ip firewall filter add chain=input comment=\"not\"}\n}\n"
+		if d.Lenient {
+			script += ":do { :put 1 } while=(1 = 0)\n"
+		}
+		if err := c.Run(script); err != nil {
+			t.Fatalf("lenient %v: %v", d.Lenient, err)
+		}
+		var got []string
+		for _, it := range c.Menus["/ip firewall filter"] {
+			got = append(got, it.Props["comment"])
+		}
+		if strings.Join(got, ",") != "a,caught,b" {
+			t.Errorf("lenient %v: rules %q", d.Lenient, got)
+		}
+	}
+	if err := NewConfig(Dialect{Menus: []string{"/ip firewall filter"}}).Run("{\n:do {:error x}\n}"); err == nil || !strings.Contains(err.Error(), "on-error") {
+		t.Errorf("strict :do without on-error: %v", err)
 	}
 }

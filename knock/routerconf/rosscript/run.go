@@ -217,6 +217,18 @@ func (e *env) exec(c *Command, menu string) (value, error) {
 		return value{kind: "ids", ids: []string{v.ids[i.n]}}, nil
 	case ":if":
 		return nothing, e.runIf(c, menu)
+	case ":do":
+		if c.Body == nil {
+			break // lenient: a loop, not run
+		}
+		// on-error runs when the block fails as it runs.
+		var se *ScriptError
+		if err := e.runBlock(c.Body, menu); errors.As(err, &se) {
+			return nothing, e.runBlock(c.Else, menu)
+		} else if err != nil {
+			return nothing, err
+		}
+		return nothing, nil
 	}
 	if strings.HasPrefix(c.Kind, ":") {
 		// Lenient only: the parser refuses other commands when strict.
