@@ -9,11 +9,12 @@ FUZZTIME ?= 150000x
 # Debian packages: building Fyne (cgo, OpenGL, X11, Wayland), then what the
 # tests use (firewalls and namespaces, captures, a keyring, a display and
 # input, the knockd and fwknop servers the lab knocks on, and the OpenSSH
-# server and clients that knocker proxy carries).
+# server and clients that knocker proxy carries, and the shells ssh may run
+# its ProxyCommand with).
 BUILD_DEPS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 TEST_DEPS  := $(BUILD_DEPS) libgl1-mesa-dri nftables iptables iproute2 tcpdump dbus gnome-keyring \
               xvfb x11-utils xdotool imagemagick knockd fwknop-client fwknop-server strace xxd tzdata systemd time tesseract-ocr \
-              openssh-server openssh-client
+              openssh-server openssh-client zsh fish util-linux
 # The Windows stage (cross build, Wine, the NSIS installer) and the .deb test.
 WINDOWS_TEST_DEPS := gcc-mingw-w64-x86-64 wine64 nsis imagemagick xvfb x11-utils
 PACKAGE_TEST_DEPS := dpkg-dev binutils appstream desktop-file-utils imagemagick
@@ -45,40 +46,24 @@ run: build
 demo: build
 	./$(BIN) demo --timeout 2m
 
-# Static checks, then the whole suite with the race detector. UI logic runs on
-# Fyne's test driver (-tags ci); end-to-end tests drive the real $(BIN), and
-# run once more with the headless $(CLI) (tests of the window skip there).
-# Keyring tests talk to a real gnome-keyring in a private D-Bus session.
-# After the suite, the secrets audit runs the end-to-end tests again, with
-# each build, with every knocker start watched (scripts/secrets-audit.sh).
+# Every check, each once: static checks, then the whole suite with the race
+# detector (UI logic on Fyne's test driver, -tags ci; end-to-end tests
+# driving the real $(BIN), every start of it watched by the secrets audit;
+# keyring tests against a real gnome-keyring in a private D-Bus session; in
+# a time zone 14 hours from UTC), the end-to-end tests with the headless
+# $(CLI), coverage floors from that run, the fuzz targets, the Windows
+# stage (knocker.exe and its installer under Wine, cross-built in the
+# background meanwhile) and the .deb. Ends with a table of each stage's
+# seconds. The stages are in scripts/test.sh; screenshots go to bin/artifacts.
+FAR_ZONE := Pacific/Kiritimati
 BINS  := KNOCKER_BIN=$(CURDIR)/$(BIN) KNOCKER_CLI_BIN=$(CURDIR)/$(CLI)
 HEADLESS := KNOCKER_BIN=$(CURDIR)/$(CLI) KNOCKER_CLI_BIN=$(CURDIR)/$(CLI)
 AUDIT := $(BINS) scripts/with-keyring.sh scripts/secrets-audit.sh
 HEADLESS_AUDIT := $(HEADLESS) scripts/with-keyring.sh scripts/secrets-audit.sh
 
-# The app packages run a second time in a zone 14 hours from UTC, so no test
-# can lean on the machine's time zone or on the day of the month.
-FAR_ZONE := Pacific/Kiritimati
-
-# The window's screenshots (each screen in both themes, the keyboard-only
-# run, the window shown from the tray) go to bin/artifacts.
-#
-# Last, the Windows stage (knocker.exe and its installer under Wine:
-# scripts/windows-test.sh) and the .deb, installed here and removed (as root).
-# knocker.exe is cross-built in the background from the start, since that
-# takes some ten minutes on a fresh machine and the suite mostly waits.
-
-test: test-deps build cli check
-	VERSION=$(VERSION) scripts/windows-build.sh --start
-	KNOCKER_ARTIFACTS=$(CURDIR)/bin/artifacts $(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./...
-	$(HEADLESS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./e2e/...
-	TZ=$(FAR_ZONE) $(BINS) scripts/with-keyring.sh $(GO) test -race -tags ci -count=1 ./app/...
-	$(AUDIT)
-	$(HEADLESS_AUDIT)
-	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
-	scripts/coverage.sh
-	VERSION=$(VERSION) scripts/windows-test.sh
-	KNOCKER_PACKAGE_TEST=1 $(BINS) $(GO) test -count=1 -v ./e2e/deb/
+test:
+	GO="$(GO)" TEST_DEPS="$(TEST_DEPS)" BIN=$(BIN) CLI=$(CLI) VERSION=$(VERSION) \
+	  FUZZTIME=$(FUZZTIME) FAR_ZONE=$(FAR_ZONE) scripts/test.sh
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

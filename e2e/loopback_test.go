@@ -249,7 +249,7 @@ func TestSendInterrupt(t *testing.T) {
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 || stderr.String() != "knocker send: interrupted\n" {
 		t.Fatalf("err %v, stderr %q; want exit 1 and an interrupted message", err, stderr.String())
 	}
-	if took > 2*time.Second {
+	if took > time.Minute { // the second step waits an hour
 		t.Fatalf("took %v to stop after SIGINT", took)
 	}
 }

@@ -146,19 +146,23 @@ func TestProfileLifecycle(t *testing.T) {
 
 // TestProfilesWithoutKeyring: with no Secret Service, or one that never
 // answers, the list still shows, and commands that need secrets fail with
-// exit 2 and a message naming the fix, within the keyring timeout.
+// exit 2 and a message naming the fix: at once where there is no bus, and
+// through the keyring timeout where the bus never answers. Which of the two
+// ended the wait is read from the message, not from a stopwatch, so a slow
+// machine cannot fail it; testbin.Run's own minute catches a hang.
 func TestProfilesWithoutKeyring(t *testing.T) {
 	config := t.TempDir()
 	saved := `{"version": 1, "profiles": [{"id": "0123abcd", "name": "office", "host": "127.0.0.1", "auto_refresh": false}]}`
 	if err := os.WriteFile(filepath.Join(config, "profiles.json"), []byte(saved), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	timedOut := fmt.Sprintf("no answer within %v", secret.DefaultTimeout)
 	tests := []struct {
 		name, bus string
-		limit     time.Duration
+		waited    bool // gave up through the timeout
 	}{
-		{"no bus", testbus.Missing(t), 3 * time.Second},
-		{"bus never answers", testbus.Silent(t), secret.DefaultTimeout + 3*time.Second},
+		{"no bus", testbus.Missing(t), false},
+		{"bus never answers", testbus.Silent(t), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,8 +174,8 @@ func TestProfilesWithoutKeyring(t *testing.T) {
 			if res.Code != 2 || !strings.Contains(res.Stderr, "keyring unavailable") || !strings.Contains(res.Stderr, "gnome-keyring") || strings.Count(res.Stderr, "\n") != 1 {
 				t.Fatalf("knock: exit %d, stderr %q; want 2 and one line naming the fix", res.Code, res.Stderr)
 			}
-			if res.Took > tt.limit {
-				t.Fatalf("knock took %v, more than %v", res.Took, tt.limit)
+			if waited := strings.Contains(res.Stderr, timedOut); waited != tt.waited {
+				t.Fatalf("knock said %q: gave up through the %v timeout: %v, want %v", res.Stderr, secret.DefaultTimeout, waited, tt.waited)
 			}
 			t.Logf("knock gave up after %v", res.Took.Round(time.Millisecond))
 		})

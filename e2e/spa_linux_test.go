@@ -38,7 +38,9 @@ func needFwknopd(t *testing.T) {
 	}
 }
 
-func startFwknopd(t *testing.T, l *lab, keys spa.Keys) *fwknopd {
+// startFwknopd starts fwknopd with one access.conf stanza for keys, with
+// accessExtra lines (such as "REQUIRE_SOURCE_ADDRESS Y") added to it.
+func startFwknopd(t *testing.T, l *lab, keys spa.Keys, accessExtra ...string) *fwknopd {
 	t.Helper()
 	dir := t.TempDir()
 	run := filepath.Join(dir, "run")
@@ -62,7 +64,7 @@ KEY_BASE64 %s
 HMAC_KEY_BASE64 %s
 OPEN_PORTS tcp/%d
 FW_ACCESS_TIMEOUT %d
-`, key, hmacKey, labPort, int(spaTimeout/time.Second)))
+%s`, key, hmacKey, labPort, int(spaTimeout/time.Second), strings.Join(append(accessExtra, ""), "\n")))
 
 	// fwknopd puts its jump to FWKNOP_INPUT first in INPUT, so what it
 	// allows is accepted before this reset.
@@ -164,7 +166,7 @@ func TestLabSPA(t *testing.T) {
 		good = build(keys, spa.Request{})
 		sent := time.Now()
 		d.send(t, good, "Added access rule")
-		if !waitFor(2*time.Second, func() bool { return l.open(labRouter4) }) {
+		if !waitFor(10*time.Second, func() bool { return l.open(labRouter4) }) {
 			t.Fatal("fwknopd added a rule but the port did not open")
 		}
 		if !waitFor(spaTimeout+5*time.Second, func() bool { return !l.open(labRouter4) }) {

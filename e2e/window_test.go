@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net"
 	"os"
 	"os/exec"
@@ -125,7 +129,10 @@ func launchGUIIn(t *testing.T, wrap, args, env []string, up func(*gui) bool, fai
 	os.Chmod(runtimeDir, 0o700)
 	env = append(append(os.Environ(),
 		"DISPLAY="+display, "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR="+runtimeDir,
-		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir()), env...)
+		"XDG_CONFIG_HOME="+t.TempDir(), "KNOCKER_CONFIG_DIR="+t.TempDir(),
+		// The tests read the window's English, whatever this machine's
+		// language; a test of another language sets its own.
+		"KNOCKER_LANG=en"), env...)
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		argv := append(append(append([]string{}, wrap...), testbin.Path(t)), args...)
@@ -339,4 +346,50 @@ func (g *gui) screenshotOf(t *testing.T, title, name string) string {
 	}
 	t.Logf("screenshot: %s", path)
 	return path
+}
+
+// waitDrawn waits until the window titled title shows a drawn frame: a
+// window that has only been mapped is one colour. Fyne applies the size it
+// was asked for in the same turn of its loop as its first frame, so after
+// this a resize by the user sticks, where before it Fyne could undo it.
+func (g *gui) waitDrawn(t *testing.T, title string) {
+	t.Helper()
+	if _, err := exec.LookPath("import"); err != nil {
+		t.Skip("needs ImageMagick's import to see the window drawn (Debian package imagemagick)")
+	}
+	id := g.window(t, title)
+	var colours int
+	drawn := waitFor(30*time.Second, func() bool {
+		cmd := exec.Command("import", "-window", id, "png:-")
+		cmd.Env = append(os.Environ(), "DISPLAY="+g.display)
+		out, err := cmd.Output()
+		if err != nil {
+			return false
+		}
+		img, err := png.Decode(bytes.NewReader(out))
+		if err != nil {
+			return false
+		}
+		colours = countColours(img, 16)
+		return colours >= 16
+	})
+	if !drawn {
+		t.Fatalf("the window %q was never drawn (%d colours); output:\n%s", title, colours, g.logs.String())
+	}
+}
+
+// countColours counts img's distinct colours, up to limit.
+func countColours(img image.Image, limit int) int {
+	seen := map[color.RGBA]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			seen[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), uint8(a >> 8)}] = true
+			if len(seen) >= limit {
+				return len(seen)
+			}
+		}
+	}
+	return len(seen)
 }

@@ -26,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 0
 fi
 version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-VERSION=$version scripts/windows-build.sh --wait
+# make test collects the background build as a stage of its own.
+[ -n "${KNOCKER_EXE_BUILT:-}" ] || VERSION=$version scripts/windows-build.sh --wait
 start=$SECONDS
 KNOCKER_WINE_TEST=1 KNOCKER_WINE=$wine KNOCKER_EXE=$PWD/bin/knocker.exe KNOCKER_VERSION=$version \
 	KNOCKER_ARTIFACTS=${KNOCKER_ARTIFACTS:-$PWD/bin/artifacts} \

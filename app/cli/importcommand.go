@@ -34,15 +34,16 @@ func importCommand(ctx context.Context, env *Env, fs *flag.FlagSet, line string,
 		}
 		p.Name = pos[0]
 	}
-	for _, w := range imp.Warnings {
-		fmt.Fprintf(env.Stderr, "knocker: warning: --command: %s\n", w)
-	}
 	book, err := env.book()
 	if err != nil {
 		return err
 	}
 	if err := book.Add(ctx, imp.Profiles); err != nil {
 		return usagef("nothing imported: %w; or give this one a NAME after the line", err)
+	}
+	// Only now: a refused import says one line and nothing else.
+	for _, w := range imp.Warnings {
+		fmt.Fprintf(env.Stderr, "knocker: warning: --command: %s\n", w)
 	}
 	fmt.Fprintf(env.Stdout, "imported profile %s from the %s: %s knocking %s\n",
 		p.Name, imp.Format, plural.Count(len(p.Steps), "step", "steps"), p.Host)

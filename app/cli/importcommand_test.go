@@ -15,7 +15,7 @@ func TestImportCommand(t *testing.T) {
 	ring := useTestProfiles(t, nil)
 	ln := testnet.ListenUDP(t)
 	port := ln.LocalAddr().(*net.UDPAddr).Port
-	line := fmt.Sprintf("nping --udp -p %d --data-string %s --ttl 9 127.0.0.1", port, cliSecret)
+	line := fmt.Sprintf("nping --udp -p %d --data-string %s --ttl 9 -c 1 127.0.0.1", port, cliSecret)
 
 	stdout, stderr, code := run("import", "--command", line)
 	if code != ExitOK || stdout != "imported profile 127.0.0.1 from the nping command: 1 step knocking 127.0.0.1\n" {
@@ -30,9 +30,17 @@ func TestImportCommand(t *testing.T) {
 	if got := readDatagrams(t, ln, 1); got[0] != cliSecret {
 		t.Fatalf("listener got %q", got)
 	}
-	stdout, stderr, code = run("import", "--command", fmt.Sprintf("knock -u 127.0.0.1 %d %d", port, port), "office")
-	if code != ExitOK || !strings.HasPrefix(stdout, "imported profile office from the knock command: 2 steps") || stderr != "" {
+	// knock -u sends every step as UDP, one written :tcp included.
+	stdout, stderr, code = run("import", "--command", fmt.Sprintf("knock -u 127.0.0.1 %d:tcp %d", port, port), "office")
+	if code != ExitOK || !strings.HasPrefix(stdout, "imported profile office from the knock command: 2 steps") ||
+		stderr != "knocker: warning: --command: knock -u sends every step as UDP, whatever its protocol says: step 1 is UDP here too\n" {
 		t.Fatalf("import --command with a NAME: %d %q %q", code, stdout, stderr)
+	}
+	if _, _, code = run("knock", "office"); code != ExitOK {
+		t.Fatal("the imported knock profile does not knock")
+	}
+	if got := readDatagrams(t, ln, 2); got[0] != "\x00" || got[1] != "\x00" {
+		t.Fatalf("listener got %q, want knock's two one-byte datagrams", got)
 	}
 	if n := ring.(interface{ Len() int }).Len(); n != 2 {
 		t.Fatalf("%d keyring items after two imports", n)
@@ -50,7 +58,7 @@ func TestImportCommandBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"import", "--command", nping}, `nothing imported: a profile named "127.0.0.1" already exists (rename or delete it first); or give this one a NAME after the line`},
-		{[]string{"import", "--command", "nping --udp -p 1 --data " + cliSecret + "x h"}, "--command: nping --data: hex payload holds a character that is not a hex digit (read as nping command)"},
+		{[]string{"import", "--command", "nping --udp -p 1 --data " + cliSecret + "x h"}, "--command: nping --data: nping reads hex written as 0xAABB, \\xAA\\xBB or AABB, with an even number of digits; this value is none of those (read as nping command)"},
 		{[]string{"import", "--command", "ssh " + cliSecret}, "--command: the line does not start with nping, knock or knocker send"},
 		{[]string{"import", "--command", nping, "a", "b"}, "at most one NAME"},
 		{[]string{"import", "--host", "h", "--command", nping}, "--host and --scrub-source are for files"},

@@ -39,9 +39,13 @@ SPA keys) in the keyring. The format is detected and named:
                        one command a line: each knock the rules let in becomes
                        a profile knocking HOST (--host), named after the list
                        that grants access; chains that are no knock (such as
-                       brute-force ladders) are listed as left out, with why
-Settings Knocker cannot honour are reported as warnings. Nothing is
-changed unless every profile in the file is valid and its name is free.
+                       brute-force ladders) are left out, with why
+Settings Knocker cannot honour are reported as warnings. A knockd.conf
+section or .fwknoprc stanza Knocker cannot knock (tcpflags other than syn,
+one_time_sequences, a knockd fork's setting, GnuPG, NAT, a stanza without
+keys) is left out and named on stderr with the reason; the others import,
+and only a file with nothing to import fails. Nothing is changed unless
+every profile imported is valid and its name is free.
 A file may hold at most 1000 profiles of at most 100 steps each.
 
   --scrub-source   for a .fwknoprc: after a successful import, rewrite FILE
@@ -51,9 +55,10 @@ A file may hold at most 1000 profiles of at most 100 steps each.
                    never done without this flag
   --command LINE   read the knock from the command you use today instead of
                    a file: an nping one-liner, a knock line or a knocker send
-                   line. Nothing is run. The profile is called NAME, or after
-                   the host; what the line asks for that a profile cannot
-                   hold is reported as warnings.`,
+                   line, read as that tool reads it. Nothing is run. The
+                   profile is called NAME, or after the host; where it
+                   differs from what the tool sends, or the line asks for
+                   what a profile cannot hold, a warning says so.`,
 	"export": `Usage: knocker export [--with-secrets] [--format knocker|knockonports] NAME...|--all
 
 Print profiles as Knocker JSON. Steps and SPA keys are secret and left out
@@ -176,18 +181,19 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			return usagef("nothing imported: --scrub-source cannot rewrite %s: %w", pos[0], err)
 		}
 	}
-	for _, w := range imp.Warnings {
-		fmt.Fprintf(env.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
-	}
-	for _, l := range imp.LeftOut {
-		fmt.Fprintf(env.Stderr, "knocker: left out: %s: %s\n", pos[0], l)
-	}
 	book, err := env.book()
 	if err != nil {
 		return err
 	}
 	if err := book.Add(ctx, imp.Profiles); err != nil {
 		return usagef("nothing imported: %w", err)
+	}
+	// Only now: a refused import says one line and nothing else.
+	for _, w := range imp.Warnings {
+		fmt.Fprintf(env.Stderr, "knocker: warning: %s: %s\n", pos[0], w)
+	}
+	for _, s := range imp.Skipped {
+		fmt.Fprintf(env.Stderr, "knocker: left out: %s: %s\n", pos[0], s)
 	}
 	names := make([]string, len(imp.Profiles))
 	for i, p := range imp.Profiles {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 )
 
 const proxyUsage = `Usage: knocker proxy [flags] NAME HOST PORT
+       knocker proxy [flags] --id ID HOST PORT
 
 Connect to TCP PORT on HOST, knocking the saved profile NAME first when
 needed, then pass standard input to the connection and the connection to
@@ -26,6 +28,10 @@ standard output until both directions have closed. Made for OpenSSH:
 
   ProxyCommand knocker proxy office %h %p     (in ~/.ssh/config)
   ssh -o 'ProxyCommand knocker proxy office %h %p' admin@203.0.113.7
+
+knocker ssh-config writes the Host block for you. It names the profile
+with --id ID, its stable ID, which needs no quoting in any shell and stays
+the same when the profile is renamed.
 
 If NAME was knocked recently enough that the router should still let this
 machine in (the last knock plus the profile's router timeout, less the
@@ -36,18 +42,22 @@ time as knocker knock does. HOST is where ssh connects (%h: the HostName),
 usually the profile's host; the knock always goes to the profile's host.
 
 Standard output carries the connection's bytes and nothing else; a note
-when it knocked and any error go to standard error, one line each.
+when it knocked and any error go to standard error, one line each. When
+ssh goes away (its end of standard output closes), the proxy passes on
+what ssh wrote before it went and ends, whatever the server does.
 
 Flags:
+  --id ID       the profile with this ID instead of NAME (as ssh-config
+                writes it)
   --always      knock even when the last knock should still hold
   --timeout D   how long each connection attempt to PORT waits (default:
                 the profile's check timeout, else 3s)
   -4, -6        knock and connect over IPv4 / IPv6 only
   -q            no note when it knocked (errors are still shown)
 
-Exit codes: 0 after both directions closed, 1 the knock or the connection
-failed, 2 bad input, a missing profile or a keyring problem.
-knocker ssh-config NAME prints a ready Host block for ~/.ssh/config.`
+Exit codes: 0 after both directions closed or ssh went away, 1 the knock
+or the connection failed, 2 bad input, a missing profile or a keyring
+problem.`
 
 func runProxy(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet("proxy")
@@ -55,7 +65,9 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 		always, quiet bool
 		families      familyFlags
 		timeout       time.Duration
+		id            string
 	)
+	fs.StringVar(&id, "id", "", "")
 	fs.BoolVar(&always, "always", false, "")
 	fs.DurationVar(&timeout, "timeout", 0, "")
 	families.register(fs)
@@ -64,8 +76,19 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 3 {
+	idSet := false
+	fs.Visit(func(f *flag.Flag) { idSet = idSet || f.Name == "id" })
+	switch {
+	case idSet && len(pos) != 2:
+		return usagef("want --id ID HOST PORT, as in ProxyCommand knocker proxy --id ID %%h %%p")
+	case idSet && id == "":
+		return usagef("--id is empty")
+	case !idSet && len(pos) != 3:
 		return usagef("want NAME HOST PORT, as in ProxyCommand knocker proxy office %%h %%p")
+	}
+	name := ""
+	if !idSet {
+		name, pos = pos[0], pos[1:]
 	}
 	if timeout < 0 {
 		return usagef("--timeout cannot be negative")
@@ -74,16 +97,16 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	port, err := knock.ParsePort(pos[2])
+	port, err := knock.ParsePort(pos[1])
 	if err != nil {
 		return usagef("PORT: %v", err)
 	}
-	host := profile.BareHost(pos[1])
+	host := profile.BareHost(pos[0])
 	if host == "" {
 		return usagef("HOST is empty")
 	}
 	// A fresh router entry needs no keyring.
-	book, p, err := listedProfile(env, pos[0])
+	book, p, err := listedProfile(env, name, id)
 	if err != nil {
 		return err
 	}
@@ -114,9 +137,10 @@ func runProxy(ctx context.Context, env *Env, args []string) error {
 	return relay(ctx, conn, env.Stdin, env.Stdout)
 }
 
-// listedProfile opens the book and returns the profile called name as
-// profiles.json has it, without its secret: no keyring is asked.
-func listedProfile(env *Env, name string) (*profile.Book, profile.Profile, error) {
+// listedProfile opens the book and returns the profile with id, or if id
+// is empty the one called name, as profiles.json has it, without its
+// secret: no keyring is asked.
+func listedProfile(env *Env, name, id string) (*profile.Book, profile.Profile, error) {
 	book, err := env.book()
 	if err != nil {
 		return nil, profile.Profile{}, err
@@ -125,8 +149,15 @@ func listedProfile(env *Env, name string) (*profile.Book, profile.Profile, error
 	if err != nil {
 		return nil, profile.Profile{}, bookErr(err)
 	}
-	p, err := l.Get(name)
-	return book, p, bookErr(err)
+	if id == "" {
+		p, err := l.Get(name)
+		return book, p, bookErr(err)
+	}
+	p, ok := l.ByID(id)
+	if !ok {
+		return nil, profile.Profile{}, usagef("no profile with ID %q (deleted? then write its Host block again with knocker ssh-config)", id)
+	}
+	return book, p, nil
 }
 
 // recentlyKnocked reports whether p's router should still list this machine
@@ -284,6 +315,11 @@ type halfConn interface {
 // mark the end of their data by closing (a file sent through a bare TCP
 // stream, a server that answers after its input ended) depend on this.
 //
+// When the reader of out goes away (ssh ended or was killed), seen when
+// poll says so (watchHangup) or when a write fails, the relay passes on
+// what ssh wrote before it went and ends, whatever the server does
+// (finishSending).
+//
 // Where the standard streams are pipes, as ssh gives them, Linux moves the
 // bytes with splice(2) (relay_linux.go), and 1 MiB pipes.
 //
@@ -291,15 +327,24 @@ type halfConn interface {
 // in may then stay blocked in its read, which nothing can interrupt for a
 // standard input; the process exits right after.
 func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) error {
+	hungUp, stopWatch := watchHangup(out)
+	defer stopWatch()
 	received, sent := make(chan error, 1), make(chan error, 1)
 	go func() {
 		err := copyStream(out, conn)
+		stopWatch()
 		if c, ok := out.(io.Closer); ok {
 			if cerr := c.Close(); err == nil {
 				err = cerr
 			}
 		}
 		received <- err
+		if readerLeft(err) {
+			// What the server still sends is read and dropped: data left
+			// unread when the connection closes would make the kernel reset
+			// it, throwing away what is still on its way to the server.
+			_, _ = io.Copy(io.Discard, conn)
+		}
 	}()
 	go func() {
 		err := copyStream(conn, in)
@@ -314,11 +359,13 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 		case err := <-received:
 			switch {
 			case readerLeft(err):
-				return nil // nothing is left to deliver, and nobody to tell
+				return finishSending(ctx, conn, in, sent, sending)
 			case err != nil:
 				return fmt.Errorf("receiving: %w", err)
 			}
-			receiving = false
+			receiving, hungUp = false, nil
+		case <-hungUp:
+			return finishSending(ctx, conn, in, sent, sending)
 		case err := <-sent:
 			// A server that closed its side may also have stopped reading:
 			// what was still being sent then has no reader, which is its choice.
@@ -328,6 +375,44 @@ func relay(ctx context.Context, conn halfConn, in io.Reader, out io.Writer) erro
 			sending = false
 		case <-ctx.Done():
 			return classify(ctx.Err())
+		}
+	}
+	return nil
+}
+
+// lingerTime is how long finishSending waits for a server that takes none
+// of what ssh wrote, as SO_LINGER would.
+const lingerTime = time.Second
+
+// finishSending is the end of a relay whose output has no reader any more:
+// ssh has gone, or is going. Every byte ssh wrote before is still passed
+// on: it waits for the sending direction to end (ssh's end of standard
+// input closed, then conn half-closed) and for the server to acknowledge
+// it all, since the process exits next and an unacknowledged byte could
+// then be lost. It gives up after lingerTime without progress, so the
+// proxy ends whatever the server does. Nobody is left to tell of an error.
+func finishSending(ctx context.Context, conn halfConn, in io.Reader, sent <-chan error, sending bool) error {
+	stalled := time.NewTimer(lingerTime)
+	defer stalled.Stop()
+	tick := time.NewTicker(lingerTime / 20)
+	defer tick.Stop()
+	left, known := unsent(conn, in)
+	for sending || known && left > 0 {
+		select {
+		case err := <-sent:
+			if err != nil {
+				return nil // the server stopped taking it
+			}
+			sending = false
+		case <-tick.C:
+		case <-stalled.C:
+			return nil
+		case <-ctx.Done():
+			return classify(ctx.Err())
+		}
+		if now, ok := unsent(conn, in); ok && now != left {
+			left = now
+			stalled.Reset(lingerTime)
 		}
 	}
 	return nil

@@ -239,6 +239,28 @@ func TestRelayEndsQuietlyWhenTheReaderLeaves(t *testing.T) {
 	}
 }
 
+// ssh gone (both its ends of the pipes closed) while the server is silent
+// and connected: the relay ends on the hangup of standard output alone,
+// after passing the end of standard input on to the server.
+func TestRelayEndsWhenSSHGoes(t *testing.T) {
+	client, server := tcpPair(t)
+	p := newPipes(t)
+	done := startRelay(context.Background(), client, p)
+	write(t, server, "banner\n")
+	if got := readN(t, p.fromStdout, 7); got != "banner\n" {
+		t.Fatalf("read %q", got)
+	}
+	write(t, p.toStdin, "bye")
+	p.toStdin.Close()
+	p.fromStdout.Close()
+	if err := finished(t, done); err != nil {
+		t.Fatalf("relay: %v", err)
+	}
+	if got, err := io.ReadAll(server); string(got) != "bye" || err != nil {
+		t.Fatalf("the server read %q, %v; want what ssh wrote, then the end of file", got, err)
+	}
+}
+
 // echoService is a loopback TCP service that echoes each connection until
 // its input ends, then closes; it counts the connections.
 func echoService(t *testing.T) (port uint16, accepted *atomic.Int32) {
@@ -439,12 +461,40 @@ func TestProxyBadInput(t *testing.T) {
 		{[]string{"proxy", "-4", "-6", "office", "127.0.0.1", "22"}, "-4 and -6 exclude each other"},
 		{[]string{"proxy", "--bogus", "office", "127.0.0.1", "22"}, "flag provided but not defined"},
 		{[]string{"proxy", "home", "127.0.0.1", "22"}, `no profile named "home"`},
+		{[]string{"proxy", "--id", "0123", "127.0.0.1", "22"}, `no profile with ID "0123"`},
+		{[]string{"proxy", "--id", "0123", "office", "127.0.0.1", "22"}, "want --id ID HOST PORT"},
+		{[]string{"proxy", "--id", "0123", "127.0.0.1"}, "want --id ID HOST PORT"},
+		{[]string{"proxy", "--id=", "127.0.0.1", "22"}, "--id is empty"},
+		{[]string{"proxy", "--id"}, "flag needs an argument"},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := run(tt.args...)
 		if code != ExitUsage || stdout != "" || !strings.Contains(stderr, tt.errHas) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", tt.args, code, stdout, stderr, tt.errHas)
 		}
+	}
+}
+
+// --id finds the profile by its ID, as the Host block of ssh-config names
+// it, also after a rename; it knocks and relays as by name.
+func TestProxyByID(t *testing.T) {
+	port, _ := echoService(t)
+	ln := proxyProfile(t, "2h", 0, time.Time{})
+	l, _ := testProfiles.book.List()
+	id := l.Profiles[0].ID
+	if _, stderr, code := run("rename", "office", `office\`); code != ExitOK {
+		t.Fatal(stderr)
+	}
+	stdout, stderr, code := runStdin("by id", "proxy", "--id", id, "127.0.0.1", fmt.Sprint(port))
+	if code != ExitOK || stdout != "by id" || !strings.HasPrefix(stderr, `knocker proxy: knocked office\ at 127.0.0.1`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if knocks := knocksSeen(ln); len(knocks) != 1 || knocks[0] != cliSecret {
+		t.Fatalf("knocks %q", knocks)
+	}
+	// The name still works, flags before or after.
+	if stdout, stderr, code := runStdin("by name", "proxy", `office\`, "127.0.0.1", fmt.Sprint(port), "-q"); code != ExitOK || stdout != "by name" {
+		t.Fatalf("by name: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

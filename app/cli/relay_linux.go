@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -180,4 +181,79 @@ func spliceToPipe(out *os.File, conn *net.TCPConn) error {
 			return nil // the server closed its side
 		}
 	}
+}
+
+// watchHangup reports when the reader of out goes away: poll(2) says
+// POLLERR for a pipe whose reading end is closed, and POLLHUP for a socket
+// whose peer has gone, without anything written. ssh closes its end of the
+// proxy's standard output when its session ends or it is killed; a proxy
+// that waited to learn that from a failed write would wait forever for a
+// server that has nothing to say. stop ends the watch; it must come before
+// out is closed, so that its descriptor, which may then be reused, is no
+// longer watched. Where out is neither a pipe nor a socket, the channel
+// never fires.
+func watchHangup(out io.Writer) (hungUp <-chan struct{}, stop func()) {
+	f, ok := out.(*os.File)
+	if !ok {
+		return nil, func() {}
+	}
+	fd, ok := fileFD(f)
+	var st unix.Stat_t
+	if !ok || unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO && st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return nil, func() {}
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	if err != nil {
+		return nil, func() {}
+	}
+	gone, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			fds := []unix.PollFd{{Fd: int32(fd)}, {Fd: int32(wake), Events: unix.POLLIN}}
+			_, err := unix.Poll(fds, -1)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == nil && fds[1].Revents == 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0:
+				close(gone)
+			}
+			return
+		}
+	}()
+	var once sync.Once
+	return gone, func() {
+		once.Do(func() {
+			_, _ = unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) // an eventfd takes a 64-bit count
+			<-done
+			unix.Close(wake)
+		})
+	}
+}
+
+// unsent is how many bytes ssh wrote that the server has not yet
+// acknowledged: those still in standard input, when it is a pipe, and
+// those sent but not acknowledged on conn.
+func unsent(conn halfConn, in io.Reader) (int, bool) {
+	c, ok := conn.(*net.TCPConn)
+	if !ok {
+		return 0, false
+	}
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var queued int
+	if raw.Control(func(fd uintptr) { queued, err = unix.IoctlGetInt(int(fd), unix.SIOCOUTQ) }) != nil || err != nil {
+		return 0, false
+	}
+	if f, ok := in.(*os.File); ok {
+		if fd, ok := fileFD(f); ok {
+			// FIONREAD of a pipe is the bytes it holds (an error: not a pipe).
+			if n, err := unix.IoctlGetInt(fd, unix.SIOCINQ); err == nil {
+				queued += n
+			}
+		}
+	}
+	return queued, true
 }

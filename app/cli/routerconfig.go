@@ -25,9 +25,12 @@ send. Flags given explicitly override the profile.
 
 Both close the port to new connections only, so no open session is cut, and
 both can be applied again to change the rules: the RouterOS script replaces
-its own rules (by their comments) and nothing else, the nftables ruleset
-keeps whoever is on the lists. The RouterOS rules go above defconf's drops;
-the LAN reaches the port without a knock.
+its own rules (by their comments, IPv4 and IPv6) and nothing else, the
+nftables ruleset keeps whoever is on the lists (and deletes its table of a
+family it no longer covers). The RouterOS rules go above defconf's drops;
+the LAN reaches the port without a knock. The output's header names what
+the router will see: a saved profile's name where routers take it as it is,
+else the name cleaned and 8 hex digits of the profile's ID.
 
 Flags:
   --format F          routeros or nftables (required); for a saved SPA
@@ -42,7 +45,8 @@ Flags:
   --table FAMILY:NAME nftables: write a chain and sets into that existing table
                       (e.g. inet:filter), for a host firewall of its own; the
                       output names the jump rule to add to its input chain
-  --name NAME         prefix for lists, tables and comments (default knock)
+  --name NAME         the name lists, tables and comments carry, as given
+                      (default knock; a profile's router name for NAME)
   -u                  bare ports are UDP
   -d, --delay D       the pause the client leaves between steps
   -4, -6              rules for IPv4 or IPv6 only (default: HOST's family,

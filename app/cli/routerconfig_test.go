@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,8 +18,12 @@ func TestRouterConfig(t *testing.T) {
 			args: []string{"router-config", "--format", "routeros", "192.0.2.1", "1234:udp=test"},
 			has: []string{"/ip firewall filter", `dst-port=1234 packet-size=32 content="test"`,
 				"dst-port=22 src-address-list=knock-allow action=accept",
-				"dst-port=22 tcp-flags=syn,!ack connection-state=new in-interface-list=!LAN action=drop"},
-			lacks: []string{"/ipv6"},
+				"dst-port=22 tcp-flags=syn,!ack connection-state=new in-interface-list=!LAN action=drop",
+				// No IPv6 rules, and an earlier run's removed, where the
+				// router has IPv6 at all.
+				`:do {[[:parse "/ipv6 firewall filter remove [find where comment~\"^knocker knock: \"]"]]} on-error={}`,
+				"# The router knows this knock as knock: address lists knock-*.\n"},
+			lacks: []string{"/ipv6 firewall filter add"},
 		},
 		{
 			// knock(1)'s bare UDP ports carry one zero byte: packet-size 29.
@@ -38,8 +43,9 @@ func TestRouterConfig(t *testing.T) {
 			args: []string{"router-config", "2001:db8::1", "-u", "7000", "8000", "--format", "nftables",
 				"-d", "2s", "--protect", "udp/51820", "--timeout", "90m", "--name", "vpn"},
 			has: []string{"add table ip6 knocker-vpn\n", "udp dport 7000 udp length 9 update @stage1 { ip6 saddr timeout 32s }",
-				"update @allow { ip6 saddr timeout 1h30m }", "udp dport 51820 ip6 saddr @allow accept"},
-			lacks: []string{"table ip knocker-vpn"},
+				"update @allow { ip6 saddr timeout 1h30m }", "udp dport 51820 ip6 saddr @allow accept",
+				"add table ip knocker-vpn\ndelete table ip knocker-vpn\n", "# The router knows this knock as vpn: table ip6 knocker-vpn.\n"},
+			lacks: []string{"add set ip knocker-vpn", "add chain ip knocker-vpn"},
 		},
 		{
 			args: []string{"router-config", "--format", "routeros", "--layer7", "-4", "router.example", "1:udp=Open"},
@@ -121,10 +127,16 @@ func TestRouterConfigForSavedProfile(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`content="test"`, "dst-port=1234", "dst-port=8291", "address-list-timeout=1h30m", "address-list=office-allow"} {
+	for _, want := range []string{`content="test"`, "dst-port=1234", "dst-port=8291", "address-list-timeout=1h30m"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
+	}
+	// "Office" is not a router name as it stands: cleaned to office, it
+	// could be a profile named office's, so its ID goes with it.
+	name := regexp.MustCompile(`(?m)^# The router knows this knock as (office-[0-9a-f]{8}): address lists office-[0-9a-f]{8}-\*\.$`).FindStringSubmatch(stdout)
+	if name == nil || !strings.Contains(stdout, "address-list="+name[1]+"-allow ") {
+		t.Fatalf("the header must name the router's name, and the lists use it:\n%s", stdout)
 	}
 	stdout, _, code = run("router-config", "--format", "nftables", "--protect", "tcp/22", "Office")
 	if code != ExitOK || !strings.Contains(stdout, "tcp dport 22 ") || strings.Contains(stdout, "8291") {
@@ -171,5 +183,36 @@ func TestREADMEShowsGeneratedRules(t *testing.T) {
 		if !strings.Contains(string(readme), "```\n"+stdout+"```\n") {
 			t.Errorf("README.md lacks the %s output as a block of its own:\n%s", format, stdout)
 		}
+	}
+}
+
+// Two saved profiles whose names clean to the same router name get two
+// router names, so neither script touches the other's lists and rules.
+func TestRouterConfigTwoProfilesOneCleanedName(t *testing.T) {
+	useTestProfiles(t, &secret.Memory{})
+	if _, stderr, code := runStdin(`{"version": 1, "profiles": [
+		{"name": "Office (old)", "host": "192.0.2.7", "steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}]},
+		{"name": "Office old", "host": "192.0.2.7", "steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}]},
+		{"name": "office-old", "host": "192.0.2.7", "steps": [{"proto": "udp", "port": 1234, "payload": "test", "encoding": "text"}]}]}`,
+		"import", "-"); code != ExitOK {
+		t.Fatalf("import: %s", stderr)
+	}
+	header := regexp.MustCompile(`(?m)^# The router knows this knock as ([a-z0-9_-]+):`)
+	seen := map[string]string{}
+	for _, profile := range []string{"Office (old)", "Office old", "office-old"} {
+		for _, format := range []string{"routeros", "nftables"} {
+			stdout, stderr, code := run("router-config", "--format", format, profile)
+			m := header.FindStringSubmatch(stdout)
+			if code != ExitOK || m == nil {
+				t.Fatalf("%s %q: exit %d %s\n%s", format, profile, code, stderr, stdout)
+			}
+			if other, ok := seen[m[1]]; ok && other != profile {
+				t.Fatalf("%q and %q share the router name %s", other, profile, m[1])
+			}
+			seen[m[1]] = profile
+		}
+	}
+	if seen["office-old"] != "office-old" {
+		t.Fatalf("a profile named as a router name must keep it: %v", seen)
 	}
 }

@@ -26,8 +26,14 @@ connection, through knocker proxy; append it to ~/.ssh/config (above any
   --port P    the SSH port (default: the port of that URL, else the
               profile's check port, else 22)
 
-ProxyCommand names this knocker program by its absolute path. The block
-holds no secret; no keyring is needed.`
+ProxyCommand runs knocker proxy --id ID, naming the profile by its ID,
+which needs no quoting and survives a rename, and this knocker program by
+its absolute path, or the headless build knocker-cli where it is installed
+in the same folder (it starts faster); the path chosen is also said on
+standard error. The path is quoted so that ssh and every usual shell (sh,
+bash, dash, zsh, fish) read it back unchanged; a path that cannot be (a
+line break or another control character in it) is refused. The block holds
+no secret; no keyring is needed.`
 
 func runSSHConfig(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet("ssh-config")
@@ -45,7 +51,7 @@ func runSSHConfig(_ context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want one profile NAME (see knocker list)")
 	}
-	_, p, err := listedProfile(env, pos[0])
+	_, p, err := listedProfile(env, pos[0], "")
 	if err != nil {
 		return err
 	}
@@ -60,6 +66,10 @@ func runSSHConfig(_ context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	_, err = fmt.Fprint(env.Stdout, block)
-	return err
+	if _, err = fmt.Fprint(env.Stdout, block); err != nil {
+		return err
+	}
+	// Standard output usually goes straight into ~/.ssh/config.
+	fmt.Fprintf(env.Stderr, "knocker ssh-config: ProxyCommand runs %s\n", profile.Printable(profile.ProxyProgram(program)))
+	return nil
 }

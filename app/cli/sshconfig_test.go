@@ -16,11 +16,13 @@ func TestSSHConfigCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l, _ := testProfiles.book.List()
 	stdout, stderr, code := run("ssh-config", "office", "--user", "admin", "--port", "2222")
 	want := "# Knocker: knocks office before each connection (knocker ssh-config)\n" +
 		"Host office\n\tHostName 127.0.0.1\n\tPort 2222\n\tUser admin\n" +
-		"\tProxyCommand " + program + " proxy office %h %p\n"
-	if code != ExitOK || stderr != "" || stdout != want {
+		"\tProxyCommand " + program + " proxy --id " + l.Profiles[0].ID + " %h %p\n"
+	wantNote := "knocker ssh-config: ProxyCommand runs " + program + "\n"
+	if code != ExitOK || stderr != wantNote || stdout != want {
 		t.Fatalf("exit %d, stderr %q, stdout\n%s\nwant\n%s", code, stderr, stdout, want)
 	}
 	// The profile's check port is the default port.
@@ -45,6 +47,8 @@ func TestSSHConfigCommandErrors(t *testing.T) {
 		{[]string{"ssh-config", "--user", "a b", "office"}, `user "a b": holds ' '`},
 		{[]string{"ssh-config", "--alias", "*", "office"}, `alias "*"`},
 		{[]string{"ssh-config", "日本"}, "give one with --alias"},
+		{[]string{"ssh-config", "--alias", `office\`, "office"}, `alias "office\\": holds '\\'`},
+		{[]string{"ssh-config", "--alias", "a#b", "office"}, `alias "a#b": holds '#'`},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := run(tt.args...)
@@ -73,7 +77,9 @@ func TestREADMEShowsSSHConfigBlock(t *testing.T) {
 	if code != ExitOK || !strings.Contains(stdout, program) {
 		t.Fatalf("ssh-config: %d %q %q", code, stdout, stderr)
 	}
-	if block := strings.ReplaceAll(stdout, program, "/usr/local/bin/knocker"); !strings.Contains(string(readme), block) {
+	l, _ := testProfiles.book.List()
+	block := strings.ReplaceAll(stdout, program, "/usr/bin/knocker-cli")
+	if block = strings.ReplaceAll(block, l.Profiles[0].ID, "5f1e0c2a9b7d4e31a0c6b8d2e4f60718"); !strings.Contains(string(readme), block) {
 		t.Errorf("README.md lacks the block ssh-config writes:\n%s", block)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/knocker/knocker/app/profile"
@@ -61,7 +62,7 @@ func (u *ui) editSelected() {
 // duplicateSelected opens a copy of the selected profile under a free name.
 func (u *ui) duplicateSelected() {
 	u.withSteps("duplicate", func(p profile.Profile) {
-		p.Name = u.freeName(p.Name + " copy")
+		p.Name = u.freeName(lang.L("{{.Name}} copy", tmpl{"Name": p.Name}))
 		p.LastKnocked = time.Time{}
 		u.openEditor(p, createProfile)
 	})
@@ -96,8 +97,9 @@ func (u *ui) deleteSelected() {
 	if !ok {
 		return
 	}
-	msg := fmt.Sprintf("Delete %q and its secret knock from the keyring?\nThis cannot be undone; export it first to keep a copy.", p.Name)
-	confirm := u.askText("Delete profile", "Delete", "Cancel", msg, enterIgnored, func(yes bool) {
+	msg := lang.L("Delete \"{{.Name}}\" and its secret knock from the keyring?\nThis cannot be undone; export it first to keep a copy.",
+		tmpl{"Name": profile.Printable(p.Name)})
+	confirm := u.askText(lang.L("Delete profile"), lang.L("Delete"), lang.L("Cancel"), msg, enterIgnored, func(yes bool) {
 		if !yes {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,6 +28,7 @@ type detailView struct {
 	timeout     *widget.Label
 	opens       *widget.Label // the after-knock URL, where the profile has one
 	status      *widget.Label
+	statusIcon  *widget.Icon // the list's icon for the state, so an unchecked knock never looks verified
 	autoRefresh *widget.Check
 	knock       *widget.Button
 	cancel      *widget.Button
@@ -46,7 +48,7 @@ type detailView struct {
 
 func newDetailView(u *ui) *detailView {
 	d := &detailView{u: u, summaries: map[string]string{}}
-	d.none = widget.NewLabel("Select a profile to see its knock.")
+	d.none = widget.NewLabel(lang.L("Select a profile to see its knock."))
 	d.none.Alignment = fyne.TextAlignCenter
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.SizeName = theme.SizeNameSubHeadingText
@@ -57,12 +59,14 @@ func newDetailView(u *ui) *detailView {
 	d.opens = widget.NewLabel("")
 	d.opens.Wrapping = fyne.TextWrapBreak
 	d.status = widget.NewLabel("")
-	d.autoRefresh = widget.NewCheck("Re-knock before the entry expires", func(on bool) { d.u.setAutoRefresh(d.shownID, on) })
-	d.knock = widget.NewButtonWithIcon("Knock", theme.MediaPlayIcon(), func() { d.u.knockSelected() })
+	d.status.Wrapping = fyne.TextWrapWord
+	d.statusIcon = widget.NewIcon(nil)
+	d.autoRefresh = widget.NewCheck(lang.L("Re-knock before the entry expires"), func(on bool) { d.u.setAutoRefresh(d.shownID, on) })
+	d.knock = widget.NewButtonWithIcon(lang.L("Knock"), theme.MediaPlayIcon(), func() { d.u.knockSelected() })
 	d.knock.Importance = widget.HighImportance
-	d.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.u.log.cancel(d.u.list.selected) })
-	d.edit = widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { d.u.editSelected() })
-	d.router = widget.NewButtonWithIcon("Router setup", theme.SettingsIcon(), func() { d.u.routerSetupSelected() })
+	d.cancel = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), func() { d.u.log.cancel(d.u.list.selected) })
+	d.edit = widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { d.u.editSelected() })
+	d.router = widget.NewButtonWithIcon(lang.L("Router setup"), theme.SettingsIcon(), func() { d.u.routerSetupSelected() })
 	d.progress = widget.NewProgressBar()
 	d.result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.result.Wrapping = fyne.TextWrapWord
@@ -71,18 +75,18 @@ func newDetailView(u *ui) *detailView {
 	d.history = widget.NewLabel("")
 
 	d.form = widget.NewForm(
-		widget.NewFormItem("Host", d.host),
-		widget.NewFormItem("Steps", d.steps),
-		widget.NewFormItem("Router timeout", d.timeout),
-		widget.NewFormItem("Status", d.status),
+		widget.NewFormItem(lang.L("Host"), d.host),
+		widget.NewFormItem(lang.L("Steps"), d.steps),
+		widget.NewFormItem(lang.L("Router timeout"), d.timeout),
+		widget.NewFormItem(lang.L("Status"), container.NewBorder(nil, nil, d.statusIcon, nil, d.status)),
 		widget.NewFormItem("", d.autoRefresh),
 	)
-	d.opensItem = widget.NewFormItem("Opens after knock", d.opens)
+	d.opensItem = widget.NewFormItem(lang.L("Opens after knock"), d.opens)
 	d.card = container.NewVBox(
 		d.title, d.form,
 		container.NewHBox(d.knock, d.cancel, d.edit, d.router),
 		d.progress, d.runLog, d.result,
-		widget.NewLabelWithStyle("Earlier knocks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(lang.L("Earlier knocks"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		d.history,
 	)
 	d.content = container.NewStack(container.NewCenter(d.none), container.NewVScroll(container.NewPadded(d.card)))
@@ -106,7 +110,10 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 	d.host.SetText(profile.Printable(p.Host) + familySuffix(p))
 	d.showOpens(p)
 	d.steps.SetText(d.stepsText(p))
-	d.timeout.SetText(humanDuration(p.Timeout))
+	d.timeout.SetText(lang.L("not set"))
+	if p.Timeout > 0 {
+		d.timeout.SetText(humanDuration(p.Timeout))
+	}
 	d.autoRefresh.SetChecked(p.AutoRefresh)
 	d.showStatus(p)
 
@@ -135,7 +142,7 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 	}
 	switch {
 	case running:
-		d.result.SetText("Knocking…")
+		d.result.SetText(lang.L("Knocking…"))
 	case result != "":
 		d.result.SetText(result)
 	default:
@@ -149,7 +156,7 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 		history = history[1:] // the newest is the result above
 	}
 	if len(history) == 0 {
-		d.history.SetText("none in this session")
+		d.history.SetText(lang.L("none in this session"))
 	} else {
 		lines := make([]string, len(history))
 		for i, e := range history {
@@ -161,12 +168,15 @@ func (d *detailView) show(p profile.Profile, log *knockLog) {
 
 // showStatus updates the countdown only: it runs every second.
 func (d *detailView) showStatus(p profile.Profile) {
-	_, text := entryStatus(p, d.u.now())
-	if line := d.u.auto.line(p); line != "" {
+	state, text := describeEntry(p, d.u.now(), inDetail)
+	if line := d.u.auto.line(p, d.u.now()); line != "" {
 		text += " · " + line
 	}
 	if text != d.status.Text { // an unchanged label would still be redrawn
 		d.status.SetText(text)
+	}
+	if icon := d.u.list.icons.of(state, d.u.log.failed(p.ID)); d.statusIcon.Resource != icon {
+		d.statusIcon.SetResource(icon)
 	}
 }
 
@@ -187,13 +197,13 @@ func (d *detailView) stepsText(p profile.Profile) string {
 	if s, ok := d.summaries[p.ID]; ok {
 		return s
 	}
-	const reading = "reading the keyring…"
+	reading := lang.L("reading the keyring…")
 	d.summaries[p.ID] = reading
 	background(&d.u.bridge, "steps", func() (profile.Profile, error) {
 		return d.u.book.GetID(context.Background(), p.ID)
 	}, func(full profile.Profile, err error) {
 		if err != nil {
-			d.summaries[p.ID] = "unavailable: " + err.Error()
+			d.summaries[p.ID] = lang.L("unavailable: {{.Err}}", tmpl{"Err": err})
 		} else {
 			d.summaries[p.ID] = knockSummary(full)
 		}
@@ -222,7 +232,7 @@ func (d *detailView) showOpens(p profile.Profile) {
 	case p.OpenURL != "":
 		text := p.OpenURL
 		if p.NeedsOpenURLConsent() {
-			text += " (from an imported file: Knocker asks before opening it)"
+			text += " " + lang.L("(from an imported file: Knocker asks before opening it)")
 		}
 		d.opens.SetText(text)
 		if !has {

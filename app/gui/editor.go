@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -25,13 +26,27 @@ type familyChoice struct {
 	family knock.Family
 }
 
-var familyChoices = []familyChoice{
-	{"Automatic", knock.Auto},
-	{"IPv4 only", knock.IPv4},
-	{"IPv6 only", knock.IPv6},
-	{"Prefer IPv4", knock.PreferIPv4},
-	{"Prefer IPv6", knock.PreferIPv6},
+// familyChoices are the address-family options, in the window's language.
+func familyChoices() []familyChoice {
+	return []familyChoice{
+		{lang.L("Automatic"), knock.Auto},
+		{lang.L("IPv4 only"), knock.IPv4},
+		{lang.L("IPv6 only"), knock.IPv6},
+		{lang.L("Prefer IPv4"), knock.PreferIPv4},
+		{lang.L("Prefer IPv6"), knock.PreferIPv6},
+	}
 }
+
+// encodingChoices are the payload encodings as a step row offers them, in
+// the order of knock's Encoding values; hex and base64 are names admins
+// write as they are.
+func encodingChoices() []string {
+	return []string{lang.X("encoding.text", "text"), "hex", "base64", lang.X("encoding.size", "size")}
+}
+
+// The two kinds of profile the editor knows, as its radio buttons name them.
+func kindSequence() string { return lang.L("Knock sequence") }
+func kindSPA() string      { return lang.L("fwknop SPA") }
 
 // editor is the add/edit/duplicate form, in a window of its own. Nothing
 // typed is lost on an error: the window stays open with the message.
@@ -96,9 +111,9 @@ func (u *ui) openEditor(p profile.Profile, purpose formPurpose) *editor {
 		e.win.RequestFocus()
 		return e
 	}
-	title := "Edit " + profile.Printable(p.Name)
+	title := lang.L("Edit {{.Name}}", tmpl{"Name": profile.Printable(p.Name)})
 	if isNew {
-		title = "New profile"
+		title = lang.L("New profile")
 	}
 	e := &editor{u: u, win: u.app.NewWindow(title), base: p, isNew: isNew}
 	e.build()
@@ -117,19 +132,19 @@ func (u *ui) openEditor(p profile.Profile, purpose formPurpose) *editor {
 
 func (e *editor) build() {
 	e.name = widget.NewEntry()
-	e.name.SetPlaceHolder("office router")
+	e.name.SetPlaceHolder(lang.L("office router"))
 	e.name.Validator = e.validateName
 	e.host = widget.NewEntry()
-	e.host.SetPlaceHolder("router.example.com or 203.0.113.7")
+	e.host.SetPlaceHolder(lang.L("router.example.com or 203.0.113.7"))
 	e.host.Validator = profile.ValidateHost
-	e.family = widget.NewSelect(labelsOf(familyChoices, func(c familyChoice) string { return c.label }), nil)
+	e.family = widget.NewSelect(labelsOf(familyChoices(), func(c familyChoice) string { return c.label }), nil)
 	e.timeout = widget.NewEntry()
 	e.timeout.SetPlaceHolder("2h")
 	e.timeout.Validator = validateTimeout
-	e.autoRefresh = widget.NewCheck("Re-knock before it expires", nil)
+	e.autoRefresh = widget.NewCheck(lang.L("Re-knock before it expires"), nil)
 	e.verifyPort = widget.NewEntry()
-	e.verifyPort.SetPlaceHolder("22 (empty: no check)")
-	e.verifyPort.Validator = optional(func(s string) error { _, err := knock.ParsePort(s); return err })
+	e.verifyPort.SetPlaceHolder(lang.L("22 (empty: no check)"))
+	e.verifyPort.Validator = optional(func(s string) error { _, err := parsePort(s); return err })
 	e.verifyTimeout = widget.NewEntry()
 	e.verifyTimeout.SetPlaceHolder(knock.DefaultVerifyTimeout.String())
 	e.verifyTimeout.Validator = optional(validatePositiveDuration)
@@ -145,7 +160,7 @@ func (e *editor) build() {
 			return err
 		}
 		if strings.TrimSpace(s) != "" && strings.TrimSpace(e.verifyPort.Text) == "" {
-			return errors.New("opens once the check port answers: set a check port")
+			return errors.New(lang.L("opens once the check port answers: set a check port"))
 		}
 		return nil
 	}
@@ -158,42 +173,42 @@ func (e *editor) build() {
 	// What every profile needs comes first: the router, its knock and how
 	// long it lets you in; the rest waits, folded, under More options.
 	router := widget.NewForm(
-		&widget.FormItem{Text: "Name", Widget: e.name},
-		&widget.FormItem{Text: "Host", Widget: e.host},
+		&widget.FormItem{Text: lang.L("Name"), Widget: e.name},
+		&widget.FormItem{Text: lang.L("Host"), Widget: e.host},
 	)
 	entry := widget.NewForm(
-		&widget.FormItem{Text: "Router timeout", Widget: e.timeout, HintText: "how long the router keeps your address (its address-list timeout)"},
+		&widget.FormItem{Text: lang.L("Router timeout"), Widget: e.timeout, HintText: lang.L("how long the router keeps your address (its address-list timeout)")},
 		&widget.FormItem{Text: "", Widget: e.autoRefresh},
-		&widget.FormItem{Text: "Check port", Widget: e.verifyPort, HintText: "TCP port that should open after the knock"},
+		&widget.FormItem{Text: lang.L("Check port"), Widget: e.verifyPort, HintText: lang.L("TCP port that should open after the knock")},
 	)
 	options := widget.NewForm(
-		&widget.FormItem{Text: "Address family", Widget: e.family},
-		&widget.FormItem{Text: "Check timeout", Widget: e.verifyTimeout},
-		&widget.FormItem{Text: "Retries", Widget: e.retries, HintText: "knock again while the port stays closed (0-10)"},
-		&widget.FormItem{Text: "Open after knock", Widget: e.openURL, HintText: "ssh://, https://, winbox://… opened once the check port answers"},
-		&widget.FormItem{Text: "Notes", Widget: e.notes},
+		&widget.FormItem{Text: lang.L("Address family"), Widget: e.family},
+		&widget.FormItem{Text: lang.L("Check timeout"), Widget: e.verifyTimeout},
+		&widget.FormItem{Text: lang.L("Retries"), Widget: e.retries, HintText: lang.L("knock again while the port stays closed (0-10)")},
+		&widget.FormItem{Text: lang.L("Open after knock"), Widget: e.openURL, HintText: lang.L("ssh://, https://, winbox://… opened once the check port answers")},
+		&widget.FormItem{Text: lang.L("Notes"), Widget: e.notes},
 	)
 	e.forms = []*widget.Form{router, entry, options}
-	e.more = widget.NewAccordion(widget.NewAccordionItem("More options", options))
+	e.more = widget.NewAccordion(widget.NewAccordionItem(lang.L("More options"), options))
 
 	e.stepsBox = container.NewVBox()
-	e.addStep = widget.NewButtonWithIcon("Add step", theme.ContentAddIcon(), func() { e.appendRow(knock.Step{Proto: knock.UDP}) })
+	e.addStep = widget.NewButtonWithIcon(lang.L("Add step"), theme.ContentAddIcon(), func() { e.appendRow(knock.Step{Proto: knock.UDP}) })
 	e.spa = newSPAFields()
-	e.kind = widget.NewRadioGroup([]string{kindSequence, kindSPA}, func(string) { e.showKind() })
+	e.kind = widget.NewRadioGroup([]string{kindSequence(), kindSPA()}, func(string) { e.showKind() })
 	e.kind.Horizontal = true
 	e.status = widget.NewLabel("")
 	e.status.Wrapping = fyne.TextWrapWord
 	e.status.Importance = widget.DangerImportance
 	e.status.Hide()
-	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.submit)
+	e.save = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), e.submit)
 	e.save.Importance = widget.HighImportance
-	e.cancel = widget.NewButton("Cancel", func() { e.win.Close() })
-	e.paste = widget.NewButtonWithIcon("Paste a command…", theme.ContentPasteIcon(), e.askForCommand)
+	e.cancel = widget.NewButton(lang.L("Cancel"), func() { e.win.Close() })
+	e.paste = widget.NewButtonWithIcon(lang.L("Paste a command…"), theme.ContentPasteIcon(), e.askForCommand)
 	e.pasteNote = widget.NewLabel("")
 	e.pasteNote.Wrapping = fyne.TextWrapWord
 	e.pasteNote.Hide()
 
-	secretHeader := widget.NewLabelWithStyle("The knock (secret: kept in the keyring)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	secretHeader := widget.NewLabelWithStyle(lang.L("The knock (secret: kept in the keyring)"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	e.sequence = container.NewVBox(stepHeader(), e.stepsBox, container.NewHBox(e.addStep))
 	body := container.NewVBox(
 		router,
@@ -232,11 +247,7 @@ func (e *editor) fill(p profile.Profile) {
 	e.name.SetText(p.Name)
 	e.host.SetText(p.Host)
 	e.family.SetSelectedIndex(0)
-	for i, c := range familyChoices {
-		if c.family == p.Family {
-			e.family.SetSelectedIndex(i)
-		}
-	}
+	e.setFamily(p.Family)
 	if p.Timeout > 0 {
 		e.timeout.SetText(humanDuration(p.Timeout))
 	}
@@ -252,10 +263,10 @@ func (e *editor) fill(p profile.Profile) {
 	}
 	e.notes.SetText(p.Notes)
 	e.openURL.SetText(p.OpenURL)
-	e.kind.SetSelected(kindSequence)
+	e.kind.SetSelected(kindSequence())
 	if p.SPA != nil {
 		e.spa.fill(p.SPA)
-		e.kind.SetSelected(kindSPA)
+		e.kind.SetSelected(kindSPA())
 	}
 	for _, s := range p.Steps {
 		e.appendRow(s)
@@ -265,9 +276,18 @@ func (e *editor) fill(p profile.Profile) {
 	}
 }
 
+// setFamily chooses family in its select.
+func (e *editor) setFamily(family knock.Family) {
+	for i, c := range familyChoices() {
+		if c.family == family {
+			e.family.SetSelectedIndex(i)
+		}
+	}
+}
+
 // showKind shows the fields of the chosen kind of knock.
 func (e *editor) showKind() {
-	if e.kind.Selected == kindSPA {
+	if e.kind.Selected == kindSPA() {
 		e.sequence.Hide()
 		e.spa.box.Show()
 	} else {
@@ -280,12 +300,12 @@ func (e *editor) appendRow(s knock.Step) {
 	r := &stepRow{}
 	r.proto = widget.NewSelect([]string{"udp", "tcp", "icmp"}, func(string) { r.adapt() })
 	r.port = widget.NewEntry()
-	r.port.SetPlaceHolder("port")
+	r.port.SetPlaceHolder(lang.L("port"))
 	r.payload = widget.NewPasswordEntry()
-	r.payload.SetPlaceHolder("optional")
-	r.encoding = widget.NewSelect([]string{"text", "hex", "base64", "size"}, nil)
+	r.payload.SetPlaceHolder(lang.L("optional"))
+	r.encoding = widget.NewSelect(encodingChoices(), nil)
 	r.delay = widget.NewEntry()
-	r.delay.SetPlaceHolder("e.g. 200ms")
+	r.delay.SetPlaceHolder(lang.L("e.g. 200ms"))
 	r.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { e.moveRow(r, -1) })
 	r.down = widget.NewButtonWithIcon("", theme.MoveDownIcon(), func() { e.moveRow(r, +1) })
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { e.removeRow(r) })
@@ -301,7 +321,7 @@ func (e *editor) appendRow(s knock.Step) {
 	if s.Port != 0 {
 		r.port.SetText(strconv.Itoa(int(s.Port)))
 	}
-	r.encoding.SetSelected(s.Payload.Encoding.String())
+	r.encoding.SetSelectedIndex(int(s.Payload.Encoding))
 	if len(s.Payload.Data) > 0 {
 		r.payload.SetText(s.Payload.Value())
 	}
@@ -390,26 +410,26 @@ func (r *stepRow) adapt() {
 func (r *stepRow) step(first bool) (knock.Step, error) {
 	proto, err := knock.ParseProto(r.proto.Selected)
 	if err != nil {
-		return knock.Step{}, errors.New("choose udp, tcp or icmp")
+		return knock.Step{}, errors.New(lang.L("choose udp, tcp or icmp"))
 	}
 	s := knock.Step{Proto: proto}
 	if proto != knock.ICMP {
-		if s.Port, err = knock.ParsePort(strings.TrimSpace(r.port.Text)); err != nil {
+		if s.Port, err = parsePort(strings.TrimSpace(r.port.Text)); err != nil {
 			return knock.Step{}, err
 		}
 	}
 	if r.payload.Text != "" {
-		enc, err := knock.ParseEncoding(r.encoding.Selected)
-		if err != nil {
-			return knock.Step{}, errors.New("choose the payload's encoding")
+		enc := r.encoding.SelectedIndex()
+		if enc < 0 {
+			return knock.Step{}, errors.New(lang.L("choose the payload's encoding"))
 		}
-		if s.Payload, err = knock.DecodePayload(r.payload.Text, enc); err != nil {
-			return knock.Step{}, fmt.Errorf("payload: %w", err)
+		if s.Payload, err = knock.DecodePayload(r.payload.Text, knock.Encoding(enc)); err != nil {
+			return knock.Step{}, fmt.Errorf("%s: %w", lang.L("payload"), err)
 		}
 	}
 	if d := strings.TrimSpace(r.delay.Text); d != "" && !first {
 		if s.Delay, err = time.ParseDuration(d); err != nil || s.Delay < 0 {
-			return knock.Step{}, errors.New("delay: want a duration such as 200ms or 1s")
+			return knock.Step{}, errors.New(lang.L("delay: want a duration such as 200ms or 1s"))
 		}
 	}
 	return s, s.Validate()
@@ -419,7 +439,7 @@ func (r *stepRow) step(first bool) (knock.Step, error) {
 func (r *stepRow) check(index int) error {
 	_, err := r.step(index == 0)
 	if err != nil {
-		r.err.SetText(fmt.Sprintf("Step %d: %v", index+1, err))
+		r.err.SetText(lang.L("Step {{.Number}}: {{.Err}}", tmpl{"Number": index + 1, "Err": err}))
 		r.err.Show()
 	} else {
 		r.err.Hide()
@@ -433,7 +453,7 @@ func (e *editor) validateName(s string) error {
 	}
 	for _, p := range e.u.list.profiles {
 		if strings.EqualFold(p.Name, s) && (e.isNew || p.ID != e.base.ID) {
-			return fmt.Errorf("a profile called %q exists already", p.Name)
+			return errors.New(lang.L("a profile called \"{{.Name}}\" exists already", tmpl{"Name": profile.Printable(p.Name)}))
 		}
 	}
 	return nil
@@ -449,7 +469,7 @@ func validateTimeout(s string) error {
 func validatePositiveDuration(s string) error {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil || d <= 0 {
-		return errors.New("want a duration such as 2h, 30m or 90s")
+		return errors.New(lang.L("want a duration such as 2h, 30m or 90s"))
 	}
 	return nil
 }
@@ -457,7 +477,7 @@ func validatePositiveDuration(s string) error {
 func validateRetries(s string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < 0 || n > profile.MaxRetries {
-		return fmt.Errorf("want a whole number from 0 to %d", profile.MaxRetries)
+		return errors.New(lang.L("want a whole number from 0 to {{.Max}}", tmpl{"Max": profile.MaxRetries}))
 	}
 	return nil
 }
@@ -480,20 +500,20 @@ func (e *editor) collect() (profile.Profile, bool) {
 	p := e.base
 	p.Name = e.name.Text
 	p.Host = strings.TrimSpace(e.host.Text)
-	p.Family = familyChoices[max(e.family.SelectedIndex(), 0)].family
+	p.Family = familyChoices()[max(e.family.SelectedIndex(), 0)].family
 	p.Timeout, _ = time.ParseDuration(strings.TrimSpace(e.timeout.Text))
 	p.AutoRefresh = e.autoRefresh.Checked
 	p.Notes = e.notes.Text
 	p.OpenURL = strings.TrimSpace(e.openURL.Text)
 	p.Verify = nil
-	if port, err := knock.ParsePort(strings.TrimSpace(e.verifyPort.Text)); err == nil {
+	if port, err := parsePort(strings.TrimSpace(e.verifyPort.Text)); err == nil {
 		v := &profile.Verify{Port: port}
 		v.Timeout, _ = time.ParseDuration(strings.TrimSpace(e.verifyTimeout.Text))
 		v.Retries, _ = strconv.Atoi(strings.TrimSpace(e.retries.Text))
 		p.Verify = v
 	}
 	p.Steps, p.SPA = nil, nil
-	if e.kind.Selected == kindSPA {
+	if e.kind.Selected == kindSPA() {
 		var err error
 		if p.SPA, err = e.spa.read(); err != nil {
 			e.spa.show(err)
@@ -511,7 +531,7 @@ func (e *editor) collect() (profile.Profile, bool) {
 		}
 	}
 	if p.AutoRefresh && p.Timeout <= 0 {
-		e.timeout.SetValidationError(errors.New("re-knocking needs the router's timeout"))
+		e.timeout.SetValidationError(errors.New(lang.L("re-knocking needs the router's timeout")))
 		ok = false
 	}
 	return p, ok
@@ -523,7 +543,7 @@ func (e *editor) submit() {
 	if !e.save.Disabled() {
 		p, ok := e.collect()
 		if !ok {
-			e.setStatus("Fix the fields marked above; nothing was saved.")
+			e.setStatus(lang.L("Fix the fields marked above; nothing was saved."))
 			return
 		}
 		if e.isNew {
@@ -541,7 +561,7 @@ func (e *editor) submit() {
 		}, func(_ struct{}, err error) {
 			e.save.Enable()
 			if err != nil {
-				e.setStatus("Not saved: " + err.Error())
+				e.setStatus(lang.L("Not saved: {{.Err}}", tmpl{"Err": err}))
 				return
 			}
 			e.u.list.selected = p.ID
@@ -558,4 +578,21 @@ func (e *editor) setStatus(msg string) {
 	} else {
 		e.status.Show()
 	}
+}
+
+// parsePort reads a port number, saying what is wrong in the window's
+// language; knock's own message is the command line's.
+func parsePort(s string) (uint16, error) {
+	port, err := knock.ParsePort(s)
+	switch {
+	case err == nil:
+		return port, nil
+	case s == "":
+		return 0, errors.New(lang.L("missing port number"))
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, errors.New(lang.L("port is not a number (want 1-65535)"))
+	}
+	return 0, errors.New(lang.L("port {{.Port}} is out of range (want 1-65535)", tmpl{"Port": n}))
 }

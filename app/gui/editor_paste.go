@@ -14,8 +14,9 @@ import (
 
 // askForCommand asks for the command line the user knocks with today (an
 // nping one-liner, a knock or a knocker send line), or the router's
-// RouterOS rules, and fills the form from it. The line is only read; nothing is run. The dialog's entry is the one
-// place the line's payload shows, and it is gone with the dialog.
+// RouterOS rules, and fills the form from it. The line is only read;
+// nothing is run. The dialog's entry is the one place the line's payload
+// shows, and it is gone with the dialog.
 func (e *editor) askForCommand() {
 	line := widget.NewMultiLineEntry()
 	line.Wrapping = fyne.TextWrapBreak
@@ -31,8 +32,8 @@ func (e *editor) askForCommand() {
 		parsed, err = profile.ParseCommand(s)
 		return err
 	}
-	d := dialog.NewForm("Paste a command", "Fill in", "Cancel", []*widget.FormItem{
-		{Text: "Command", Widget: line, HintText: "nping, knock or knocker send, as you type it in a terminal; it is read, not run"},
+	d := dialog.NewForm(lang.L("Paste a command"), lang.L("Fill in"), lang.L("Cancel"), []*widget.FormItem{
+		{Text: lang.L("Command"), Widget: line, HintText: lang.L("nping, knock or knocker send, as you type it in a terminal; it is read, not run")},
 	}, func(ok bool) {
 		if ok && line.Validate() == nil {
 			e.fillFromCommand(parsed)
@@ -55,11 +56,7 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 		// Router rules do not say where the router is.
 		e.host.SetText(p.Host)
 	}
-	for i, c := range familyChoices {
-		if c.family == p.Family {
-			e.family.SetSelectedIndex(i)
-		}
-	}
+	e.setFamily(p.Family)
 	if v := p.Verify; v != nil {
 		e.verifyPort.SetText(strconv.Itoa(int(v.Port)))
 		e.verifyTimeout.SetText("")
@@ -71,14 +68,14 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 			e.retries.SetText(strconv.Itoa(v.Retries))
 		}
 	}
-	e.kind.SetSelected(kindSequence)
+	e.kind.SetSelected(kindSequence())
 	e.rows = nil
 	for _, s := range p.Steps {
 		e.appendRow(s)
 	}
-	note := "Filled in from the " + string(imp.Format) + "."
+	note := lang.L("Filled in from the {{.Format}}.", tmpl{"Format": formatName(imp.Format)})
 	if len(imp.Warnings) > 0 {
-		note += " Not carried over: " + strings.Join(imp.Warnings, "; ") + "."
+		note += " " + lang.L("Not carried over: {{.Warnings}}.", tmpl{"Warnings": strings.Join(imp.Warnings, "; ")})
 	}
 	e.pasteNote.SetText(note)
 	e.pasteNote.Show()
@@ -100,9 +97,11 @@ func parseRouterRules(rules, host string) (profile.Imported, error) {
 	}
 	imp.Format = profile.FormatRouterOS
 	for _, p := range imp.Profiles[1:] {
-		imp.Warnings = append(imp.Warnings, lang.L("another knock, through list")+" "+p.Name)
+		imp.Warnings = append(imp.Warnings, lang.L("another knock, through list {{.Name}}", tmpl{"Name": p.Name}))
 	}
-	imp.Warnings = append(imp.Warnings, imp.LeftOut...)
+	for _, s := range imp.Skipped {
+		imp.Warnings = append(imp.Warnings, s.String())
+	}
 	imp.Profiles = imp.Profiles[:1]
 	return imp, nil
 }

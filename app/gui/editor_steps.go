@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -79,5 +80,5 @@ func stepHeader() *fyne.Container {
 	reserve := canvas.NewRectangle(color.Transparent)
 	reserve.SetMinSize(stepButtons(standIn(), standIn(), standIn()).MinSize())
 	return container.New(stepColumns{},
-		heading("Protocol"), heading("Port"), heading("Payload"), heading("Encoding"), heading("Wait before"), reserve)
+		heading(lang.L("Protocol")), heading(lang.L("Port")), heading(lang.L("Payload")), heading(lang.L("Encoding")), heading(lang.L("Wait before")), reserve)
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -90,7 +91,26 @@ func claimInstance(show func()) (bool, error) {
 
 // claimInstanceAt is claimInstance at the socket path; the listener it
 // returns, if any, serves later launches until closed.
+//
+// Dialling, removing a stale socket and listening happen under an
+// exclusive flock on a lock file beside the socket. Without it, two
+// launches at the same moment could both fail to dial, and the second to
+// listen would remove the first's live socket: two Knockers, both
+// re-knocking and writing profiles.json. Under the lock, a launch either
+// reaches a listener that was up before it took the lock, or finds none
+// that anyone is about to make; the winner listens before it lets go, so
+// every later launch reaches it. The lock is held for the claim only, not
+// for the process's life: a Knocker that crashed leaves a socket nobody
+// answers, which the next launch removes as before, and the kernel drops
+// a dead holder's lock, even after SIGKILL. The lock file stays: removing
+// it could let two launches lock two different files.
 func claimInstanceAt(path string, show func()) (bool, io.Closer, error) {
+	// Without the lock (a folder that takes no flock), the claim goes on
+	// as it would without it, and says so.
+	unlock, lockErr := lockInstance(strings.TrimSuffix(path, filepath.Ext(path)) + ".lock")
+	if lockErr == nil {
+		defer unlock()
+	}
 	if c, err := net.Dial("unix", path); err == nil {
 		_, err = c.Write([]byte(instanceMessage))
 		c.Close()
@@ -117,7 +137,29 @@ func claimInstanceAt(path string, show func()) (bool, io.Closer, error) {
 			}
 		}
 	}()
-	return true, ln, nil
+	return true, ln, lockErr
+}
+
+// lockInstance waits for the exclusive flock on the file at path, made
+// if need be (only this user can enter its folder), and returns what lets
+// it go. Every holder lets go within a dial and a listen, or dies, so the
+// wait is short.
+func lockInstance(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("instance lock: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("instance lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil // closing the only descriptor lets go
 }
 
 // readInstanceMessage reads what a launch sent, within the time and size

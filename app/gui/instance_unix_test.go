@@ -3,11 +3,13 @@
 package gui
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -301,4 +303,167 @@ func TestInstanceMessageSizeLimit(t *testing.T) {
 	if got := readInstanceMessage(c); got == instanceMessage || len(got) > instanceMaxMessage || c.read > instanceMaxMessage {
 		t.Fatalf("read %d bytes, returned %d", c.read, len(got))
 	}
+}
+
+// claimers is how many launches race for the instance in the tests below.
+const claimers = 20
+
+// waitShows waits until show was called n times, or reports how many it was.
+func waitShows(shows *atomic.Int32, n int32) int32 {
+	for deadline := time.Now().Add(30 * time.Second); shows.Load() < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return shows.Load()
+}
+
+// TestInstanceClaimRace: launches that claim at the same moment end with
+// exactly one listening and every other one handing over to it. Without
+// the lock, several dial before anyone listens, and each removes the
+// socket of the one before it and listens itself.
+func TestInstanceClaimRace(t *testing.T) {
+	for round := range 5 {
+		sock := filepath.Join(shortTempDir(t), "i.sock")
+		var shows atomic.Int32
+		start := make(chan struct{})
+		type result struct {
+			first bool
+			ln    io.Closer
+			err   error
+		}
+		results := make(chan result, claimers)
+		for range claimers {
+			go func() {
+				<-start
+				first, ln, err := claimInstanceAt(sock, func() { shows.Add(1) })
+				results <- result{first, ln, err}
+			}()
+		}
+		close(start)
+		firsts := 0
+		for range claimers {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("round %d: claim failed: %v", round, r.err)
+			}
+			if r.first {
+				firsts++
+				defer r.ln.Close()
+			}
+		}
+		if firsts != 1 {
+			t.Fatalf("round %d: %d of %d simultaneous launches listen, want exactly 1", round, firsts, claimers)
+		}
+		if n := waitShows(&shows, claimers-1); n != claimers-1 {
+			t.Fatalf("round %d: the one that listens was asked to show %d times, want %d", round, n, claimers-1)
+		}
+	}
+}
+
+// TestInstanceStaleSocket: a socket left by a Knocker that crashed, which
+// nobody answers, is taken over; the lock file beside it is private.
+func TestInstanceStaleSocket(t *testing.T) {
+	dir := shortTempDir(t)
+	sock := filepath.Join(dir, "i.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // as a crash leaves it
+	ln.Close()
+	first, ln2, err := claimInstanceAt(sock, func() {})
+	if !first || err != nil {
+		t.Fatalf("over a stale socket: %v %v, want this launch to run", first, err)
+	}
+	defer ln2.Close()
+	if first, _, err := claimInstanceAt(sock, func() {}); first || err != nil {
+		t.Fatalf("the launch after: %v %v, want it to hand over", first, err)
+	}
+	fi, err := os.Lstat(filepath.Join(dir, "i.lock"))
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("lock file: %v %v", fi, err)
+	}
+}
+
+// claimChildEnv names the socket a child process of
+// TestInstanceClaimRaceProcesses claims.
+const claimChildEnv = "KNOCKER_TEST_CLAIM_SOCKET"
+
+// TestInstanceClaimRaceProcesses: the same race between processes, each
+// with its own lock file descriptor, as real launches are: each claims when
+// it reads a line on stdin and prints what it became; the one that listens
+// then waits for as many shows as the next line says, and prints them.
+func TestInstanceClaimRaceProcesses(t *testing.T) {
+	if sock := os.Getenv(claimChildEnv); sock != "" {
+		claimChild(sock)
+		return
+	}
+	sock := filepath.Join(shortTempDir(t), "i.sock")
+	type child struct {
+		cmd   *exec.Cmd
+		stdin io.WriteCloser
+		out   *bufio.Reader
+	}
+	children := make([]child, claimers)
+	for i := range children {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestInstanceClaimRaceProcesses$")
+		cmd.Env = append(os.Environ(), claimChildEnv+"="+sock)
+		cmd.Stderr = os.Stderr
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+		children[i] = child{cmd, stdin, bufio.NewReader(stdout)}
+	}
+	for _, c := range children { // all started: now claim, together
+		if _, err := io.WriteString(c.stdin, "claim\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var winners []child
+	for i, c := range children {
+		line, err := c.out.ReadString('\n')
+		switch strings.TrimSpace(line) {
+		case "first":
+			winners = append(winners, c)
+		case "handed over":
+		default:
+			t.Fatalf("child %d: %q %v", i, line, err)
+		}
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d of %d processes listen, want exactly 1", len(winners), claimers)
+	}
+	fmt.Fprintf(winners[0].stdin, "%d\n", claimers-1)
+	if line, _ := winners[0].out.ReadString('\n'); strings.TrimSpace(line) != fmt.Sprintf("shown %d", claimers-1) {
+		t.Fatalf("the one that listens says %q, want shown %d", line, claimers-1)
+	}
+}
+
+// claimChild is a launch of TestInstanceClaimRaceProcesses.
+func claimChild(sock string) {
+	in := bufio.NewReader(os.Stdin)
+	in.ReadString('\n')
+	var shows atomic.Int32
+	first, ln, err := claimInstanceAt(sock, func() { shows.Add(1) })
+	switch {
+	case err != nil:
+		fmt.Println("error:", err)
+	case !first:
+		fmt.Println("handed over")
+	default:
+		fmt.Println("first")
+		defer ln.Close()
+		var want int32
+		fmt.Fscan(in, &want)
+		fmt.Printf("shown %d\n", waitShows(&shows, want))
+	}
+	os.Exit(0)
 }

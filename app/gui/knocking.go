@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock"
 )
@@ -96,16 +98,16 @@ func (u *ui) runKnock(ctx context.Context, id string, req knockRequest) (time.Ti
 	hooks := u.bridge.knockHooks(
 		func(e knock.StepEvent) {
 			run.steps, run.total = e.Index+1, e.Count
-			run.lines = append(run.lines, e.Progress()+" sent"+e.Retry())
+			run.lines = append(run.lines, stepProgress(e))
 			show()
 		},
 		func(e knock.VerifyEvent) {
-			run.lines = append(run.lines, fmt.Sprintf("port %d %s", e.Port, e.State()))
+			run.lines = append(run.lines, verifyState(e))
 			show()
 		},
 		func(e knock.ResolvedEvent) {
 			if e.Host != e.Addr.String() {
-				run.lines = append(run.lines, fmt.Sprintf("%s is %v", e.Host, e.Addr))
+				run.lines = append(run.lines, lang.L("{{.Host}} is {{.Addr}}", tmpl{"Host": profile.Printable(e.Host), "Addr": e.Addr}))
 				show()
 			}
 		},
@@ -118,7 +120,7 @@ func (u *ui) runKnock(ctx context.Context, id string, req knockRequest) (time.Ti
 	u.bridge.post("knocked", func() {
 		outcome := knockOutcome(res, err)
 		if req.why != "" {
-			outcome = "re-knock (" + req.why + "): " + outcome
+			outcome = lang.L("re-knock (auto): {{.Outcome}}", tmpl{"Outcome": outcome})
 		}
 		u.log.finish(id, run, err == nil, outcome, u.now())
 		if req.why == "" && err == nil && res.Verify != nil && res.Verify.Open {
@@ -152,9 +154,9 @@ func (u *ui) afterKnock(id string) {
 		u.openAfterKnock(p.OpenURL)
 		return
 	}
-	msg := fmt.Sprintf("%s is open. Its profile came from an imported file and asks to open\n\n%s\n\n"+
-		"Open it now, and from now on after each knock?", profile.Printable(p.Name), p.OpenURL)
-	u.askText("Open this address?", "Open", "Not now", msg, enterConfirms, func(yes bool) {
+	msg := lang.L("{{.Name}} is open. Its profile came from an imported file and asks to open\n\n{{.URL}}\n\n"+
+		"Open it now, and from now on after each knock?", tmpl{"Name": profile.Printable(p.Name), "URL": p.OpenURL})
+	u.askText(lang.L("Open this address?"), lang.L("Open"), lang.L("Not now"), msg, enterConfirms, func(yes bool) {
 		if !yes {
 			return // asked again after the next knock
 		}
@@ -177,6 +179,23 @@ func (u *ui) openAfterKnock(address string) {
 		err = u.openURL(target)
 	}
 	if err != nil {
-		u.banner.showError(fmt.Errorf("knocked, but could not open %s: %w", address, err))
+		u.banner.showError(fmt.Errorf("%s: %w", lang.L("knocked, but could not open {{.URL}}", tmpl{"URL": address}), err))
 	}
+}
+
+// stepProgress is a step's line in the run log: step 1/3 udp/1234 sent.
+func stepProgress(e knock.StepEvent) string {
+	line := lang.L("step {{.Number}}/{{.Count}} {{.Step}} sent", tmpl{"Number": e.Index + 1, "Count": e.Count, "Step": stepSummary(e.Step)})
+	if e.Attempt > 1 {
+		line += " " + lang.L("(knock {{.Attempt}})", tmpl{"Attempt": e.Attempt})
+	}
+	return line
+}
+
+// verifyState is the check's line in the run log.
+func verifyState(e knock.VerifyEvent) string {
+	if e.Open {
+		return lang.L("port {{.Port}} open", tmpl{"Port": e.Port})
+	}
+	return lang.L("port {{.Port}} still closed", tmpl{"Port": e.Port})
 }

@@ -3,19 +3,15 @@ package gui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/knocker/knocker/internal/plural"
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/knocker/knocker/knock"
 )
 
 // maxHistory is how many recent knocks the detail view lists per profile.
 const maxHistory = 20
-
-// historyTime stamps a history line. It is fixed-width (the day is padded),
-// so the column of outcomes does not shift between the 9th and the 10th.
-const historyTime = "Jan _2 15:04:05"
 
 // historyEntry is one knock in the detail view's history.
 type historyEntry struct {
@@ -23,7 +19,9 @@ type historyEntry struct {
 	text string
 }
 
-func (e historyEntry) String() string { return e.at.Format(historyTime) + "  " + e.text }
+// String stamps the line with dayAndTime, whose day is padded, so the
+// column of outcomes does not shift between the 9th and the 10th.
+func (e historyEntry) String() string { return dayAndTime(e.at) + "  " + e.text }
 
 // knockRun is one knock in progress or just finished.
 type knockRun struct {
@@ -94,13 +92,14 @@ func knockOutcome(res *knock.Result, err error) string {
 	var notOpen *knock.NotOpenError
 	switch {
 	case errors.Is(err, context.Canceled):
-		return "cancelled"
+		return lang.L("cancelled")
 	case errors.As(err, &notOpen):
-		return fmt.Sprintf("sent, port %d still closed", notOpen.Port)
+		return lang.L("sent, port {{.Port}} still closed", tmpl{"Port": notOpen.Port})
 	case err != nil:
-		return "failed: " + err.Error()
+		return lang.L("failed: {{.Err}}", tmpl{"Err": err})
 	case res.Verify != nil:
-		return fmt.Sprintf("port %d open", res.Verify.Port)
+		return lang.L("port {{.Port}} open", tmpl{"Port": res.Verify.Port})
 	}
-	return fmt.Sprintf("sent %s to %v", plural.Count(len(res.Steps), "step", "steps"), res.Addr)
+	n := len(res.Steps)
+	return lang.XN("outcome.sent", "sent {{.Count}} steps to {{.Addr}}, not checked", n, tmpl{"Count": n, "Addr": res.Addr})
 }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,7 +52,7 @@ func newProfileList(state func(profile.Profile) rowState, hidden func() bool, su
 	// The field, not SetPlaceHolder, which measures the text at once: that
 	// would load a font (some 15 MiB) in a Knocker started in the tray,
 	// whose window may never open.
-	l.filter = &widget.Entry{PlaceHolder: "Filter by name or host (Ctrl+F)"}
+	l.filter = &widget.Entry{PlaceHolder: lang.L("Filter by name or host (Ctrl+F)")}
 	l.filter.ExtendBaseWidget(l.filter)
 	l.filter.OnChanged = l.setFilter
 	l.filter.OnSubmitted = func(string) { submit() }
@@ -224,14 +225,17 @@ func (s stackedLines) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 
 // rowIcons are the state icons, made once per list so that a row can tell
 // whether its icon changed (they need the running app, so not at start-up).
+// The green check is for a port seen open; a knock nobody checked shows a
+// sent letter, which promises nothing about the router.
 type rowIcons struct {
-	failed, open, expired, unknown, never fyne.Resource
+	failed, open, sent, expired, unknown, never fyne.Resource
 }
 
 func newRowIcons() rowIcons {
 	return rowIcons{
 		failed:  theme.NewErrorThemedResource(theme.ErrorIcon()),
 		open:    theme.NewSuccessThemedResource(theme.ConfirmIcon()),
+		sent:    theme.NewThemedResource(theme.MailSendIcon()),
 		expired: theme.NewWarningThemedResource(theme.HistoryIcon()),
 		unknown: theme.NewThemedResource(theme.ConfirmIcon()),
 		never:   theme.NewDisabledResource(theme.RadioButtonIcon()),
@@ -244,6 +248,8 @@ func (i rowIcons) of(s entryState, failed bool) fyne.Resource {
 		return i.failed
 	case s == entryOpen:
 		return i.open
+	case s == entrySent:
+		return i.sent
 	case s == entryExpired:
 		return i.expired
 	case s == entryUnknown:

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/knocker/knocker/app/profile"
-	"github.com/knocker/knocker/internal/plural"
 	"github.com/knocker/knocker/knock/schedule"
 	"github.com/knocker/knocker/knock/schedule/netwatch"
 )
@@ -57,7 +58,7 @@ func (r *refresher) sync(profiles []profile.Profile) []error {
 			err = r.sched.Add(sp)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("auto-refresh of %q: %w", p.Name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", lang.L("auto-refresh of \"{{.Name}}\"", tmpl{"Name": profile.Printable(p.Name)}), err))
 			continue
 		}
 		r.scheduled[p.ID] = true
@@ -96,16 +97,16 @@ func (r *refresher) anyFailing() bool {
 }
 
 // line says when the scheduler will knock p next, for the detail view.
-func (r *refresher) line(p profile.Profile) string {
+func (r *refresher) line(p profile.Profile, now time.Time) string {
 	s, ok := r.status(p.ID)
 	if !ok || !p.AutoRefresh || s.Next.IsZero() {
 		return ""
 	}
-	next := s.Next.Local().Format("15:04:05")
+	next := clockTimeSeconds(s.Next.In(now.Location()))
 	if s.Failures > 0 {
-		return fmt.Sprintf("re-knock failed %s; next try %s", plural.Count(s.Failures, "time", "times"), next)
+		return lang.XN("refresh.failed", "re-knock failed {{.Count}} times; next try {{.Next}}", s.Failures, tmpl{"Count": s.Failures, "Next": next})
 	}
-	return "re-knock at " + next
+	return lang.L("re-knock at {{.Next}}", tmpl{"Next": next})
 }
 
 // stop cancels planned and running re-knocks.

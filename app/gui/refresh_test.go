@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"net"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,7 +109,7 @@ func TestAutoRefreshKnocksBeforeExpiry(t *testing.T) {
 	if !ok {
 		t.Fatalf("the detail's history line %q does not end in the outcome %q", shown, latest.text)
 	}
-	when, err := time.ParseInLocation(historyTime, stamp, time.Local)
+	when, err := time.ParseInLocation("Jan _2 15:04:05", stamp, time.Local)
 	if err != nil || when.Month() != latest.at.Month() || when.Day() != latest.at.Day() || when.Hour() != latest.at.Hour() ||
 		when.Minute() != latest.at.Minute() || when.Second() != latest.at.Second() {
 		t.Fatalf("history line %q: its time %q does not read back as %v (%v)", shown, stamp, latest.at, err)
@@ -218,7 +219,8 @@ func TestTrayMenu(t *testing.T) {
 	if got := received(t, ln, 1); got[0] != "tray" {
 		t.Fatalf("tray knock sent %q", got)
 	}
-	if got := tray.item(t, "Knock office").Label; got != "Knock office — open 2 h 0 min" && got != "Knock office — open 1 h 59 min" {
+	// office has no check port: the tray says when it knocked, not "open".
+	if got := tray.item(t, "Knock office").Label; !regexp.MustCompile(`^Knock office — knocked \d\d:\d\d, the router should keep you until (\w+ \d+ )?\d\d:\d\d$`).MatchString(got) {
 		t.Fatalf("after knocking: %q", got)
 	}
 	menus := len(tray.menus)

@@ -20,6 +20,9 @@ type routerCheck struct {
 	verdict *widget.Label
 }
 
+// routerRulesExample shows the shape of an export, in RouterOS's own words.
+const routerRulesExample = "/ip firewall filter\nadd action=add-src-to-address-list address-list=… chain=input …"
+
 // checkButton opens the check for p from Router setup's window.
 func (u *ui) checkButton(win fyne.Window, p profile.Profile) *widget.Button {
 	return widget.NewButtonWithIcon(lang.L("Check against my router…"), theme.SearchIcon(), func() {
@@ -36,7 +39,7 @@ func (u *ui) checkButton(win fyne.Window, p profile.Profile) *widget.Button {
 func (u *ui) newRouterCheck(p profile.Profile) *routerCheck {
 	c := &routerCheck{rules: widget.NewMultiLineEntry(), verdict: widget.NewLabel("")}
 	c.rules.SetMinRowsVisible(12)
-	c.rules.SetPlaceHolder("/ip firewall filter\nadd action=add-src-to-address-list address-list=… chain=input …")
+	c.rules.SetPlaceHolder(routerRulesExample)
 	c.verdict.Wrapping = fyne.TextWrapWord
 	c.check = widget.NewButtonWithIcon(lang.L("Check"), theme.ConfirmIcon(), func() {
 		spec, text := p.RouterSpec(), c.rules.Text
@@ -57,12 +60,12 @@ func (c *routerCheck) show(v routerconf.Verdict, err error) {
 	switch {
 	case err != nil:
 		c.verdict.Importance = widget.DangerImportance
-		c.verdict.SetText(lang.L("These are not RouterOS rules Knocker can read:") + " " + profile.Printable(err.Error()))
+		c.verdict.SetText(lang.L("These are not RouterOS rules Knocker can read: {{.Error}}", tmpl{"Error": profile.Printable(err.Error())}))
 	case v.OK:
 		c.verdict.Importance = widget.SuccessImportance
 		c.verdict.SetText(profile.Printable(v.String()))
 	default:
 		c.verdict.Importance = widget.DangerImportance
-		c.verdict.SetText(lang.L("The router and this profile disagree:") + " " + profile.Printable(v.String()))
+		c.verdict.SetText(lang.L("The router and this profile disagree: {{.Verdict}}", tmpl{"Verdict": profile.Printable(v.String())}))
 	}
 }

@@ -106,7 +106,7 @@ func TestImportRouterRules(t *testing.T) {
 	h.settle()
 	got := h.dialogText()
 	for _, want := range []string{"router.rsc holds RouterOS configuration with 1 profile", "gui-allow — 192.0.2.9 — udp/1234",
-		"Left out, as no knock Knocker can send:", "list black (IPv4): the rule at line 8 drops sources on it"} {
+		"Left out, since Knocker cannot knock them:", "list black (IPv4): the rule at line 8 drops sources on it"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("preview %q lacks %q", got, want)
 		}

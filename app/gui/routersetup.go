@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,6 +34,10 @@ type routerView struct {
 	note        *widget.Label
 	text        string // the rules as generated, for the clipboard
 	program     string // this knocker, which ssh's ProxyCommand runs
+
+	// routerName says which name the router knows the rules by, beside
+	// the router formats; nil for SPA, whose access.conf names nothing.
+	routerName *widget.Label
 }
 
 // routerOptions are what the window lets the user choose about the rules.
@@ -64,7 +69,8 @@ const (
 	formatNFTables = "nftables"
 	// Not the router's side but the client's: a Host block for ssh that
 	// knocks through knocker proxy before it connects.
-	formatSSH = "~/.ssh/config"
+	formatSSH     = "~/.ssh/config"
+	formatFwknopd = "fwknopd access.conf"
 )
 
 // serverFormats lists what the router side of p can be written as, and
@@ -75,7 +81,7 @@ func serverFormats(p profile.Profile) []routerFormat {
 		return text, nil, err
 	}}
 	if p.SPA != nil {
-		return []routerFormat{{"fwknopd access.conf", func(routerOptions) (string, []string, error) {
+		return []routerFormat{{formatFwknopd, func(routerOptions) (string, []string, error) {
 			text, err := p.FwknopdAccess()
 			return text, nil, err
 		}}, sshClient}
@@ -101,8 +107,12 @@ func serverFormats(p profile.Profile) []routerFormat {
 	}
 }
 
+// routerViewSize is the window's opening size: the rules of a few steps in
+// view without scrolling.
+var routerViewSize = fyne.NewSize(820, 560)
+
 func (u *ui) openRouterView(p profile.Profile) *routerView {
-	v := &routerView{id: p.ID, win: u.app.NewWindow("Router setup — " + profile.Printable(p.Name)), formats: serverFormats(p),
+	v := &routerView{id: p.ID, win: u.app.NewWindow(lang.L("Router setup — {{.Name}}", tmpl{"Name": profile.Printable(p.Name)})), formats: serverFormats(p),
 		program: u.program}
 	v.win.SetOnClosed(func() {
 		if u.routerView == v {
@@ -112,57 +122,68 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	labels := labelsOf(v.formats, func(f routerFormat) string { return f.label })
 	v.format = widget.NewRadioGroup(labels, func(string) { v.render() })
 	v.format.Horizontal = true
-	v.layer7 = widget.NewCheck("Match with layer-7 regexps instead of content=", func(bool) { v.render() })
+	v.layer7 = widget.NewCheck(lang.L("Match with layer-7 regexps instead of content="), func(bool) { v.render() })
 	v.lanList = widget.NewEntry()
 	v.lanList.SetPlaceHolder(routerconf.DefaultLANList)
 	v.lanList.OnChanged = func(string) { v.render() }
 	v.table = widget.NewEntry()
-	v.table.SetPlaceHolder("empty: a table of its own; or an existing one, e.g. inet:filter")
+	v.table.SetPlaceHolder(lang.L("empty: a table of its own; or an existing one, e.g. inet:filter"))
 	v.table.Validator = optional(func(s string) error { _, err := routerconf.ParseNFTTable(strings.TrimSpace(s)); return err })
 	v.table.OnChanged = func(string) { v.render() }
 	v.alias = widget.NewEntry()
-	v.alias.SetPlaceHolder("empty: the profile's name")
+	v.alias.SetPlaceHolder(lang.L("empty: the profile's name"))
 	v.alias.OnChanged = func(string) { v.render() }
 	v.user = widget.NewEntry()
-	v.user.SetPlaceHolder("empty: from the profile's ssh:// address, else your local name")
+	v.user.SetPlaceHolder(lang.L("empty: from the profile's ssh:// address, else your local name"))
 	v.user.OnChanged = func(string) { v.render() }
 	v.optionForms = map[string]*widget.Form{
 		formatSSH: widget.NewForm(
-			&widget.FormItem{Text: "Host alias", Widget: v.alias, HintText: "then: ssh ALIAS, scp FILE ALIAS:, git clone ALIAS:repo"},
-			&widget.FormItem{Text: "User", Widget: v.user},
+			&widget.FormItem{Text: lang.L("Host alias"), Widget: v.alias, HintText: lang.L("then: ssh ALIAS, scp FILE ALIAS:, git clone ALIAS:repo")},
+			&widget.FormItem{Text: lang.L("User"), Widget: v.user},
 		),
 		formatRouterOS: widget.NewForm(
-			&widget.FormItem{Text: "LAN interface list", Widget: v.lanList,
-				HintText: "new connections from it need no knock; \"none\": knock on every interface"},
+			&widget.FormItem{Text: lang.L("LAN interface list"), Widget: v.lanList,
+				HintText: lang.L("new connections from it need no knock; \"none\": knock on every interface")},
 			&widget.FormItem{Widget: v.layer7},
 		),
-		formatNFTables: widget.NewForm(&widget.FormItem{Text: "Into table", Widget: v.table,
-			HintText: "for a host with a firewall of its own: the rules become a chain its input chain jumps to"}),
+		formatNFTables: widget.NewForm(&widget.FormItem{Text: lang.L("Into table"), Widget: v.table,
+			HintText: lang.L("for a host with a firewall of its own: the rules become a chain its input chain jumps to")}),
 	}
 	v.rules = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	head := []fyne.CanvasObject{v.format}
+	if p.SPA == nil {
+		v.routerName = widget.NewLabel(lang.L("The router knows this profile as {{.Name}}", map[string]string{"Name": p.RouterSpec().Name}))
+		head = append(head, v.routerName)
+	}
 	v.note = widget.NewLabel("")
 	v.note.Wrapping = fyne.TextWrapWord
-	v.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+	v.copy = widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(v.text)
-		v.note.SetText("Copied. This text holds the knock or its keys: treat it like the password it is.")
+		v.note.SetText(lang.L("Copied. This text holds the knock or its keys: treat it like the password it is."))
 	})
 	v.copy.Importance = widget.HighImportance
 	v.format.SetSelected(labels[0])
 
-	top := container.NewVBox(v.format, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])
+	top := container.NewVBox(append(head, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])...)
 	buttons := container.NewHBox(v.copy)
 	if p.SPA == nil {
 		buttons.Add(u.checkButton(v.win, p))
 	}
 	bottom := container.NewVBox(v.note, buttons)
 	v.win.SetContent(container.NewBorder(top, container.NewPadded(bottom), nil, nil, container.NewScroll(v.rules)))
-	v.win.Resize(fyne.NewSize(820, 560))
+	v.win.Resize(routerViewSize)
 	v.win.Show()
 	return v
 }
 
-// showOptions shows the chosen format's options above the rules.
+// showOptions shows the chosen format's options above the rules, and the
+// router's name for the router's formats.
 func (v *routerView) showOptions(format string) {
+	if v.routerName != nil && format == formatSSH {
+		v.routerName.Hide()
+	} else if v.routerName != nil {
+		v.routerName.Show()
+	}
 	for name, form := range v.optionForms {
 		if name == format {
 			form.Show()
@@ -208,6 +229,6 @@ func (v *routerView) render() {
 func (v *routerView) refuse(format string, err error) {
 	v.text = ""
 	v.rules.SetText("")
-	v.note.SetText("Cannot write " + format + " for this profile: " + err.Error())
+	v.note.SetText(lang.L("Cannot write {{.Format}} for this profile: {{.Err}}", tmpl{"Format": format, "Err": err}))
 	v.copy.Disable()
 }

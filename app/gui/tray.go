@@ -2,10 +2,11 @@ package gui
 
 import (
 	"os"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/knocker/knocker/app/autostart"
 	"github.com/knocker/knocker/app/profile"
@@ -82,18 +83,21 @@ func (u *ui) tickTray() {
 }
 
 // trayMenu lists every profile with its state, the auto-refresh switches,
-// and the ways back to the window and out.
+// and the ways back to the window and out. A profile's state carries the
+// list's icon, so a knock nobody checked never looks like an open port.
 func (u *ui) trayMenu() *fyne.Menu {
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Knocker", u.showWindow), fyne.NewMenuItemSeparator()}
+	items := []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Show Knocker"), u.showWindow), fyne.NewMenuItemSeparator()}
 	var autos []*fyne.MenuItem
 	for _, p := range u.list.profiles {
-		_, state := entryStatusMinutes(p, u.now())
-		state = strings.Replace(state, "open for ", "open ", 1)
-		if u.auto.failing(p.ID) {
-			state = "re-knock failing"
+		entry, state := describeEntry(p, u.now(), inTray)
+		failing := u.auto.failing(p.ID)
+		if failing {
+			state = lang.L("re-knock failing")
 		}
 		name := profile.Printable(p.Name)
-		items = append(items, fyne.NewMenuItem("Knock "+name+" — "+state, func() { u.knock(p) }))
+		item := fyne.NewMenuItem(lang.L("Knock {{.Name}} — {{.State}}", tmpl{"Name": name, "State": state}), func() { u.knock(p) })
+		item.Icon = trayIcon(entry, failing)
+		items = append(items, item)
 		if p.Timeout >= time.Second {
 			item := fyne.NewMenuItem(name, func() { u.setAutoRefresh(p.ID, !p.AutoRefresh) })
 			item.Checked = p.AutoRefresh
@@ -101,14 +105,31 @@ func (u *ui) trayMenu() *fyne.Menu {
 		}
 	}
 	if len(autos) > 0 {
-		refresh := fyne.NewMenuItem("Re-knock before expiry", nil)
+		refresh := fyne.NewMenuItem(lang.L("Re-knock before expiry"), nil)
 		refresh.ChildMenu = fyne.NewMenu("", autos...)
 		items = append(items, fyne.NewMenuItemSeparator(), refresh)
 	}
-	login := fyne.NewMenuItem("Start at login", u.toggleAutostart)
+	login := fyne.NewMenuItem(lang.L("Start at login"), u.toggleAutostart)
 	login.Checked, _ = autostart.Enabled()
-	items = append(items, login, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Quit", u.quit))
+	items = append(items, login, fyne.NewMenuItemSeparator(), fyne.NewMenuItem(lang.L("Quit"), u.quit))
 	return fyne.NewMenu("Knocker", items...)
+}
+
+// trayIcon marks a tray item with the state's icon: a check for a port
+// seen open, a sent letter for a knock nobody checked, a warning when
+// re-knocking fails; none for the rest, which only wait for a knock. The
+// desktop draws them in its own colours, so shapes, not colours, tell them
+// apart.
+func trayIcon(s entryState, failing bool) fyne.Resource {
+	switch {
+	case failing:
+		return theme.ErrorIcon()
+	case s == entryOpen:
+		return theme.ConfirmIcon()
+	case s == entrySent:
+		return theme.MailSendIcon()
+	}
+	return nil
 }
 
 func (u *ui) toggleAutostart() {
@@ -144,7 +165,10 @@ func (u *ui) closeWindow() {
 // window never shown, or one that could not open, has nothing to keep.
 func (u *ui) rememberPlace() {
 	if u.opened && u.win.Content() == u.root {
-		u.place.remember(u.win.Canvas().Size(), u.split.Offset)
+		if err := u.place.remember(u.win.Canvas().Size(), u.split.Offset); err != nil {
+			// The window is closing: a size not kept is not worth a dialog.
+			fyne.LogError("keeping the window's size", err)
+		}
 	}
 }
 

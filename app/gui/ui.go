@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"runtime/debug"
@@ -12,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/knock"
@@ -70,10 +70,14 @@ type uiOptions struct {
 	// dispatch replaces fyne.Do in the bridge (tests play Fyne's event loop
 	// themselves). It is in place before newUI starts its first keyring read.
 	dispatch func(what string, update func())
+	// placeFile replaces where the window's size is kept (tests: Fyne's
+	// test app keeps everything in the shared temporary folder).
+	placeFile string
 }
 
 // newUI builds the window's content over book.
 func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui {
+	langErr := setupLanguage()
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &ui{
 		app: a, win: win, book: book, now: time.Now, ctx: ctx, cancelAll: cancel, hidden: opts.hidden,
@@ -81,9 +85,15 @@ func newUI(a fyne.App, win fyne.Window, book *profile.Book, opts uiOptions) *ui 
 	}
 	u.sendNotification, u.openURL = a.SendNotification, a.OpenURL
 	u.program, _ = os.Executable() // "" says so where the ssh block needs it
-	u.place = windowPlace{a.Preferences()}
+	u.place = windowPlace{file: opts.placeFile, legacy: a.Preferences()}
+	if u.place.file == "" {
+		u.place.file = placeFile(a)
+	}
 	u.build()
 	u.reload()
+	if langErr != nil {
+		u.banner.showError(langErr)
+	}
 	return u
 }
 
@@ -109,7 +119,7 @@ func (u *ui) build() {
 func (u *ui) rowState(p profile.Profile) rowState {
 	state, text := entryStatus(p, u.now())
 	if u.log.running(p.ID) {
-		text = "knocking…"
+		text = lang.L("knocking…")
 	}
 	return rowState{entry: state, text: text, failed: u.log.failed(p.ID)}
 }
@@ -148,25 +158,25 @@ func (u *ui) mainMenu() *fyne.MainMenu {
 		}
 		return it
 	}
-	quit := item("Quit", fyne.KeyQ, u.quit)
+	quit := item(lang.L("Quit"), fyne.KeyQ, u.quit)
 	quit.IsQuit = true
-	file := fyne.NewMenu("File",
-		item("New Profile…", fyne.KeyN, u.newProfile),
-		item("Import…", "", u.importFile),
-		item("Export…", "", u.exportFile),
+	file := fyne.NewMenu(lang.L("File"),
+		item(lang.L("New Profile…"), fyne.KeyN, u.newProfile),
+		item(lang.L("Import…"), "", u.importFile),
+		item(lang.L("Export…"), "", u.exportFile),
 		fyne.NewMenuItemSeparator(),
-		item("Try the Demo Router", "", u.tryDemo),
+		item(lang.L("Try the Demo Router"), "", u.tryDemo),
 		fyne.NewMenuItemSeparator(),
 		quit,
 	)
-	prof := fyne.NewMenu("Profile",
-		item("Knock", fyne.KeyK, func() { u.knockSelected() }),
-		item("Edit…", fyne.KeyE, u.editSelected),
-		item("Duplicate…", "", u.duplicateSelected),
-		item("Router Setup…", "", u.routerSetupSelected),
-		item("Find…", fyne.KeyF, u.focusFilter),
+	prof := fyne.NewMenu(lang.L("Profile"),
+		item(lang.L("Knock"), fyne.KeyK, func() { u.knockSelected() }),
+		item(lang.L("Edit…"), fyne.KeyE, u.editSelected),
+		item(lang.L("Duplicate…"), "", u.duplicateSelected),
+		item(lang.L("Router Setup…"), fyne.KeyR, u.routerSetupSelected),
+		item(lang.L("Find…"), fyne.KeyF, u.focusFilter),
 		fyne.NewMenuItemSeparator(),
-		item("Delete…", "", u.deleteSelected),
+		item(lang.L("Delete…"), "", u.deleteSelected),
 	)
 	return fyne.NewMainMenu(file, prof)
 }
@@ -177,7 +187,8 @@ func shortcutFor(key fyne.KeyName) fyne.Shortcut {
 }
 
 // addShortcuts binds Ctrl+N (new), Ctrl+K or Enter (knock), Ctrl+E (edit),
-// Ctrl+F (filter), Delete, Ctrl+Q (quit) and Ctrl+W (close to the tray);
+// Ctrl+R (Router setup), Ctrl+F (filter), Delete, Ctrl+Q (quit) and Ctrl+W
+// (close to the tray);
 // Cmd on macOS. The menu carries the same keys, which reach it even while
 // a text field (the filter) has the focus; plain keys reach the canvas only
 // when none has.
@@ -186,6 +197,7 @@ func (u *ui) addShortcuts() {
 		fyne.KeyN: u.newProfile,
 		fyne.KeyK: func() { u.knockSelected() },
 		fyne.KeyE: u.editSelected,
+		fyne.KeyR: u.routerSetupSelected,
 		fyne.KeyF: u.focusFilter,
 		fyne.KeyQ: u.quit,
 		fyne.KeyW: u.closeWindow,
@@ -298,9 +310,9 @@ func (u *ui) notify(ev schedule.Event) {
 	if p, ok := u.list.byID(ev.ID); ok {
 		name = p.Name
 	}
-	msg := name + ": re-knocking works again"
+	msg := lang.L("{{.Name}}: re-knocking works again", tmpl{"Name": name})
 	if ev.Kind == schedule.Failed {
-		msg = fmt.Sprintf("%s: re-knock failed (%v); retrying", name, ev.Err)
+		msg = lang.L("{{.Name}}: re-knock failed ({{.Err}}); retrying", tmpl{"Name": name, "Err": ev.Err})
 	}
 	u.sendNotification(fyne.NewNotification("Knocker", msg))
 }

@@ -53,7 +53,7 @@ func newHarness(t testing.TB, secrets secret.Store) *harness {
 	w := a.NewWindow("Knocker")
 	t.Cleanup(w.Close)
 	h := &harness{t: t, secrets: secrets, mem: mem, updates: make(chan update, 1000)}
-	h.u = newUI(a, w, book, uiOptions{dispatch: h.dispatch})
+	h.u = newUI(a, w, book, uiOptions{dispatch: h.dispatch, placeFile: filepath.Join(t.TempDir(), placeFileName)})
 	h.u.opened = true // the test driver's windows are up from the start
 	w.Resize(fyne.NewSize(900, 600))
 	return h
@@ -126,19 +126,26 @@ func (h *harness) dialogText() string {
 func (h *harness) tapDialogButton(label string) {
 	h.t.Helper()
 	top := h.u.win.Canvas().Overlays().Top()
+	if top == nil {
+		h.t.Fatalf("no dialog with a %q button: no dialog is open", label)
+	}
+	test.Tap(findButton(h.t, top, label))
+}
+
+// findButton is the button called label drawn in o.
+func findButton(t testing.TB, o fyne.CanvasObject, label string) *widget.Button {
+	t.Helper()
 	var found *widget.Button
-	if top != nil {
-		walk(top, func(o fyne.CanvasObject) bool {
-			if b, ok := o.(*widget.Button); ok && b.Text == label {
-				found = b
-			}
-			return found != nil
-		})
-	}
+	walk(o, func(o fyne.CanvasObject) bool {
+		if b, ok := o.(*widget.Button); ok && b.Text == label {
+			found = b
+		}
+		return found != nil
+	})
 	if found == nil {
-		h.t.Fatalf("no dialog with a %q button; the window shows %q", label, h.dialogText())
+		t.Fatalf("no %q button", label)
 	}
-	test.Tap(found)
+	return found
 }
 
 // walk visits o and everything drawn inside it until visit returns true.
@@ -525,6 +532,11 @@ func TestShortcuts(t *testing.T) {
 		t.Fatal("Ctrl+E must edit the selected profile")
 	}
 	h.u.editor.win.Close()
+	shortcut(fyne.KeyR)
+	h.settle()
+	if h.u.routerView == nil || h.u.routerView.id != h.u.list.selected {
+		t.Fatal("Ctrl+R must open the selected profile's Router setup")
+	}
 	shortcut(fyne.KeyN)
 	if h.u.editor == nil || !h.u.editor.isNew {
 		t.Fatal("Ctrl+N must open a new profile")
@@ -561,15 +573,28 @@ func TestRouterSetupShowsMatchingRules(t *testing.T) {
 	if v == nil {
 		t.Fatal("no router setup window")
 	}
-	for _, want := range []string{`content="test"`, "dst-port=8291", "address-list-timeout=1h", "office-router"} {
+	// The name the router sees ends in the profile ID's hash: the name
+	// alone, cleaned, could be another profile's.
+	p, _ := h.u.book.Get(context.Background(), "Office Router")
+	routerName := routerconf.ProfileName("Office Router", p.ID)
+	if !strings.HasPrefix(routerName, "office-router-") || v.routerName.Text != "The router knows this profile as "+routerName || !v.routerName.Visible() {
+		t.Fatalf("router name shown: %q (visible %v), want %s", v.routerName.Text, v.routerName.Visible(), routerName)
+	}
+	for _, want := range []string{`content="test"`, "dst-port=8291", "address-list-timeout=1h", "address-list=" + routerName + "-allow"} {
 		if !strings.Contains(v.rules.Text, want) {
 			t.Errorf("RouterOS rules lack %q:\n%s", want, v.rules.Text)
 		}
 	}
 	v.format.SetSelected("nftables")
-	if !strings.Contains(v.rules.Text, "udp dport 1234") || !strings.Contains(v.rules.Text, "tcp dport 8291") {
+	if !strings.Contains(v.rules.Text, "udp dport 1234") || !strings.Contains(v.rules.Text, "tcp dport 8291") ||
+		!strings.Contains(v.rules.Text, "add table ip knocker-"+routerName+"\n") || !v.routerName.Visible() {
 		t.Fatalf("nftables rules:\n%s", v.rules.Text)
 	}
+	v.format.SetSelected(formatSSH)
+	if v.routerName.Visible() {
+		t.Fatal("the router's name shows beside the ssh client's config")
+	}
+	v.format.SetSelected("nftables")
 	test.Tap(v.copy)
 	if got := h.u.app.Clipboard().Content(); got != v.rules.Text {
 		t.Fatal("Copy must put the rules on the clipboard")
@@ -631,10 +656,11 @@ func TestImportAndExport(t *testing.T) {
 	if len(h.u.list.profiles) != 1 || h.u.list.profiles[0].Name != "office" || h.mem.Len() != 1 {
 		t.Fatalf("after import: %+v", h.u.list.profiles)
 	}
-	h.u.previewImport("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\nseq_timeout = 5\n"), "192.0.2.9")
+	h.u.previewImport("knockd.conf", []byte("[open]\nsequence = 7000:udp,8000:tcp\nseq_timeout = 5\n[admin]\none_time_sequences = /etc/k\n"), "192.0.2.9")
 	h.settle()
-	if got := h.dialogText(); !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Not carried over") {
-		t.Fatalf("preview %q must say what cannot be honoured", got)
+	if got := h.dialogText(); !strings.Contains(got, "knockd.conf holds knockd.conf") || !strings.Contains(got, "Left out") ||
+		!strings.Contains(got, "line 4: [admin]: line 5: one_time_sequences is not supported") {
+		t.Fatalf("preview %q must say what is left out, and why", got)
 	}
 	h.tapDialogButton("Import")
 	h.settle()
@@ -656,7 +682,7 @@ func TestImportAndExport(t *testing.T) {
 		h.u.exportTo(&out, "", format)
 		h.settle()
 		if !out.closed || !strings.Contains(out.String(), want.has) || (want.hasNot != "" && strings.Contains(out.String(), want.hasNot)) {
-			t.Fatalf("export as %q: %s", exportFormats[format].label, out.String())
+			t.Fatalf("export as %q: %s", exportFormats()[format].label, out.String())
 		}
 	}
 }
@@ -704,7 +730,7 @@ func TestCountdownText(t *testing.T) {
 		{now.Add(-90 * time.Minute), 0, entryUnknown, "knocked 1 h ago"},
 	}
 	for _, tt := range tests {
-		state, text := entryStatus(profile.Profile{LastKnocked: tt.last, Timeout: tt.timeout}, now)
+		state, text := entryStatus(profile.Profile{LastKnocked: tt.last, Timeout: tt.timeout, Verify: &profile.Verify{Port: 22}}, now)
 		if state != tt.state || text != tt.text {
 			t.Errorf("last=%v timeout=%v: %v %q, want %v %q", tt.last, tt.timeout, state, text, tt.state, tt.text)
 		}
@@ -748,11 +774,7 @@ func TestSPAProfileKnocksAndShowsItsServerSide(t *testing.T) {
 
 func TestEditorSavesAnSPAProfile(t *testing.T) {
 	h := newHarness(t, nil)
-	h.u.newProfile()
-	e := h.u.editor
-	test.Type(e.name, "fw")
-	test.Type(e.host, "192.0.2.1")
-	e.kind.SetSelected(kindSPA)
+	e := h.newSPAEditor("fw")
 	if e.sequence.Visible() || !e.spa.box.Visible() {
 		t.Fatal("the SPA kind shows the SPA fields instead of the steps")
 	}
@@ -822,7 +844,8 @@ func TestTickMovesCountdowns(t *testing.T) {
 	h := newHarness(t, nil)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	h.u.now = func() time.Time { return now }
-	h.add(profile.Profile{Name: "open", Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute), Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+	h.add(profile.Profile{Name: "open", Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute), Steps: []knock.Step{{Proto: knock.TCP, Port: 1}},
+		Verify: &profile.Verify{Port: 22}})
 	h.add(profile.Profile{Name: "never", Host: "h", Timeout: time.Hour, Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
 	h.settle()
 	test.NewTempWindow(t, h.u.list.widget).Resize(fyne.NewSize(400, 400)) // rows exist only when drawn
@@ -862,7 +885,7 @@ func TestTickLeavesUndrawnRowsAlone(t *testing.T) {
 	h.u.now = func() time.Time { return now }
 	for i := range 40 {
 		h.add(profile.Profile{Name: fmt.Sprintf("router %02d", i), Host: "h", Timeout: time.Hour, LastKnocked: now.Add(-time.Minute),
-			Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}})
+			Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}, Verify: &profile.Verify{Port: 22}})
 	}
 	h.settle()
 	test.NewTempWindow(t, h.u.list.widget).Resize(fyne.NewSize(400, 300))
@@ -954,7 +977,7 @@ func TestExportFilesWithSecretsAreMode0600(t *testing.T) {
 	h := newHarness(t, nil)
 	h.add(profile.Profile{Name: "office", Host: "127.0.0.1", Steps: []knock.Step{{Proto: knock.UDP, Port: 9, Payload: knock.Payload{Data: []byte("export-secret")}}}})
 	dir := t.TempDir()
-	for format, f := range exportFormats {
+	for format, f := range exportFormats() {
 		path := filepath.Join(dir, fmt.Sprintf("export-%d.json", format))
 		w, err := storage.Writer(storage.NewFileURI(path)) // what the save dialog hands over
 		if err != nil {
@@ -1100,7 +1123,7 @@ func TestRouterSetupGivesTheSSHBlock(t *testing.T) {
 	if !v.optionForms[formatSSH].Visible() || v.optionForms[formatRouterOS].Visible() {
 		t.Fatal("the ssh block shows its own options only")
 	}
-	for _, want := range []string{"Host office-router", "HostName 192.0.2.1", "User admin", "ProxyCommand /opt/knocker/bin/knocker proxy 'Office Router' %h %p"} {
+	for _, want := range []string{"Host office-router", "HostName 192.0.2.1", "User admin", "ProxyCommand /opt/knocker/bin/knocker proxy --id " + v.id + " %h %p"} {
 		if !strings.Contains(v.rules.Text, want) {
 			t.Errorf("the block lacks %q:\n%s", want, v.rules.Text)
 		}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,28 +35,33 @@ type welcome struct {
 
 // The welcome text is broken by hand into lines short enough for the
 // window's smallest size: a wrapped label inside a centring container
-// would take the width of its longest word.
-const welcomeText = "Knocker opens the ports your routers keep closed until they hear a secret knock:\n" +
-	"a few packets to the right ports, with the right payloads, in the right order.\n" +
-	"It sends that knock when you ask, shows how long the router keeps you in,\n" +
-	"and knocks again before it forgets you. The knocks stay in your keyring."
+// would take the width of its longest word. Each language breaks its own.
+func welcomeText() string {
+	return lang.L("Knocker opens the ports your routers keep closed until they hear a secret knock:\n" +
+		"a few packets to the right ports, with the right payloads, in the right order.\n" +
+		"It sends that knock when you ask, shows how long the router keeps you in,\n" +
+		"and knocks again before it forgets you. The knocks stay in your keyring.")
+}
 
-const (
-	demoIdle    = "The demo runs a pretend router on this computer, in a window of its own;\nyour profiles and your keyring are not touched."
-	demoRunning = "The demo runs in its own window; close it to end the demo."
-)
+func demoIdle() string {
+	return lang.L("The demo runs a pretend router on this computer, in a window of its own;\nyour profiles and your keyring are not touched.")
+}
+
+func demoRunning() string {
+	return lang.L("The demo runs in its own window; close it to end the demo.")
+}
 
 func newWelcome(add, open, tryDemo func()) *welcome {
 	w := &welcome{}
-	w.title = widget.NewLabelWithStyle("Welcome to Knocker", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	w.title = widget.NewLabelWithStyle(lang.L("Welcome to Knocker"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	w.title.SizeName = theme.SizeNameHeadingText
-	w.text = widget.NewLabel(welcomeText)
+	w.text = widget.NewLabel(welcomeText())
 	w.text.Alignment = fyne.TextAlignCenter
-	w.addButton = widget.NewButtonWithIcon("Add a profile", theme.ContentAddIcon(), add)
+	w.addButton = widget.NewButtonWithIcon(lang.L("Add a profile"), theme.ContentAddIcon(), add)
 	w.addButton.Importance = widget.HighImportance
-	w.importButton = widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), open)
-	w.demoButton = widget.NewButtonWithIcon("Try the demo router", theme.MediaPlayIcon(), tryDemo)
-	w.demoNote = widget.NewLabel(demoIdle)
+	w.importButton = widget.NewButtonWithIcon(lang.L("Import…"), theme.FolderOpenIcon(), open)
+	w.demoButton = widget.NewButtonWithIcon(lang.L("Try the demo router"), theme.MediaPlayIcon(), tryDemo)
+	w.demoNote = widget.NewLabel(demoIdle())
 	w.demoNote.Alignment = fyne.TextAlignCenter
 	w.demoNote.SizeName = theme.SizeNameCaptionText
 	icon := canvas.NewImageFromResource(assets.IconSmall)
@@ -72,9 +78,9 @@ func newWelcome(add, open, tryDemo func()) *welcome {
 func (w *welcome) showDemo(running bool) {
 	setEnabled(w.demoButton, !running)
 	if running {
-		w.demoNote.SetText(demoRunning)
+		w.demoNote.SetText(demoRunning())
 	} else {
-		w.demoNote.SetText(demoIdle)
+		w.demoNote.SetText(demoIdle())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/knocker/knocker/app/profile"
 	"github.com/knocker/knocker/assets"
@@ -48,7 +49,7 @@ func Run(book *profile.Book, notices *profile.Notices, bookErr error, start Star
 	a.Lifecycle().SetOnStarted(watch.onStarted(a, func() { u.opened = true }))
 	notices.ShowWith(func(msg string) { u.bridge.post("warning", func() { u.banner.showWarning(msg) }) })
 	if instanceErr != nil {
-		u.banner.showWarning("Another launch of Knocker may start a second copy: " + instanceErr.Error())
+		u.banner.showWarning(lang.L("Another launch of Knocker may start a second copy: {{.Err}}", tmpl{"Err": instanceErr}))
 	}
 	if bookErr != nil {
 		u.banner.showError(bookErr)
@@ -69,7 +70,7 @@ const (
 // window (or, hidden, only the tray icon) and blocks until the user quits.
 func (u *ui) run(tray trayUse, hidden bool) {
 	if err := u.startRefresh(nil, watchNetwork); err != nil {
-		u.banner.showError(fmt.Errorf("automatic re-knocking is off: %w", err))
+		u.banner.showError(fmt.Errorf("%s: %w", lang.L("automatic re-knocking is off"), err))
 	}
 	if desk, ok := u.app.(desktop.App); ok && tray == withTray {
 		// Started hidden, Run has just seen a tray; otherwise the watch

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 type Book struct {
 	Store   Shelf
 	Secrets secret.Store
+	// HTTP looks up the public address of SPA profiles that ask for it
+	// (nil: the system's certificate authorities and proxy settings).
+	HTTP *http.Client
 }
 
 // Shelf keeps what may be seen of the profiles, everything but their

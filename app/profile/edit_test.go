@@ -107,17 +107,19 @@ func TestSetAutoRefresh(t *testing.T) {
 
 func TestRouterSpec(t *testing.T) {
 	steps := []knock.Step{{Proto: knock.UDP, Port: 1234, Payload: knock.Payload{Data: []byte("test")}}}
+	const id = "5f1c0e2ab54d4c3e9a8b7c6d5e4f3a2b" // sha256: 67e71a0f...
 	tests := []struct {
 		p       Profile
 		name    string
 		protect uint16
 		family  knock.Family
 	}{
-		{Profile{Name: "Office Router", Host: "192.0.2.1", Steps: steps}, "office-router", 22, knock.IPv4},
-		{Profile{Name: "2nd site", Host: "2001:db8::1", Steps: steps, Verify: &Verify{Port: 8291}}, "knock-2nd-site", 8291, knock.IPv6},
-		{Profile{Name: "Zürich ☃ gateway.lan", Host: "gw.example", Steps: steps}, "zrich-gateway-lan", 22, knock.Auto},
-		{Profile{Name: "v4 only", Host: "gw.example", Family: knock.IPv4, Steps: steps}, "v4-only", 22, knock.IPv4},
-		{Profile{Name: strings.Repeat("long", 20), Host: "h", Steps: steps}, strings.Repeat("long", 8), 22, knock.Auto},
+		{Profile{ID: id, Name: "office", Host: "192.0.2.1", Steps: steps}, "office", 22, knock.IPv4},
+		{Profile{ID: id, Name: "Office Router", Host: "192.0.2.1", Steps: steps}, "office-router-67e71a0f", 22, knock.IPv4},
+		{Profile{ID: id, Name: "2nd site", Host: "2001:db8::1", Steps: steps, Verify: &Verify{Port: 8291}}, "knock-2nd-site-67e71a0f", 8291, knock.IPv6},
+		{Profile{ID: id, Name: "Zürich ☃ gateway.lan", Host: "gw.example", Steps: steps}, "zrich-gateway-lan-67e71a0f", 22, knock.Auto},
+		{Profile{ID: id, Name: "v4 only", Host: "gw.example", Family: knock.IPv4, Steps: steps}, "v4-only-67e71a0f", 22, knock.IPv4},
+		{Profile{ID: id, Name: strings.Repeat("long", 20), Host: "h", Steps: steps}, "longlonglonglonglonglon-67e71a0f", 22, knock.Auto},
 	}
 	for _, tt := range tests {
 		spec := tt.p.RouterSpec()
@@ -135,7 +137,7 @@ func FuzzRouterName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		spec := (&Profile{Name: name, Host: "h", Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}}).RouterSpec()
+		spec := (&Profile{ID: "0123456789abcdef0123456789abcdef", Name: name, Host: "h", Steps: []knock.Step{{Proto: knock.TCP, Port: 1}}}).RouterSpec()
 		if _, err := routerconf.RouterOS(spec); err != nil {
 			t.Fatalf("name %q became %q, which routers refuse: %v", name, spec.Name, err)
 		}

@@ -2,6 +2,8 @@ package profile
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -51,6 +53,10 @@ func OpenFile(path string) (*Book, error) {
 	shelf := &fileShelf{path: path}
 	secrets := &secret.Memory{}
 	for i := range profiles {
+		// An ID of the name, not a random one per process: ssh-config
+		// writes it into ~/.ssh/config, and the router knows a profile by a
+		// name its ID may be part of; both must find it in the next process.
+		profiles[i].ID = fileID(profiles[i].Name)
 		if err := shelf.list.Add(profiles[i]); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", FileEnv, path, err)
 		}
@@ -63,6 +69,14 @@ func OpenFile(path string) (*Book, error) {
 		}
 	}
 	return &Book{Store: shelf, Secrets: fileSecrets{secrets, path}}, nil
+}
+
+// fileID is the ID of the profile called name in a profile file, which
+// holds no IDs: the same for every process that reads the file, and
+// distinct for distinct names, as a file's names are.
+func fileID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "file-" + hex.EncodeToString(sum[:16])
 }
 
 // fileSecrets are a profile file's secrets in memory, as read.

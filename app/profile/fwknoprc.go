@@ -32,13 +32,14 @@ const (
 
 var fwknoprcVars = map[string]fwknoprcRole{
 	"SPA_SERVER": rcUsed, "SPA_SERVER_PORT": rcUsed, "SPA_SERVER_PROTO": rcUsed, "ACCESS": rcUsed,
-	"ALLOW_IP": rcUsed, "RESOLVE_IP_HTTPS": rcUsed, "KEY": rcUsed, "KEY_BASE64": rcUsed,
+	"ALLOW_IP": rcUsed, "RESOLVE_IP_HTTPS": rcUsed, "RESOLVE_IP_HTTP": rcUsed, "RESOLVE_URL": rcUsed,
+	"RESOLVE_HTTP_ONLY": rcUsed, "KEY": rcUsed, "KEY_BASE64": rcUsed,
 	"HMAC_KEY": rcUsed, "HMAC_KEY_BASE64": rcUsed, "USE_HMAC": rcUsed, "HMAC_DIGEST_TYPE": rcUsed,
 	"DIGEST_TYPE": rcUsed, "ENCRYPTION_MODE": rcUsed, "SPOOF_USER": rcUsed, "FW_TIMEOUT": rcUsed,
 	"USE_GPG": rcUsed,
 
 	"SPA_SOURCE_PORT": rcIgnored, "RAND_PORT": rcIgnored, "TIME_OFFSET": rcIgnored,
-	"RESOLVE_URL": rcIgnored, "RESOLVE_HTTP_ONLY": rcIgnored, "WGET_CMD": rcIgnored,
+	"WGET_CMD":            rcIgnored,
 	"USE_WGET_USER_AGENT": rcIgnored, "HTTP_USER_AGENT": rcIgnored, "HTTP_PROXY": rcIgnored,
 	"SPOOF_SOURCE_IP": rcIgnored, "VERBOSE": rcIgnored, "NO_SAVE_ARGS": rcIgnored,
 	"KEY_FILE": rcIgnored, "SAVE_PACKET": rcIgnored, "SAVE_PACKET_FILE": rcIgnored,
@@ -83,8 +84,12 @@ func rcWord(s string) (word, rest string) {
 }
 
 // looksLikeFwknoprc: a line starting with a variable only .fwknoprc has
-// (knockd.conf writes lower-case "name = value").
+// (knockd.conf writes lower-case "name = value"); or, in a file with no
+// setting at all, such a line commented out, as in the template fwknop
+// writes on its first run, so that it is reported as a .fwknoprc without a
+// stanza rather than as a knockd.conf.
 func looksLikeFwknoprc(data []byte) bool {
+	commented, settings := false, false
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -92,9 +97,16 @@ func looksLikeFwknoprc(data []byte) bool {
 		} else {
 			data = nil
 		}
+		line = bytes.TrimLeft(line, " \t\r")
+		isComment := len(line) > 0 && line[0] == '#'
+		if isComment {
+			line = bytes.TrimLeft(line, "# \t")
+		} else if len(line) > 0 && line[0] != '[' && line[0] != ';' {
+			settings = true
+		}
 		// Only a line that starts with a known name can count: check that
 		// before making a string of it.
-		word := bytes.TrimLeft(line, " \t\r")
+		word := line
 		if end := bytes.IndexAny(word, " \t\r"); end >= 0 {
 			word = word[:end]
 		}
@@ -103,10 +115,13 @@ func looksLikeFwknoprc(data []byte) bool {
 		}
 		name, value, ok := rcLine(string(line))
 		if ok && !strings.Contains(name, "=") && !strings.HasPrefix(value, "=") && fwknoprcVars[name] != 0 {
-			return true
+			if !isComment {
+				return true
+			}
+			commented = true
 		}
 	}
-	return false
+	return commented && !settings
 }
 
 type rcSetting struct {
@@ -120,6 +135,7 @@ type rcSetting struct {
 type rcStanza struct {
 	name    string
 	line    int
+	bad     error // a line that keeps the stanza from being read
 	vars    map[string]rcSetting
 	unknown []int // line numbers, the first maxImportWarnings
 	more    int   // unknown lines beyond those
@@ -155,13 +171,17 @@ func (st *rcStanza) unknownWarning() string {
 
 // ParseFwknoprc reads the stanzas of a ~/.fwknoprc into SPA profiles, one a
 // stanza; [default] fills in what the named ones leave out (and is a profile
-// itself only when there is no other). The keys are the profiles' secrets:
-// errors and warnings name only variables Knocker knows and line numbers,
-// never a value or an unknown word.
+// itself only when there is no other). A stanza Knocker cannot knock (GnuPG,
+// a NAT request, a server command) is left out with its reason and the
+// others import; so is one without keys, which fwknop asks for at each run,
+// with the rest of it read (Skipped.NeedsKeys) so that a window can ask for
+// them. The keys are the profiles' secrets: errors and warnings name only
+// variables Knocker knows and line numbers, never a value or an unknown word.
 func ParseFwknoprc(data []byte) (Imported, error) {
 	var stanzas []*rcStanza
 	var def *rcStanza
 	var cur *rcStanza
+	settings := 0
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, MaxFileSize)
 	for n := 1; sc.Scan(); n++ {
@@ -183,24 +203,34 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 			continue
 		}
 		name, value, ok := rcLine(text)
-		switch {
-		case !ok:
+		if !ok {
 			continue
+		}
+		settings++
+		switch {
 		case cur == nil:
 			return Imported{}, fieldErr(lineField(n), errors.New("setting before the first [stanza]"))
 		case fwknoprcVars[name] == 0:
-			if known, _, joined := strings.Cut(name, "="); joined && fwknoprcVars[known] != 0 {
-				return Imported{}, fieldErr(lineField(n), fmt.Errorf(`%s is joined to its value by "=": write %s, a space, then the value`, known, known))
+			if known, _, joined := strings.Cut(name, "="); joined && fwknoprcVars[known] != 0 && cur.bad == nil {
+				cur.bad = fieldErr(lineField(n), fmt.Errorf(`%s is joined to its value by "=": write %s, a space, then the value`, known, known))
 			}
 			cur.addUnknown(n)
-			continue
 		case value == "":
-			return Imported{}, fieldErr(lineField(n), fmt.Errorf("%s has no value", name))
+			if cur.bad == nil {
+				cur.bad = fieldErr(lineField(n), fmt.Errorf("%s has no value", name))
+			}
+		default:
+			cur.vars[name] = rcSetting{value, n}
 		}
-		cur.vars[name] = rcSetting{value, n}
 	}
 	if err := sc.Err(); err != nil {
 		return Imported{}, err
+	}
+	switch {
+	case settings == 0:
+		return Imported{}, errors.New("the file holds no stanza: every line is blank, a comment or a bare [header] (fwknop writes such a template on its first run); uncomment or add a [name] stanza with SPA_SERVER, ACCESS and keys")
+	case def != nil && def.bad != nil:
+		return Imported{}, fmt.Errorf("[default]: %w", def.bad) // every stanza would inherit it
 	}
 	if len(stanzas) == 0 && def != nil {
 		stanzas, def = []*rcStanza{def}, nil
@@ -222,12 +252,24 @@ func ParseFwknoprc(data []byte) (Imported, error) {
 		}
 		field := fmt.Sprintf("line %d: [%s]", st.line, excerpt(st.name))
 		p, warnings, err := st.profile()
-		if err := b.take(field, p, warnings, err); err != nil {
+		if errors.Is(err, errNoKeys) {
+			// Checked as the import would check it, bar the keys.
+			if verr := p.validate(); verr != nil {
+				b.skipped.add(Skipped{Section: field, Reason: "no KEY_BASE64 (fwknop asks for it at each run), and " + verr.Error()})
+				continue
+			}
+			b.skipped.add(Skipped{Section: field, Reason: err.Error(), NeedsKeys: &p})
+			continue
+		}
+		if err := b.takeOrSkip(field, p, warnings, err); err != nil {
 			return Imported{}, err
 		}
 	}
-	return b.imported(), nil
+	return b.imported()
 }
+
+// errNoKeys is a stanza without keys: fwknop asks for them at each run.
+var errNoKeys = errors.New("no KEY_BASE64: fwknop asks for the key at each run, and Knocker must keep it (the window's import asks for it; or add KEY_BASE64 and HMAC_KEY_BASE64 to the stanza)")
 
 func (st *rcStanza) profile() (Profile, []string, error) {
 	var warn []string
@@ -242,6 +284,9 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 	}
 	// Reported in file order; map order would shuffle the warnings.
 	slices.SortFunc(names, func(a, b string) int { return st.vars[a].line - st.vars[b].line })
+	if st.bad != nil {
+		return p, nil, st.bad
+	}
 	if w := st.unknownWarning(); w != "" {
 		warn = append(warn, w)
 	}
@@ -250,7 +295,7 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 		case rcIgnored:
 			warn = append(warn, at(name)+": not supported, ignored")
 		case rcUnsupported:
-			return p, nil, fieldErr(at(name), errors.New("not supported: Knocker sends plain access requests with Rijndael and HMAC keys"))
+			return p, nil, fieldErr(at(name), rcUnsupportedWhy(name))
 		}
 	}
 	p.Host = get("SPA_SERVER")
@@ -281,17 +326,11 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 	}
 	s.Access = strings.ToLower(get("ACCESS"))
 	s.User = get("SPOOF_USER")
-	switch v := get("ALLOW_IP"); {
-	case strings.EqualFold(v, "resolve") || yes("RESOLVE_IP_HTTPS"):
-		warn = append(warn, "ALLOW_IP resolve / RESOLVE_IP_HTTPS: Knocker does not look up external addresses over the network; the packet asks fwknopd to allow its source address instead")
-	case v == "" || strings.EqualFold(v, "source"):
-	default:
-		a, err := netip.ParseAddr(v)
-		if err != nil || !a.Is4() {
-			return p, nil, fieldErr(at("ALLOW_IP"), errors.New(`want "source", "resolve" or an IPv4 address`))
-		}
-		s.AllowIP = a
+	w, err := st.allow(s, get, at, yes)
+	if err != nil {
+		return p, nil, err
 	}
+	warn = append(warn, w...)
 	if v := get("FW_TIMEOUT"); v != "" {
 		secs, err := strconv.ParseUint(v, 10, 32)
 		if err != nil || secs == 0 || secs > spa.MaxTimeout {
@@ -308,8 +347,54 @@ func (st *rcStanza) profile() (Profile, []string, error) {
 	return p, warn, nil
 }
 
+// allow reads which address the stanza's packets ask fwknopd to let in, as
+// fwknop's client settles it (config_init.c): an ALLOW_IP address or
+// "source" wins; else "ALLOW_IP resolve", RESOLVE_IP_HTTPS Y, RESOLVE_IP_HTTP
+// Y (also HTTPS) or a RESOLVE_URL alone look the public address up over
+// HTTPS, at RESOLVE_URL or at fwknop's own service, which the warning names.
+func (st *rcStanza) allow(s *SPA, get, at func(string) string, yes func(string) bool) ([]string, error) {
+	v := get("ALLOW_IP")
+	switch {
+	case strings.EqualFold(v, "source"):
+		return nil, nil
+	case v != "" && !strings.EqualFold(v, "resolve"):
+		a, err := netip.ParseAddr(v)
+		if err != nil || !a.Is4() || a.IsUnspecified() {
+			return nil, fieldErr(at("ALLOW_IP"), errors.New(`want "source", "resolve" or an IPv4 address`))
+		}
+		s.AllowIP = a
+		return nil, nil
+	case v == "" && !yes("RESOLVE_IP_HTTPS") && !yes("RESOLVE_IP_HTTP") && get("RESOLVE_URL") == "":
+		return []string{"no ALLOW_IP: fwknop then wants -s, -a or -R on its command line; read as -s, the address the packet comes from"}, nil
+	case yes("RESOLVE_HTTP_ONLY"):
+		return nil, fieldErr(at("RESOLVE_HTTP_ONLY"), errors.New("fwknop looks the address up over plain HTTP here, which anyone on the way can change; Knocker looks it up over HTTPS only"))
+	}
+	s.ResolveURL = get("RESOLVE_URL")
+	if s.ResolveURL == "" {
+		s.ResolveURL = spa.FwknopResolveURL
+		return []string{"the public address is looked up at fwknop's own service, " + spa.FwknopResolveURL + ", as fwknop does without RESOLVE_URL: choose another in the editor if you prefer"}, nil
+	}
+	if err := spa.CheckResolveURL(s.ResolveURL); err != nil {
+		return nil, fieldErr(at("RESOLVE_URL"), err)
+	}
+	return nil, nil
+}
+
+// rcUnsupportedWhy says why a stanza with name cannot be knocked.
+func rcUnsupportedWhy(name string) error {
+	switch {
+	case strings.Contains(name, "GPG"):
+		return errors.New("GnuPG is not supported: Knocker sends packets encrypted with Rijndael and HMAC keys")
+	case strings.HasPrefix(name, "NAT_"):
+		return errors.New("NAT access requests are not supported: Knocker sends plain access requests")
+	}
+	return errors.New("server commands are not supported: Knocker sends plain access requests")
+}
+
 // rcKeys reads the keys; KEY and HMAC_KEY are passphrases whose bytes are
-// the key, as fwknop uses them.
+// the key, as fwknop uses them. A stanza without its encryption key, or
+// without its HMAC key while USE_HMAC is Y, is one fwknop asks the keys
+// for: errNoKeys.
 func rcKeys(get func(string) string, at func(string) string) (SPAKeys, error) {
 	var k spa.Keys
 	var err error
@@ -324,9 +409,13 @@ func rcKeys(get func(string) string, at func(string) string) (SPAKeys, error) {
 			}
 		case get(kv.raw) != "":
 			*kv.dst = []byte(get(kv.raw))
-		default:
-			return SPAKeys{}, fmt.Errorf("no %s (fwknop --key-gen prints it)", kv.base64)
 		}
+	}
+	switch {
+	case k.Rijndael == nil || k.HMAC == nil && strings.EqualFold(get("USE_HMAC"), "Y"):
+		return SPAKeys{}, errNoKeys
+	case k.HMAC == nil:
+		return SPAKeys{}, errors.New("no HMAC_KEY_BASE64: the stanza sends packets without HMAC, and Knocker sends only HMAC-authenticated ones (fwknop --key-gen prints both keys; fwknopd's access.conf needs the same)")
 	}
 	if err := k.Validate(); err != nil {
 		return SPAKeys{}, err

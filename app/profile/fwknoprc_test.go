@@ -11,18 +11,20 @@ const rcKeyLines = "KEY_BASE64 c2VjcmV0LWtleS0xMjM0NTY3ODkwYWJjZGVmZ2hpams=\nHMA
 func TestParseFwknoprcErrors(t *testing.T) {
 	stanza := func(lines string) string { return "[s]\nSPA_SERVER h\nACCESS tcp/22\n" + lines }
 	tests := []struct{ name, rc, want string }{
-		{"no stanza", "# nothing\n", "no [stanza] found"},
+		{"no stanza", "# nothing\n", "holds no stanza"},
+		{"only default, empty", "[default]\n#SPA_SERVER h\n", "holds no stanza"},
 		{"setting first", "SPA_SERVER h\n[s]\n", "line 1: setting before the first [stanza]"},
 		{"open header", "[s\n", `line 1: section header without "]"`},
-		{"no value", "[s]\nSPA_SERVER\n", "line 2: SPA_SERVER has no value"},
+		{"no value", "[s]\nSPA_SERVER\n", "line 1: [s]: line 2: SPA_SERVER has no value"},
+		{"no value in default", "[default]\nACCESS\n[s]\nSPA_SERVER h\n", "[default]: line 2: ACCESS has no value"},
 		{"no server", "[s]\nACCESS tcp/22\n" + rcKeyLines, "line 1: [s]: no SPA_SERVER"},
 		{"no key", stanza("HMAC_KEY_BASE64 aG1hYw==\n"), "[s]: no KEY_BASE64"},
-		{"no hmac key", stanza("KEY_BASE64 a2V5\n"), "[s]: no HMAC_KEY_BASE64"},
+		{"no hmac key", stanza("KEY_BASE64 a2V5\n"), "[s]: no HMAC_KEY_BASE64: the stanza sends packets without HMAC"},
 		{"bad base64", stanza("KEY_BASE64 !!!!\nHMAC_KEY_BASE64 aG1hYw==\n"), "line 4: KEY_BASE64: not valid base64"},
 		{"gpg", stanza(rcKeyLines + "USE_GPG Y\n"), "USE_GPG: GnuPG is not supported"},
-		{"gpg recipient", stanza(rcKeyLines + "GPG_RECIPIENT x@y\n"), "GPG_RECIPIENT: not supported"},
-		{"nat", stanza(rcKeyLines + "NAT_ACCESS 10.0.0.2,22\n"), "NAT_ACCESS: not supported"},
-		{"server command", stanza(rcKeyLines + "SERVER_COMMAND reboot\n"), "SERVER_COMMAND: not supported"},
+		{"gpg recipient", stanza(rcKeyLines + "GPG_RECIPIENT x@y\n"), "GPG_RECIPIENT: GnuPG is not supported"},
+		{"nat", stanza(rcKeyLines + "NAT_ACCESS 10.0.0.2,22\n"), "NAT_ACCESS: NAT access requests are not supported"},
+		{"server command", stanza(rcKeyLines + "SERVER_COMMAND reboot\n"), "SERVER_COMMAND: server commands are not supported"},
 		{"tcp", stanza(rcKeyLines + "SPA_SERVER_PROTO tcp\n"), "SPA_SERVER_PROTO: only udp"},
 		{"no hmac", stanza(rcKeyLines + "USE_HMAC N\n"), "USE_HMAC: Knocker sends only HMAC-authenticated packets"},
 		{"md5", stanza(rcKeyLines + "HMAC_DIGEST_TYPE MD5\n"), "HMAC_DIGEST_TYPE: only SHA256"},
@@ -30,8 +32,8 @@ func TestParseFwknoprcErrors(t *testing.T) {
 		{"port", stanza(rcKeyLines + "SPA_SERVER_PORT 0\n"), "SPA_SERVER_PORT: want a port"},
 		{"allow ipv6", stanza(rcKeyLines + "ALLOW_IP ::1\n"), "ALLOW_IP: want"},
 		{"fw timeout", stanza(rcKeyLines + "FW_TIMEOUT 0\n"), "FW_TIMEOUT: want 1-65536 seconds"},
-		{"bad access", "[s]\nSPA_SERVER h\nACCESS ssh\n" + rcKeyLines, "[s].spa: access item 1: want tcp/PORT"},
-		{"bad name", "[-x]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines, `[-x].name: name starts with "-"`},
+		{"bad access", "[s]\nSPA_SERVER h\nACCESS ssh\n" + rcKeyLines, "[s]: spa: access item 1: want tcp/PORT"},
+		{"bad name", "[-x]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines, `[-x]: name: name starts with "-"`},
 		{"same keys", stanza("KEY same-key\nHMAC_KEY same-key\n"), "identical"},
 	}
 	for _, tt := range tests {
@@ -88,12 +90,12 @@ func TestFwknoprcNeverRepeatsSecrets(t *testing.T) {
 }
 
 func TestParseFwknoprcDefaultOnly(t *testing.T) {
-	imp, err := ParseFwknoprc([]byte("[default]\nSPA_SERVER h\nACCESS tcp/22\n" + rcKeyLines + "FROB 1\n"))
+	imp, err := ParseFwknoprc([]byte("[default]\nSPA_SERVER h\nACCESS tcp/22\nALLOW_IP source\n" + rcKeyLines + "FROB 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(imp.Profiles) != 1 || imp.Profiles[0].Name != "default" || len(imp.Warnings) != 1 ||
-		!strings.Contains(imp.Warnings[0], "line 6: not settings Knocker knows") || strings.Contains(imp.Warnings[0], "FROB") {
+		!strings.Contains(imp.Warnings[0], "line 7: not settings Knocker knows") || strings.Contains(imp.Warnings[0], "FROB") {
 		t.Fatalf("%+v", imp)
 	}
 }
@@ -142,6 +144,9 @@ func FuzzParseFwknoprc(f *testing.F) {
 func assertNoValueRepeated(t *testing.T, data []byte, imp Imported, err error) {
 	t.Helper()
 	msgs := strings.ToLower(strings.Join(imp.Warnings, "\n"))
+	for _, s := range imp.Skipped {
+		msgs += "\n" + strings.ToLower(s.String())
+	}
 	if err != nil {
 		msgs += "\n" + strings.ToLower(err.Error())
 	}
@@ -159,5 +164,64 @@ func assertNoValueRepeated(t *testing.T, data []byte, imp Imported, err error) {
 		if strings.Contains(msgs, lw) {
 			t.Fatalf("a message repeats %q from the file: %s", w, msgs)
 		}
+	}
+}
+
+// A file with nothing to import says why, in the terms of what it is.
+func TestImportNothingKnockable(t *testing.T) {
+	tests := []struct {
+		file, host string
+		format     Format
+		want       string
+	}{
+		// fwknop's first-run template: every setting commented out. It is
+		// no knockd.conf needing --host.
+		{"fwknoprc-template", "", FormatFwknoprc, "the file holds no stanza: every line is blank, a comment or a bare [header]"},
+		{"knockd-unknockable.conf", "gw.example.net", FormatKnockd, "nothing can be imported: line 5: [openSSH]: line 6: one_time_sequences is not supported: Knocker knocks a fixed sequence; " +
+			"line 11: [openFTP]: line 13: tcpflags urg is not supported: Knocker sends plain SYNs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data := readTestdata(t, tt.file)
+			if f := DetectFormat(data); f != tt.format {
+				t.Fatalf("detected as %s", f)
+			}
+			imp, err := ParseImport(data, tt.host)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || len(imp.Profiles) != 0 {
+				t.Fatalf("%d profiles, err %v\nwant %s", len(imp.Profiles), err, tt.want)
+			}
+		})
+	}
+}
+
+// A stanza without keys is left out with the rest of it read, so that a
+// window can ask for the keys; the others stand on their own.
+func TestFwknoprcStanzaWithoutKeys(t *testing.T) {
+	imp, err := ParseImport(readTestdata(t, "fwknoprc-mixed"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imp.Profiles) != 2 || imp.Profiles[0].Name != "office" || len(imp.Skipped) != 4 {
+		t.Fatalf("%d profiles, left out %v", len(imp.Profiles), imp.Skipped)
+	}
+	var nas *Profile
+	for _, s := range imp.Skipped {
+		if (s.NeedsKeys != nil) != strings.Contains(s.Section, "[nas]") {
+			t.Errorf("%s: NeedsKeys %v", s, s.NeedsKeys)
+		}
+		if s.NeedsKeys != nil {
+			nas = s.NeedsKeys
+		}
+	}
+	if nas == nil || nas.Host != "nas.example.net" || nas.SPA == nil || nas.SPA.Access != "tcp/5001" || nas.SPA.Port != 62201 || !nas.SPA.Keys.IsZero() {
+		t.Fatalf("stanza without keys read as %+v", nas)
+	}
+	// With keys typed in, it is a profile like any other.
+	nas.SPA.Keys = NewSPAKeys(testSPAKeys)
+	if err := nas.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EncodeSecret(nas); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -23,9 +23,36 @@ type Imported struct {
 	Profiles []Profile
 	// Warnings name settings that were read but cannot be honoured.
 	Warnings []string
-	// LeftOut are, for RouterOS configuration, the chains of list rules
-	// that were not imported, each with its reason.
-	LeftOut []string
+	// Skipped are the sections of a knockd.conf or stanzas of a .fwknoprc
+	// left out, each with its reason, while the others import. When none
+	// imports, the parser's error lists them too.
+	Skipped []Skipped
+}
+
+// Skipped is a section of a file that Knocker cannot knock, and why.
+type Skipped struct {
+	Section string // where and which: "line 12: [openSSH]"
+	Reason  string // never quotes a key or a payload
+	// NeedsKeys is the stanza read as far as it goes when all it lacks are
+	// its keys, which fwknop asks for at each run: a window can ask for
+	// them and import it; the command line cannot.
+	NeedsKeys *Profile
+}
+
+// String is the section and the reason, as one line.
+func (s Skipped) String() string { return s.Section + ": " + s.Reason }
+
+// errNothingImported is the error of a file all of whose sections were
+// left out: it names each, so a one-line error says everything.
+func errNothingImported(skipped []Skipped, more int) error {
+	parts := make([]string, len(skipped))
+	for i, s := range skipped {
+		parts[i] = s.String()
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
+	}
+	return errors.New("nothing can be imported: " + strings.Join(parts, "; "))
 }
 
 // Format is a kind of file ParseImport reads.
@@ -181,6 +208,7 @@ type importBatch struct {
 	names    *listAdder
 	out      []Profile
 	warnings warningList
+	skipped  capped[Skipped]
 	budget   int // payload bytes the file may still expand into
 }
 
@@ -202,6 +230,26 @@ func (b *importBatch) take(field string, p Profile, warnings []string, err error
 	}
 	for _, w := range warnings {
 		b.warnings.add(field + ": " + w)
+	}
+	return nil
+}
+
+// takeOrSkip adds the profile read from section, or leaves the section out
+// with the reason it cannot be knocked. Only a limit of the whole file (too
+// many profiles, too much payload) is an error.
+func (b *importBatch) takeOrSkip(section string, p Profile, warnings []string, err error) error {
+	if err == nil {
+		err = b.add(p)
+	}
+	switch {
+	case errors.Is(err, errBudget) || errors.Is(err, errTooManyProfiles):
+		return fieldErr(section, err)
+	case err != nil:
+		b.skipped.add(Skipped{Section: section, Reason: err.Error()})
+		return nil
+	}
+	for _, w := range warnings {
+		b.warnings.add(section + ": " + w)
 	}
 	return nil
 }
@@ -238,17 +286,34 @@ func (b *importBatch) charge(steps []knock.Step) error {
 	return nil
 }
 
-// imported is the batch's result, with its warnings.
-func (b *importBatch) imported() Imported {
-	return Imported{Profiles: b.out, Warnings: b.warnings.all()}
+// imported is the batch's result, with its warnings and the sections left
+// out; with none imported, the error names those.
+func (b *importBatch) imported() (Imported, error) {
+	imp := Imported{Profiles: b.out, Warnings: b.warnings.all(), Skipped: b.skipped.list}
+	if len(b.out) == 0 && len(b.skipped.list) > 0 {
+		return imp, errNothingImported(b.skipped.list, b.skipped.dropped)
+	}
+	if b.skipped.dropped > 0 {
+		imp.Skipped = append(imp.Skipped, Skipped{Section: "the rest of the file", Reason: fmt.Sprintf("%d more sections left out", b.skipped.dropped)})
+	}
+	return imp, nil
 }
 
 // knockdIgnored are knockd.conf settings that only matter to the server
-// (command_6 and the like are the IPv6 twins of the commands).
+// (command_6 and the like are the IPv6 twins of the commands). seq_timeout
+// (and its alias timeout) is met by any knock Knocker sends, since it
+// sends the steps back to back.
 var knockdIgnored = map[string]bool{
 	"command": true, "start_command": true, "stop_command": true, "cmd_timeout": true,
 	"command_6": true, "start_command_6": true, "stop_command_6": true,
-	"target": true, "interface": true,
+	"target": true, "interface": true, "seq_timeout": true, "timeout": true,
+}
+
+// knockdForks are settings of knockd's forks (not of knockd 0.8) that
+// change what the server expects, with why Knocker cannot knock them.
+var knockdForks = map[string]string{
+	"key":   "key is a TOTP secret of a knockd fork: its sequence changes with time, and Knocker knocks a fixed one",
+	"ipset": "ipset is a setting of a knockd fork, not of knockd 0.8: Knocker imports only what knockd 0.8 reads",
 }
 
 // ParseKnockd reads the knock sequences of a knockd.conf, one profile per
@@ -257,28 +322,32 @@ var knockdIgnored = map[string]bool{
 //	[openSSH]
 //	    sequence = 7000:udp,8000:tcp,9000
 //
-// seq_timeout (or its alias timeout) is reported and ignored: Knocker sends
-// the steps back to back, well within it. tcpflags must be met by a plain
-// SYN, which is what Knocker sends: syn and negations such as !ack pass,
-// any other flag fails the import, as does one_time_sequences.
+// A section Knocker cannot knock is left out with its reason, and the
+// others import: tcpflags must be met by a plain SYN, which is what Knocker
+// sends (syn and negations such as !ack pass, any other flag does not);
+// one_time_sequences and settings knockd 0.8 does not know (a fork's
+// ipset or TOTP key) leave the section out too.
 func ParseKnockd(data []byte, host string) (Imported, error) {
 	b := newImportBatch()
 	type section struct {
 		name     string
 		line     int
 		sequence []knock.Step
+		bad      error // the first reason it cannot be knocked
 	}
 	var cur *section
+	sections := 0
 	finish := func() error {
 		if cur == nil || strings.EqualFold(cur.name, "options") {
 			return nil
 		}
 		field := fmt.Sprintf("line %d: [%s]", cur.line, excerpt(cur.name))
-		if cur.sequence == nil {
-			return fieldErr(field, errors.New("no sequence"))
+		err := cur.bad
+		if err == nil && cur.sequence == nil {
+			err = errors.New("no sequence")
 		}
 		p := Profile{ID: NewID(), Name: cur.name, Host: host, Steps: cur.sequence, Created: time.Now().UTC()}
-		return b.take(field, p, nil, nil)
+		return b.takeOrSkip(field, p, nil, err)
 	}
 	if host == "" {
 		return Imported{}, errors.New("knockd.conf does not say where the router is: give its name or address with --host")
@@ -299,36 +368,19 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 			if err := finish(); err != nil {
 				return Imported{}, err
 			}
+			// Sections left out count too: a file is read whole or refused.
+			if sections++; sections > MaxImportProfiles+1 {
+				return Imported{}, fieldErr(lineField(n), tooManyProfiles())
+			}
 			cur = &section{name: strings.TrimSpace(name), line: n}
 			continue
 		case cur == nil:
 			return Imported{}, fieldErr(lineField(n), errors.New("setting before the first [section]"))
-		case strings.EqualFold(cur.name, "options"):
+		case strings.EqualFold(cur.name, "options") || cur.bad != nil:
 			continue
 		}
-		key, value, _ := strings.Cut(text, "=")
-		key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
-		switch {
-		case key == "sequence":
-			if cur.sequence != nil {
-				return Imported{}, fieldErr(lineField(n), errors.New("second sequence in one section"))
-			}
-			steps, err := parseKnockdSequence(value)
-			if err != nil {
-				return Imported{}, fieldErr(lineField(n), err)
-			}
-			cur.sequence = steps
-		case key == "one_time_sequences":
-			return Imported{}, fieldErr(lineField(n), errors.New("one_time_sequences is not supported: Knocker knocks a fixed sequence"))
-		case key == "seq_timeout" || key == "timeout":
-			b.warnings.add(lineField(n) + ": " + key + " is not supported and was ignored (Knocker sends the steps back to back)")
-		case key == "tcpflags":
-			if err := checkKnockdFlags(value); err != nil {
-				return Imported{}, fieldErr(lineField(n), err)
-			}
-		case knockdIgnored[key]:
-		default:
-			return Imported{}, fieldErr(lineField(n), fmt.Errorf("unknown knockd setting %s", quoted(key)))
+		if err := knockdSetting(text, &cur.sequence); err != nil {
+			cur.bad = fieldErr(lineField(n), err)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -337,10 +389,38 @@ func ParseKnockd(data []byte, host string) (Imported, error) {
 	if err := finish(); err != nil {
 		return Imported{}, err
 	}
-	if len(b.out) == 0 {
+	if len(b.out) == 0 && len(b.skipped.list) == 0 {
 		return Imported{}, errors.New("no knock sequence found (want a knockd.conf section with sequence = PORT[:PROTO],...)")
 	}
-	return b.imported(), nil
+	return b.imported()
+}
+
+// knockdSetting reads one line of a section: the sequence into sequence,
+// or the reason the section cannot be knocked.
+func knockdSetting(text string, sequence *[]knock.Step) error {
+	key, value, _ := strings.Cut(text, "=")
+	key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
+	switch {
+	case key == "sequence":
+		if *sequence != nil {
+			return errors.New("second sequence in one section")
+		}
+		steps, err := parseKnockdSequence(value)
+		if err != nil {
+			return err
+		}
+		*sequence = steps
+	case key == "one_time_sequences":
+		return errors.New("one_time_sequences is not supported: Knocker knocks a fixed sequence")
+	case key == "tcpflags":
+		return checkKnockdFlags(value)
+	case knockdIgnored[key]:
+	case knockdForks[key] != "":
+		return errors.New(knockdForks[key])
+	default:
+		return fmt.Errorf("unknown knockd setting %s (knockd 0.8 does not read it: a fork's?)", quoted(key))
+	}
+	return nil
 }
 
 // knockdFlags are the TCP flags knockd's tcpflags names.

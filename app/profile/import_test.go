@@ -153,8 +153,9 @@ func TestParseKnockd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(imp.Warnings) != 1 || !strings.Contains(imp.Warnings[0], "line 8: seq_timeout is not supported") {
-		t.Fatalf("warnings %q", imp.Warnings)
+	// seq_timeout is met by steps sent back to back: nothing to warn about.
+	if len(imp.Warnings) != 0 || len(imp.Skipped) != 0 {
+		t.Fatalf("warnings %q, left out %v", imp.Warnings, imp.Skipped)
 	}
 	step := func(p knock.Proto, port uint16) knock.Step { return knock.Step{Proto: p, Port: port} }
 	want := map[string][]knock.Step{
@@ -172,10 +173,10 @@ func TestParseKnockd(t *testing.T) {
 }
 
 // TestParseKnockdServerSettings: the settings of knockd's own manual page
-// examples import: timeout is seq_timeout's alias (reported as such), the
-// IPv6 commands are the server's business, and tcpflags a plain SYN meets,
-// negations included, pass; flags it cannot meet fail, as knockd fails on
-// flags it does not know.
+// examples import: timeout is seq_timeout's alias, the IPv6 commands are
+// the server's business, and tcpflags a plain SYN meets, negations
+// included, pass; a section with flags it cannot meet, or flags knockd does
+// not know, is left out with its reason.
 func TestParseKnockdServerSettings(t *testing.T) {
 	const conf = `[options]
 	logfile = /var/log/knockd.log
@@ -195,7 +196,7 @@ func TestParseKnockdServerSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(imp.Profiles) != 1 || len(imp.Profiles[0].Steps) != 3 || len(imp.Warnings) != 1 || !strings.Contains(imp.Warnings[0], "line 5: timeout is not supported and was ignored") {
+	if len(imp.Profiles) != 1 || len(imp.Profiles[0].Steps) != 3 || len(imp.Warnings) != 0 {
 		t.Fatalf("%+v %q", imp.Profiles, imp.Warnings)
 	}
 	for flags, want := range map[string]string{
@@ -204,9 +205,10 @@ func TestParseKnockdServerSettings(t *testing.T) {
 		"syn,ecn":    `tcpflags: unknown flag "ecn"`,
 		"syn,!\x1b]": `unknown flag "!\x1b]"`,
 	} {
-		_, err := ParseKnockd([]byte("[a]\nsequence = 1\ntcpflags = "+flags+"\n"), "h")
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("tcpflags %q: %v, want %q", flags, err, want)
+		imp, err := ParseKnockd([]byte("[a]\nsequence = 1\ntcpflags = "+flags+"\n[b]\nsequence = 2\n"), "h")
+		if err != nil || len(imp.Profiles) != 1 || imp.Profiles[0].Name != "b" || len(imp.Skipped) != 1 ||
+			!strings.HasPrefix(imp.Skipped[0].String(), "line 1: [a]: line 3: ") || !strings.Contains(imp.Skipped[0].Reason, want) {
+			t.Errorf("tcpflags %q: %v %v, want [b] imported and [a] left out for %q", flags, err, imp.Skipped, want)
 		}
 	}
 }
@@ -214,7 +216,7 @@ func TestParseKnockdServerSettings(t *testing.T) {
 func TestParseKnockdErrors(t *testing.T) {
 	tests := []struct{ name, in, host, want string }{
 		{"no host", knockdConf, "", "--host"},
-		{"one time", "[a]\nsequence = 1\none_time_sequences = /etc/seq\n", "h", "line 3: one_time_sequences is not supported"},
+		{"one time", "[a]\nsequence = 1\none_time_sequences = /etc/seq\n", "h", "nothing can be imported: line 1: [a]: line 3: one_time_sequences is not supported"},
 		{"tcpflags", "[a]\nsequence = 1\ntcpflags = syn,ack\n", "h", `line 3: tcpflags ack is not supported`},
 		{"no sequence", "[a]\ncommand = x\n", "h", "line 1: [a]: no sequence"},
 		{"empty sequence", "[a]\nsequence =\n", "h", "line 2: sequence is empty"},
@@ -224,8 +226,9 @@ func TestParseKnockdErrors(t *testing.T) {
 		{"before section", "sequence = 1\n", "h", "line 1: setting before the first [section]"},
 		{"header", "[a\n", "h", `line 1: section header without "]"`},
 		{"unknown", "[a]\nsequence = 1\nfrobnicate = 2\n", "h", `line 3: unknown knockd setting "frobnicate"`},
-		{"duplicate", "[a]\nsequence = 1\n[A]\nsequence = 2\n", "h", `line 3: [A]: a profile named "A" already exists`},
-		{"bad name", "[-a]\nsequence = 1\n", "h", `line 1: [-a].name: name starts with "-"`},
+		{"bad name", "[-a]\nsequence = 1\n", "h", `line 1: [-a]: name: name starts with "-"`},
+		{"two left out", "[a]\nkey = s3cret\nsequence = 1\n[b]\nipset = knock\n", "h",
+			"nothing can be imported: line 1: [a]: line 2: key is a TOTP secret of a knockd fork: its sequence changes with time, and Knocker knocks a fixed one; line 4: [b]: line 5: ipset is a setting of a knockd fork"},
 		{"nothing", "[options]\nUseSyslog\n", "h", "no knock sequence found"},
 		{"json with host", exampleJSON, "h", "--host is for knockd.conf"},
 	}
@@ -272,6 +275,14 @@ func TestSecretRoundTrip(t *testing.T) {
 // checkImport is what both fuzzers assert: no panic, and whatever is
 // accepted is valid, fits the keyring, and survives an export round trip.
 func checkImport(t *testing.T, imp Imported, err error) {
+	for _, s := range imp.Skipped {
+		switch {
+		case s.Section == "" || s.Reason == "":
+			t.Fatalf("left out without saying what or why: %+v", s)
+		case s.NeedsKeys != nil && (!s.NeedsKeys.SPA.Keys.IsZero() || s.NeedsKeys.validate() != nil):
+			t.Fatalf("a stanza offered for its keys is not otherwise valid: %v", s.NeedsKeys.validate())
+		}
+	}
 	if err != nil {
 		return
 	}

@@ -16,20 +16,23 @@ import (
 // FormatVersion is the version of profiles.json and of the interchange JSON
 // this build reads and writes. Any new field bumps it, so that an older
 // build, which refuses newer files, never drops data it does not know.
-// Version 2 added "spa" and "open_url", version 3 "open_url_imported"; a
-// file without them is still written as the oldest version that holds it,
-// so older builds keep reading it.
-const FormatVersion = 3
+// Version 2 added "spa" and "open_url", version 3 "open_url_imported",
+// version 4 an SPA allow_ip of "resolve" with "resolve_url"; a file without
+// them is still written as the oldest version that holds it, so older
+// builds keep reading it.
+const FormatVersion = 4
 
 // docVersion is the lowest format version that holds profiles.
 func docVersion(profiles []profileJSON) int {
 	v := 1
 	for i := range profiles {
 		switch {
+		case profiles[i].SPA != nil && profiles[i].SPA.ResolveURL != "":
+			return 4
 		case profiles[i].OpenURLImported:
-			return 3
+			v = 3
 		case profiles[i].SPA != nil || profiles[i].OpenURL != "":
-			v = 2
+			v = max(v, 2)
 		}
 	}
 	return v
@@ -84,6 +87,7 @@ type spaJSON struct {
 	HMACKeyBase64 string `json:"hmac_key_base64,omitempty"`
 	Access        string `json:"access,omitempty"`
 	AllowIP       string `json:"allow_ip,omitempty"`
+	ResolveURL    string `json:"resolve_url,omitempty"`
 	Port          int    `json:"port,omitempty"`
 	User          string `json:"user,omitempty"`
 }
@@ -116,7 +120,7 @@ func toJSON(p *Profile, secrets, local bool) profileJSON {
 		}
 	}
 	if s := p.SPA; s != nil {
-		j.SPA = &spaJSON{Access: s.Access, AllowIP: allowIPText(s.AllowIP), Port: int(s.port()), User: s.User}
+		j.SPA = &spaJSON{Access: s.Access, AllowIP: allowIPText(s), ResolveURL: s.ResolveURL, Port: int(s.port()), User: s.User}
 		if secrets {
 			j.SPA.KeyBase64, j.SPA.HMACKeyBase64 = s.Keys.Keys().Base64()
 		}
@@ -203,8 +207,8 @@ func spaFromJSON(j *spaJSON) (*SPA, error) {
 			return nil, err
 		}
 	}
-	if s.AllowIP, err = parseAllowIP(j.AllowIP); err != nil {
-		return nil, fieldErr("allow_ip", err)
+	if err := parseAllowIP(s, j.AllowIP, j.ResolveURL); err != nil {
+		return nil, err
 	}
 	if j.Port != 0 {
 		if s.Port, err = parsePort(j.Port); err != nil {

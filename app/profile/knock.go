@@ -19,7 +19,15 @@ var ErrNotRecorded = errors.New("knocked, but could not record the time")
 // attempt sends steps made for it: for SPA a fresh packet, since fwknopd
 // drops a packet it has seen.
 func (b *Book) Knock(ctx context.Context, p Profile, hooks knock.Hooks, network knock.Network) (*knock.Result, error) {
-	// Missing keys are reported before anything is resolved or sent.
+	// Missing keys are reported before anything is looked up or sent.
+	if err := p.secretLoaded(); err != nil {
+		return nil, err
+	}
+	// Looked up once: every attempt of this knock asks for the same address.
+	p, err := p.withPublicAddress(ctx, b.HTTP)
+	if err != nil {
+		return nil, err
+	}
 	first, err := p.KnockSteps(time.Now())
 	if err != nil {
 		return nil, err

@@ -208,7 +208,7 @@ func ParseKnockOnPorts(data []byte) (Imported, error) {
 			return Imported{}, err
 		}
 	}
-	return b.imported(), nil
+	return b.imported()
 }
 
 func deref[T any](p *T) T {

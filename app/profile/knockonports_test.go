@@ -57,14 +57,24 @@ func importReport(t *testing.T, imp Imported) []byte {
 	for _, w := range imp.Warnings {
 		b.WriteString("# warning: " + w + "\n")
 	}
+	for _, s := range imp.Skipped {
+		b.WriteString("# left out: " + s.String() + "\n")
+		if s.NeedsKeys != nil {
+			b.WriteString("#   (the window asks for its keys: " + s.NeedsKeys.Name + " knocking " + s.NeedsKeys.Host + ")\n")
+		}
+	}
 	b.Write(out)
 	return b.Bytes()
 }
 
+// TestImportGolden reads files in the styles people write them in; the
+// mixed ones hold sections Knocker cannot knock, which are left out with
+// their reasons while the others import.
 func TestImportGolden(t *testing.T) {
-	for _, name := range []string{"kop-v1.json", "kop-legacy.json", "fwknoprc"} {
+	for name, host := range map[string]string{"kop-v1.json": "", "kop-legacy.json": "", "fwknoprc": "",
+		"knockd-mixed.conf": "gw.example.net", "fwknoprc-mixed": ""} {
 		t.Run(name, func(t *testing.T) {
-			imp, err := ParseImport(readTestdata(t, name), "")
+			imp, err := ParseImport(readTestdata(t, name), host)
 			if err != nil {
 				t.Fatal(err)
 			}

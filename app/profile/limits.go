@@ -24,9 +24,9 @@ const (
 
 var errBudget = errors.New("the file expands into more payload than Knocker imports at once")
 
-func tooManyProfiles() error {
-	return fmt.Errorf("more than %d profiles: Knocker imports at most %d at once (split the file)", MaxImportProfiles, MaxImportProfiles)
-}
+var errTooManyProfiles = fmt.Errorf("more than %d profiles: Knocker imports at most %d at once (split the file)", MaxImportProfiles, MaxImportProfiles)
+
+func tooManyProfiles() error { return errTooManyProfiles }
 
 func tooManySteps() error {
 	return fmt.Errorf("more than %d steps in one profile", MaxSteps)
@@ -90,20 +90,24 @@ func checkJSONLists(data []byte) error {
 	return nil
 }
 
-// warningList keeps the first maxImportWarnings warnings of an import and
-// counts the rest, so a file of a million ignored lines cannot fill memory.
-type warningList struct {
-	list    []string
+// capped keeps the first maxImportWarnings reports of an import (warnings,
+// sections left out) and counts the rest, so a file of a million ignored
+// lines cannot fill memory.
+type capped[T any] struct {
+	list    []T
 	dropped int
 }
 
-func (w *warningList) add(msg string) {
-	if len(w.list) < maxImportWarnings {
-		w.list = append(w.list, msg)
+func (c *capped[T]) add(v T) {
+	if len(c.list) < maxImportWarnings {
+		c.list = append(c.list, v)
 	} else {
-		w.dropped++
+		c.dropped++
 	}
 }
+
+// warningList is an import's warnings.
+type warningList struct{ capped[string] }
 
 // all returns the warnings kept, then one line for those that were not.
 func (w *warningList) all() []string {

@@ -96,16 +96,28 @@ func TestImportLimits(t *testing.T) {
 	}
 }
 
-// TestImportWarningsAreCapped: a file that repeats an ignored setting a
-// million times gives a bounded list of warnings, saying how many more.
+// TestImportWarningsAreCapped: a file that repeats an ignored setting or an
+// unknockable section a million times gives bounded lists of warnings and
+// of sections left out, saying how many more.
 func TestImportWarningsAreCapped(t *testing.T) {
-	conf := "[a]\nsequence = 1\n" + strings.Repeat("seq_timeout = 5\n", 200)
-	imp, err := ParseKnockd([]byte(conf), "h")
+	var rc strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&rc, "[s%d]\nSPA_SERVER h\nACCESS tcp/22\nALLOW_IP source\nVERBOSE Y\n%s", i, rcKeyLines)
+	}
+	imp, err := ParseFwknoprc([]byte(rc.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(imp.Warnings); n != maxImportWarnings+1 || imp.Warnings[n-1] != "and 150 more warnings" || !strings.HasPrefix(imp.Warnings[0], "line 3: seq_timeout") {
+	if n := len(imp.Warnings); n != maxImportWarnings+1 || imp.Warnings[n-1] != "and 150 more warnings" || !strings.HasPrefix(imp.Warnings[0], "line 1: [s0]: line 5: VERBOSE") {
 		t.Fatalf("%d warnings, first %q, last %q", n, imp.Warnings[0], imp.Warnings[n-1])
+	}
+	conf := "[a]\nsequence = 1\n" + strings.Repeat("[b]\nsequence = 2\none_time_sequences = /etc/k\n", 200)
+	imp, err = ParseKnockd([]byte(conf), "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(imp.Skipped); len(imp.Profiles) != 1 || n != maxImportWarnings+1 || imp.Skipped[n-1].Reason != "150 more sections left out" {
+		t.Fatalf("%d profiles, %d left out, last %v", len(imp.Profiles), n, imp.Skipped[n-1])
 	}
 }
 

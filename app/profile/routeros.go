@@ -38,7 +38,7 @@ func looksLikeRouterOS(data []byte) bool {
 // ParseRouterOS reads RouterOS configuration (an export, a script, one
 // command a line) and makes a profile knocking host of each knock its rules
 // let in, named after the list that grants access. Chains of list rules
-// that are not knocks Knocker can send are LeftOut, each with its reason.
+// that are not knocks Knocker can send are Skipped, each with its reason.
 func ParseRouterOS(data []byte, host string) (Imported, error) {
 	if host == "" {
 		return Imported{}, errors.New("RouterOS configuration does not say where the router is: give its name or address with --host")
@@ -47,19 +47,15 @@ func ParseRouterOS(data []byte, host string) (Imported, error) {
 	if err != nil {
 		return Imported{}, err
 	}
-	var leftOut []string
-	for _, l := range rd.LeftOut {
-		leftOut = append(leftOut, Printable(l.String()))
-	}
-	if len(rd.Knocks) == 0 {
-		if len(leftOut) > 0 {
-			return Imported{LeftOut: leftOut}, fmt.Errorf("no knock found: %s", leftOut[0])
-		}
+	if len(rd.Knocks) == 0 && len(rd.LeftOut) == 0 {
 		return Imported{}, errors.New("no knock found: no rules add a source to an address list that a rule then lets in")
 	}
 	b := newImportBatch()
 	for _, w := range rd.Warnings {
 		b.warnings.add(Printable(w))
+	}
+	for _, l := range rd.LeftOut {
+		b.skipped.add(Skipped{Section: Printable(l.Where()), Reason: Printable(l.Reason)})
 	}
 	taken := map[string]bool{}
 	for i, k := range rd.Knocks {
@@ -76,9 +72,8 @@ func ParseRouterOS(data []byte, host string) (Imported, error) {
 			return Imported{}, err
 		}
 	}
-	imp := b.imported()
-	imp.LeftOut = leftOut
-	return imp, nil
+	// With no knock, the error names the chains left out.
+	return b.imported()
 }
 
 // knockName names a knock after its list, the family added when another

@@ -61,13 +61,13 @@ func TestImportRouterOS(t *testing.T) {
 			t.Errorf("step %d = %s, want %s", i+1, p.Steps[i].Spec(), s)
 		}
 	}
-	if len(imp.LeftOut) != 1 || !strings.Contains(imp.LeftOut[0], "telnet_black") || !strings.Contains(imp.LeftOut[0], "blocklist") {
-		t.Errorf("left out %q, want the telnet ladder named as a blocklist", imp.LeftOut)
+	if len(imp.Skipped) != 1 || !strings.Contains(imp.Skipped[0].String(), "telnet_black") || !strings.Contains(imp.Skipped[0].Reason, "blocklist") {
+		t.Errorf("left out %q, want the telnet ladder named as a blocklist", imp.Skipped)
 	}
 	for _, tt := range []struct{ in, host, want string }{
 		{rosExport, "", "give its name or address with --host"},
 		{"/ip firewall filter\nadd chain=input protocol=tcp dst-port=22 src-address-list=x action=drop\n", "h", "no knock found: no rules add"},
-		{"/ip firewall filter\nadd chain=input protocol=tcp dst-port=22 action=add-src-to-address-list address-list=b address-list-timeout=1d\n", "h", "no knock found: list b (IPv4): no rule accepts sources on it"},
+		{"/ip firewall filter\nadd chain=input protocol=tcp dst-port=22 action=add-src-to-address-list address-list=b address-list-timeout=1d\n", "h", "nothing can be imported: list b (IPv4): no rule accepts sources on it"},
 		{"Flags: X - disabled\n 0 chain=input action=accept\n", "h", "print output"},
 	} {
 		if _, err := ParseImport([]byte(tt.in), tt.host); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -113,8 +113,8 @@ func FuzzParseRouterOS(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		imp, err := parseBounded(t, data, func() (Imported, error) { return ParseRouterOS(data, "router.example") })
 		checkImport(t, imp, err)
-		for _, l := range imp.LeftOut {
-			if strings.ContainsFunc(l, hiddenRune) || strings.Contains(l, "\n") {
+		for _, s := range imp.Skipped {
+			if l := s.String(); strings.ContainsFunc(l, hiddenRune) || strings.Contains(l, "\n") {
 				t.Fatalf("a left-out reason is not one line of printable text: %q", l)
 			}
 		}

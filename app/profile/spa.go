@@ -1,9 +1,11 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
@@ -19,10 +21,16 @@ type SPA struct {
 	Keys SPAKeys
 	// Access is what fwknopd should open: "tcp/22", or "tcp/22,udp/53".
 	Access string
-	// AllowIP is the address fwknopd lets in. The zero value asks it to use
-	// the packet's source address (fwknop -s), which fwknopd refuses when its
-	// access.conf sets REQUIRE_SOURCE_ADDRESS Y.
+	// AllowIP is the address fwknopd lets in (fwknop -a). The zero value,
+	// with no ResolveURL, asks it to use the packet's source address (fwknop
+	// -s, 0.0.0.0 in the packet), which fwknopd refuses when its access.conf
+	// sets REQUIRE_SOURCE_ADDRESS Y.
 	AllowIP netip.Addr
+	// ResolveURL, when set, is where this machine's public address is
+	// looked up over HTTPS before each knock (fwknop -R): the reply's body
+	// starts with the address, which the packet then carries. Never a
+	// default: only a URL someone chose is contacted. AllowIP is then empty.
+	ResolveURL string
 	// Port is fwknopd's UDP port; 0 means spa.DefaultPort.
 	Port uint16
 	// User is sent for fwknopd's REQUIRE_USERNAME; empty means the login name.
@@ -94,6 +102,14 @@ func (s *SPA) validate() error {
 	if s.Access == "" {
 		return fieldErr("access", errors.New("missing (want e.g. tcp/22)"))
 	}
+	if s.ResolveURL != "" {
+		if s.AllowIP.IsValid() {
+			return fieldErr("allow_ip", errors.New("an address to allow and a lookup URL both given: choose one"))
+		}
+		if err := spa.CheckResolveURL(s.ResolveURL); err != nil {
+			return fieldErr("resolve_url", err)
+		}
+	}
 	// A fixed time keeps validation independent of the clock; zero rand
 	// would be crypto/rand, wasted on a packet nobody sends.
 	if _, err := spa.Build(keys, s.request(time.Unix(0, 0)), zeroReader{}); err != nil {
@@ -109,22 +125,53 @@ func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 // KnockSteps is what every front end sends for p at time now: a sequence
 // profile's own steps, or for an SPA profile one fresh UDP datagram carrying
 // a packet stamped now to fwknopd's port. The profile must have been read
-// with its secret (Book.Get). Errors never quote a key or a payload.
+// with its secret (Book.Get), and an SPA profile that looks its address up
+// must have had it looked up (Book.Knock does both). Errors never quote a
+// key or a payload.
 func (p *Profile) KnockSteps(now time.Time) ([]knock.Step, error) {
+	if err := p.secretLoaded(); err != nil {
+		return nil, err
+	}
 	if p.SPA == nil {
-		if len(p.Steps) == 0 {
-			return nil, fmt.Errorf("profile %q: %w", p.Name, knock.ErrNoSteps)
-		}
 		return p.Steps, nil
 	}
-	if p.SPA.Keys.IsZero() {
-		return nil, fmt.Errorf("profile %q: its SPA keys were not read from the keyring", p.Name)
+	if p.SPA.ResolveURL != "" && !p.SPA.AllowIP.IsValid() {
+		// Never 0.0.0.0 in place of an address that was not looked up.
+		return nil, fmt.Errorf("profile %q: its public address was not looked up", p.Name)
 	}
 	pkt, err := spa.Build(p.SPA.Keys.Keys(), p.SPA.request(now), nil)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: SPA: %w", p.Name, err)
 	}
 	return []knock.Step{{Proto: knock.UDP, Port: p.SPA.port(), Payload: knock.Payload{Data: pkt, Encoding: knock.Text}}}, nil
+}
+
+// secretLoaded says whether p holds what it knocks with.
+func (p *Profile) secretLoaded() error {
+	switch {
+	case p.SPA == nil && len(p.Steps) == 0:
+		return fmt.Errorf("profile %q: %w", p.Name, knock.ErrNoSteps)
+	case p.SPA != nil && p.SPA.Keys.IsZero():
+		return fmt.Errorf("profile %q: its SPA keys were not read from the keyring", p.Name)
+	}
+	return nil
+}
+
+// withPublicAddress is p with the address its packets ask for looked up,
+// for an SPA profile with a ResolveURL; other profiles come back as they
+// are. client nil means the system's certificate authorities and proxy.
+func (p Profile) withPublicAddress(ctx context.Context, client *http.Client) (Profile, error) {
+	if p.SPA == nil || p.SPA.ResolveURL == "" {
+		return p, nil
+	}
+	a, err := spa.ResolveAllowIP(ctx, client, p.SPA.ResolveURL)
+	if err != nil {
+		return p, fmt.Errorf("profile %q: %w", p.Name, err)
+	}
+	s := *p.SPA
+	s.AllowIP = a
+	p.SPA = &s
+	return p, nil
 }
 
 // ErrSPARouter is what a router-rules generator says for an SPA profile,
@@ -159,10 +206,15 @@ func (p *Profile) FwknopdAccess() (string, error) {
 	if p.SPA.User != "" {
 		line("REQUIRE_USERNAME", p.SPA.User)
 	}
-	if p.SPA.AllowIP.IsValid() {
+	switch {
+	case p.SPA.ResolveURL != "":
+		b.WriteString("# The profile looks its public address up before each knock and names it,\n")
+		b.WriteString("# so fwknopd can insist on one.\n")
+		line("REQUIRE_SOURCE_ADDRESS", "Y")
+	case p.SPA.AllowIP.IsValid():
 		b.WriteString("# The profile names the address to allow, so fwknopd can insist on one.\n")
 		line("REQUIRE_SOURCE_ADDRESS", "Y")
-	} else {
+	default:
 		b.WriteString("# The profile asks fwknopd to allow the packet's source address:\n")
 		b.WriteString("# REQUIRE_SOURCE_ADDRESS Y would refuse its packets.\n")
 		line("REQUIRE_SOURCE_ADDRESS", "N")
@@ -170,21 +222,42 @@ func (p *Profile) FwknopdAccess() (string, error) {
 	return b.String(), nil
 }
 
-// allowIPText is allow_ip in the interchange JSON.
-func allowIPText(a netip.Addr) string {
-	if !a.IsValid() {
+// allowIPText is allow_ip in the interchange JSON: "source", "resolve"
+// (with resolve_url) or the address.
+func allowIPText(s *SPA) string {
+	switch {
+	case s.ResolveURL != "":
+		return allowResolve
+	case !s.AllowIP.IsValid():
 		return "source"
 	}
-	return a.String()
+	return s.AllowIP.String()
 }
 
-func parseAllowIP(s string) (netip.Addr, error) {
-	if s == "" || s == "source" {
-		return netip.Addr{}, nil
+// allowResolve is allow_ip for an address looked up at resolve_url, as
+// fwknop's ALLOW_IP resolve.
+const allowResolve = "resolve"
+
+// parseAllowIP reads allow_ip and resolve_url into s.
+func parseAllowIP(s *SPA, allow, resolveURL string) error {
+	switch {
+	case allow == allowResolve && resolveURL == "":
+		return fieldErr("resolve_url", errors.New(`missing: allow_ip "resolve" needs the https URL to look the address up at`))
+	case allow == allowResolve:
+		if err := spa.CheckResolveURL(resolveURL); err != nil {
+			return fieldErr("resolve_url", err)
+		}
+		s.ResolveURL = resolveURL
+		return nil
+	case resolveURL != "":
+		return fieldErr("resolve_url", errors.New(`given, but allow_ip is not "resolve"`))
+	case allow == "" || allow == "source":
+		return nil
 	}
-	a, err := netip.ParseAddr(s)
+	a, err := netip.ParseAddr(allow)
 	if err != nil || !a.Unmap().Is4() || a.Unmap().IsUnspecified() {
-		return netip.Addr{}, errors.New(`want "source" or an IPv4 address (fwknop 2.6 carries IPv4 only)`)
+		return fieldErr("allow_ip", errors.New(`want "source", "resolve" or an IPv4 address (fwknop 2.6 carries IPv4 only)`))
 	}
-	return a.Unmap(), nil
+	s.AllowIP = a.Unmap()
+	return nil
 }

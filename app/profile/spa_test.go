@@ -32,7 +32,7 @@ func sameSPA(a, b *SPA) bool {
 		return a == b
 	}
 	ka, kb := a.Keys.Keys(), b.Keys.Keys()
-	return a.Access == b.Access && a.AllowIP == b.AllowIP && a.port() == b.port() && a.User == b.User &&
+	return a.Access == b.Access && a.AllowIP == b.AllowIP && a.ResolveURL == b.ResolveURL && a.port() == b.port() && a.User == b.User &&
 		bytes.Equal(ka.Rijndael, kb.Rijndael) && bytes.Equal(ka.HMAC, kb.HMAC)
 }
 
@@ -55,7 +55,7 @@ func TestSPAInterchange(t *testing.T) {
 	}
 	p := ps[0]
 	want := &SPA{Keys: NewSPAKeys(testSPAKeys), Access: "tcp/22", Port: spa.DefaultPort}
-	if !sameSPA(p.SPA, want) || allowIPText(p.SPA.AllowIP) != "source" || len(p.Steps) != 0 {
+	if !sameSPA(p.SPA, want) || allowIPText(p.SPA) != "source" || len(p.Steps) != 0 {
 		t.Fatalf("parsed %+v", p.SPA)
 	}
 	out, err := Export(ps, WithSecrets)
@@ -99,7 +99,7 @@ func TestSPAInterchangeErrors(t *testing.T) {
 		{"no access", `{` + keys + `}`, "spa.access: missing"},
 		{"bad access", `{` + keys + `, "access": "tcp/0"}`, "port must be 1-65535"},
 		{"spaces in access", `{` + keys + `, "access": "tcp/22, udp/53"}`, "want tcp/PORT or udp/PORT"},
-		{"ipv6 allow", `{` + keys + `, "access": "tcp/22", "allow_ip": "2001:db8::1"}`, "spa.allow_ip: want \"source\" or an IPv4 address"},
+		{"ipv6 allow", `{` + keys + `, "access": "tcp/22", "allow_ip": "2001:db8::1"}`, "spa.allow_ip: want \"source\", \"resolve\" or an IPv4 address"},
 		{"bad allow", `{` + keys + `, "access": "tcp/22", "allow_ip": "me"}`, "spa.allow_ip"},
 		{"port", `{` + keys + `, "access": "tcp/22", "port": 70000}`, "spa.port: port 70000 is out of range"},
 		{"user", `{` + keys + `, "access": "tcp/22", "user": "a:b"}`, "user name has a character fwknop does not allow"},

@@ -4,8 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // SSHHost is what an OpenSSH Host block for a profile needs beyond the
@@ -20,11 +25,13 @@ type SSHHost struct {
 	// Port is the SSH port. 0: the port of the profile's ssh:// URL, else
 	// its check port, else 22.
 	Port uint16
-	// Program is the absolute path of the knocker binary ProxyCommand runs.
+	// Program is the absolute path of this knocker binary. ProxyCommand
+	// runs the headless build instead where one is installed beside it
+	// (see ProxyProgram).
 	Program string
 	// Windows quotes ProxyCommand for Windows' OpenSSH, which starts it
-	// with CreateProcess, rather than for the POSIX shell that runs it
-	// everywhere else.
+	// with CreateProcess, rather than for the shell ($SHELL: sh, bash,
+	// dash, zsh, fish...) that runs it everywhere else.
 	Windows bool
 }
 
@@ -33,8 +40,13 @@ type SSHHost struct {
 var ErrNoSSHAlias = errors.New("no ASCII letter or digit to make an ssh Host alias of")
 
 // SSHConfig returns an ssh_config Host block that reaches p's host through
-// "knocker proxy", ready to append to ~/.ssh/config, or why it cannot be
-// written. It holds no secret.
+// "knocker proxy --id", ready to append to ~/.ssh/config, or why it cannot
+// be written. It holds no secret.
+//
+// Nothing of the profile's name reaches a line ssh reads but the comment:
+// the alias keeps only [a-z0-9._-] of it, and ProxyCommand names the
+// profile by its ID (letters, digits and "-"), which needs no quoting in
+// ssh's config splitter or in any shell, and survives a rename.
 func (p *Profile) SSHConfig(h SSHHost) (string, error) {
 	alias := h.Alias
 	if alias == "" {
@@ -66,23 +78,22 @@ func (p *Profile) SSHConfig(h SSHHost) (string, error) {
 		port = 22
 	}
 	host := BareHost(p.Host)
-	if host == "" || strings.ContainsFunc(host, func(r rune) bool { return !isHostRune(r) }) {
+	if host == "" || host[0] == '-' || strings.ContainsFunc(host, func(r rune) bool { return !isHostRune(r) }) {
 		return "", fmt.Errorf("profile host %q cannot be an ssh HostName (want a DNS name or an IP address)", p.Host)
+	}
+	if p.ID == "" || strings.ContainsFunc(p.ID, func(r rune) bool { return !isIDRune(r) }) {
+		return "", fmt.Errorf("profile ID %q: want letters, digits or dashes", p.ID)
 	}
 	if h.Program == "" {
 		return "", errors.New("no path to the knocker program")
 	}
-	program, err := commandWord(h.Program, h.Windows)
+	program, err := commandWord(ProxyProgram(h.Program), h.Windows)
 	if err != nil {
 		return "", fmt.Errorf("program path: %w", err)
 	}
-	name, err := commandWord(p.Name, h.Windows)
-	if err != nil {
-		return "", fmt.Errorf("profile name: %w", err)
-	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Knocker: knocks %s before each connection (knocker ssh-config)\n", singleLine(p.Name))
+	fmt.Fprintf(&b, "# Knocker: knocks %s before each connection (knocker ssh-config)\n", Printable(p.Name))
 	fmt.Fprintf(&b, "Host %s\n", alias)
 	// HostName expands %-tokens as ProxyCommand does; an IPv6 zone holds "%".
 	fmt.Fprintf(&b, "\tHostName %s\n", strings.ReplaceAll(host, "%", "%%"))
@@ -90,8 +101,33 @@ func (p *Profile) SSHConfig(h SSHHost) (string, error) {
 	if user != "" {
 		fmt.Fprintf(&b, "\tUser %s\n", user)
 	}
-	fmt.Fprintf(&b, "\tProxyCommand %s proxy %s %%h %%p\n", program, name)
+	fmt.Fprintf(&b, "\tProxyCommand %s proxy --id %s %%h %%p\n", program, p.ID)
 	return b.String(), nil
+}
+
+// HeadlessProgram is the file name of the headless build (make cli), which
+// the packages install beside the desktop one.
+const HeadlessProgram = "knocker-cli"
+
+// ProxyProgram is the program a ProxyCommand should run for the knocker
+// at program: the headless build where it is installed in the same
+// folder, else program itself. ssh starts the proxy for every connection,
+// and the headless build starts about three times faster, with no
+// graphics libraries to load.
+func ProxyProgram(program string) string {
+	if program == "" {
+		return ""
+	}
+	name := HeadlessProgram
+	if ext := filepath.Ext(program); strings.EqualFold(ext, ".exe") {
+		name += ext
+	}
+	headless := filepath.Join(filepath.Dir(program), name)
+	info, err := os.Stat(headless)
+	if err != nil || !info.Mode().IsRegular() || runtime.GOOS != "windows" && info.Mode().Perm()&0o111 == 0 {
+		return program
+	}
+	return headless
 }
 
 // BareHost is host without the brackets of an IPv6 literal written "[::1]".
@@ -154,39 +190,101 @@ func isHostRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:%", r)
 }
 
-// commandWord writes s as one word of a ProxyCommand. ssh first replaces
-// %-tokens (so "%" is doubled), then hands the line to "sh -c", where single
-// quotes keep everything literal, or on Windows to CreateProcess, where
-// double quotes group a word and cannot themselves be written.
+// commandWord writes the program path s as the first word of a
+// ProxyCommand, where three readers take it apart in turn. OpenSSH's
+// config splitter (argv_split, OpenSSH 8.7 and later) must find its quotes
+// balanced, and reads a backslash before ' " or \ as an escape, even
+// inside quotes. ssh then replaces %-tokens, so "%" is doubled. Last, ssh
+// runs the line with "$SHELL -c", or on Windows with CreateProcess.
 func commandWord(s string, windows bool) (string, error) {
-	s = strings.ReplaceAll(s, "%", "%%")
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !isPlainRune(r) }) {
+	var word string
+	var err error
+	if windows {
+		word, err = windowsWord(s)
+	} else {
+		word, err = shellWord(s)
+	}
+	return strings.ReplaceAll(word, "%", "%%"), err
+}
+
+// shellWord writes s so that sh, bash, dash, zsh and fish all read it back
+// as s, and argv_split accepts it. Inside single quotes none of them gives
+// any character a meaning but the quote itself and, in fish and in
+// argv_split, the backslash. So every character but those two goes inside
+// single quotes, and "'" and "\" go outside them, each after a backslash,
+// which all five shells and argv_split read the same way.
+func shellWord(s string) (string, error) {
+	if err := checkPassable(s); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(s, "/") {
+		// A word starting with "-" would be an option of the shell's exec.
+		return "", errors.New("is not an absolute path")
+	}
+	if !strings.ContainsFunc(s, func(r rune) bool { return !isPlainRune(r) }) {
 		return s, nil
 	}
-	if windows {
-		if strings.ContainsRune(s, '"') {
-			return "", errors.New(`holds a double quote ("), which a Windows ProxyCommand cannot pass`)
+	var b strings.Builder
+	quoted := false
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '\\':
+			if quoted {
+				b.WriteByte('\'')
+				quoted = false
+			}
+			b.WriteByte('\\')
+		case !quoted:
+			b.WriteByte('\'')
+			quoted = true
 		}
-		return `"` + s + `"`, nil
+		b.WriteRune(r)
 	}
-	if strings.ContainsAny(s, "\n\r") {
-		return "", errors.New("holds a line break")
+	if quoted {
+		b.WriteByte('\'')
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'", nil
+	return b.String(), nil
 }
 
-// isPlainRune is a character that needs no quoting in sh or CreateProcess.
-// The backslash is plain only for Windows paths, so it is quoted on both.
+// windowsWord writes s for CreateProcess, where double quotes group a word
+// and cannot themselves be written.
+func windowsWord(s string) (string, error) {
+	if err := checkPassable(s); err != nil {
+		return "", err
+	}
+	if !strings.ContainsFunc(s, func(r rune) bool { return !isPlainRune(r) && r != '\\' && r != ':' }) {
+		return s, nil
+	}
+	switch {
+	case strings.ContainsRune(s, '"'):
+		return "", errors.New(`holds a double quote ("), which a Windows ProxyCommand cannot pass`)
+	case strings.HasSuffix(s, `\`):
+		// argv_split would read the closing quote as escaped.
+		return "", errors.New(`ends with a backslash (\), which would escape the closing quote`)
+	}
+	return `"` + s + `"`, nil
+}
+
+// checkPassable refuses what no quoting carries through ssh_config and
+// every shell: a line break ends the config line, other control characters
+// are read differently by different shells, and fish does not pass bytes
+// that are not UTF-8 on unchanged.
+func checkPassable(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return errors.New("is not valid UTF-8")
+	case strings.ContainsAny(s, "\n\r"):
+		return errors.New("holds a line break")
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Errorf("holds the control character %q", r)
+	}
+	return nil
+}
+
+// isPlainRune is a character that needs no quoting in any of the shells,
+// in argv_split or in CreateProcess.
 func isPlainRune(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("%+,-./:=@_", r)
-}
-
-// singleLine keeps a name from breaking out of a comment line.
-func singleLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+-./_", r)
 }

@@ -238,8 +238,10 @@ func TestKeyringWithoutBus(t *testing.T) {
 			if i := strings.Index(out, "took="); i >= 0 {
 				took, _ = time.ParseDuration(strings.Fields(out[i+5:])[0])
 			}
-			if took < 0 || took > 2*time.Second {
-				t.Fatalf("the call took %v (want well under 2s):\n%s", took, out)
+			// D-Bus's own call timeout is 25 s: a call past 20 s waited for
+			// that, not for the keyring's 300 ms.
+			if took < 0 || took > 20*time.Second {
+				t.Fatalf("the call took %v, so it did not end by the keyring's own timeout:\n%s", took, out)
 			}
 		})
 	}

@@ -73,7 +73,7 @@ func TestInstallerPerUser(t *testing.T) {
 				t.Fatalf("the uninstaller left %s", dir)
 			}
 		}
-		if err := s.waitServer(); err != nil { // every process gone, the registry written
+		if err := s.waitIdle(); err != nil { // the uninstaller's copy in %TEMP% has ended too
 			t.Fatal(err)
 		}
 		if exists(shortcut) {

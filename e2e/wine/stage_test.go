@@ -5,6 +5,7 @@
 package wine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +60,13 @@ type wineStage struct {
 	env     []string
 	display string
 	stopX   func()
+	// server is the prefix's wineserver, kept running for the stage's life
+	// (-p): one that quits on its own, once its last program has been gone
+	// for its persistence delay, can drop a program that connects to it
+	// just then ("wine client error:0: recvmsg: Connection reset by
+	// peer"), which a cold, slow machine makes likely.
+	server       *exec.Cmd
+	serverExited chan error
 	// Test helpers built for Windows: credlist lists Credential Manager
 	// items, loginitem drives app/autostart.
 	credlist, loginitem string
@@ -106,13 +115,16 @@ func newStage() (*wineStage, error) {
 		return s, err
 	}
 	defer log.Close()
+	if err := s.startServer(log); err != nil {
+		return s, err
+	}
 	boot := s.command(context.Background(), nil, "wineboot", "--init")
 	boot.Stdout, boot.Stderr = log, log
 	if err := boot.Run(); err != nil {
 		out, _ := os.ReadFile(log.Name())
 		return s, fmt.Errorf("wineboot --init: %v\n%s", err, out)
 	}
-	if err := s.waitServer(); err != nil {
+	if err := s.waitIdle(); err != nil {
 		return s, err
 	}
 	fmt.Printf("wine stage: prefix ready in %v\n", time.Since(start).Round(100*time.Millisecond))
@@ -138,22 +150,92 @@ func newStage() (*wineStage, error) {
 	return s, nil
 }
 
-// waitServer waits until every process of the prefix has ended and the
-// wineserver has written the registry to the prefix's files.
-func (s *wineStage) waitServer() error {
-	cmd := exec.Command(filepath.Join(filepath.Dir(s.wine), "wineserver"), "-w")
-	cmd.Env = s.env
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("wineserver -w: %w", err)
+// startServer starts the prefix's wineserver in the foreground, persistent,
+// and waits until it takes connections. The prefix folder must exist
+// first: the server keys its socket on it.
+func (s *wineStage) startServer(log *os.File) error {
+	if err := os.MkdirAll(s.prefix, 0o700); err != nil {
+		return err
 	}
-	return nil
+	server := exec.Command(s.wineserver(), "-f", "-p")
+	server.Env = s.env
+	server.Stdout, server.Stderr = log, log
+	if err := server.Start(); err != nil {
+		return fmt.Errorf("wineserver -f -p: %w", err)
+	}
+	s.server = server
+	exited := make(chan error, 1)
+	go func() { exited <- server.Wait() }()
+	// wineserver -k answers 1 while no server runs for the prefix; 0 would
+	// kill it, so ask with a signal that does nothing: 0.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			out, _ := os.ReadFile(log.Name())
+			return fmt.Errorf("wineserver -f -p ended at once: %v\n%s", err, out)
+		default:
+		}
+		probe := exec.Command(s.wineserver(), "-k0")
+		probe.Env = s.env
+		if probe.Run() == nil {
+			s.serverExited = exited
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("wineserver -f -p took no connection within 30 s")
+		}
+	}
+}
+
+func (s *wineStage) wineserver() string { return filepath.Join(filepath.Dir(s.wine), "wineserver") }
+
+// waitIdle waits until no Windows program of the prefix runs (Wine's own
+// services end with the last of them), as "wineserver -w" would, but
+// without waiting for the persistent server to go.
+func (s *wineStage) waitIdle() error {
+	mark := []byte("WINEPREFIX=" + s.prefix + "\x00")
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		running := prefixProcesses(mark, s.server.Process.Pid)
+		if len(running) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("Windows programs still running in the prefix after 2 minutes: %s", strings.Join(running, ", "))
+		}
+	}
+}
+
+// prefixProcesses names the processes (but server) whose environment holds
+// mark, the prefix's WINEPREFIX entry.
+func prefixProcesses(mark []byte, server int) []string {
+	dirs, _ := os.ReadDir("/proc")
+	var names []string
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil || pid == server {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
+		if err != nil || !bytes.Contains(append(env, 0), mark) {
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "comm"))
+		names = append(names, fmt.Sprintf("%s (%d)", strings.TrimSpace(string(comm)), pid))
+	}
+	return names
 }
 
 func (s *wineStage) close() {
-	if s.prefix != "" {
-		cmd := exec.Command(filepath.Join(filepath.Dir(s.wine), "wineserver"), "-k")
-		cmd.Env = s.env
-		_ = cmd.Run()
+	if s.server != nil {
+		kill := exec.Command(s.wineserver(), "-k")
+		kill.Env = s.env
+		_ = kill.Run()
+		select {
+		case <-s.serverExited:
+		case <-time.After(10 * time.Second):
+			_ = s.server.Process.Kill()
+			<-s.serverExited
+		}
 	}
 	if s.stopX != nil {
 		s.stopX()

@@ -3,6 +3,7 @@ package routerconf
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/knocker/knocker/knock"
@@ -31,9 +32,11 @@ const (
 // host firewall's; with s.Table they go into that existing table as a
 // chain named knocker-NAME that the table's input chain must jump to.
 //
-// Loading the file again is safe over the connection it protects: nothing
-// is deleted, the sets are declared as they are (so they keep their
-// members), and the chains are flushed and filled in the same transaction.
+// Loading the file again is safe over the connection it protects: the sets
+// are declared as they are (so they keep their members), and the chains
+// are flushed and filled in the same transaction. Only the table of a
+// family the rules no longer cover is deleted, so a knock over that family
+// stops opening the port.
 func NFTables(s Spec) (string, error) {
 	p, err := newPlan(s)
 	if err != nil {
@@ -47,8 +50,23 @@ func NFTables(s Spec) (string, error) {
 		p.writeReloadNote(&b)
 		b.WriteString("# These tables accept on their own: a drop in another table, a host\n")
 		b.WriteString("# firewall's, still drops. Then use router-config --table FAMILY:NAME.\n")
+		var tables []string
 		for _, f := range p.families {
-			sc := nftScope{table: f.nftFamily + " " + p.nftTable(), chain: "input", families: []family{f}}
+			tables = append(tables, f.nftFamily+" "+p.nftTable())
+		}
+		fmt.Fprintf(&b, "# The router knows this knock as %s: table %s.\n", p.name, strings.Join(tables, " and "))
+		for _, f := range []family{ipv4, ipv6} {
+			table := f.nftFamily + " " + p.nftTable()
+			if !slices.Contains(p.families, f) {
+				// An earlier load may have made this family's table: had
+				// the host an address of both families then, its rules
+				// would still let knocks over this family in. Adding the
+				// table first makes the delete succeed when there is none.
+				fmt.Fprintf(&b, "\n# No %s rules: a table an earlier load made for %s goes.\nadd table %s\ndelete table %s\n",
+					f.label, f.label, table, table)
+				continue
+			}
+			sc := nftScope{table: table, chain: "input", families: []family{f}}
 			fmt.Fprintf(&b, "\nadd table %s\n", sc.table)
 			p.writeNFTables(&b, sc, "{ type filter hook input priority filter; policy accept; }")
 		}
@@ -59,6 +77,7 @@ func NFTables(s Spec) (string, error) {
 	b.WriteString("# table's chain that hooks input, above its rules that drop (the chain is\n")
 	b.WriteString("# named input here; use its name):\n")
 	fmt.Fprintf(&b, "#   %s\n", p.nftJumpRule(sc))
+	fmt.Fprintf(&b, "# The router knows this knock as %s: the chain %s and its\n# sets %s-*.\n", p.name, sc.chain, sc.chain)
 	p.writeReloadNote(&b)
 	b.WriteString("\n")
 	p.writeNFTables(&b, sc, "")

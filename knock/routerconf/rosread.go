@@ -54,9 +54,10 @@ type LeftOut struct {
 	Reason string
 }
 
-func (l LeftOut) String() string {
-	return fmt.Sprintf("list %s (%s): %s", l.List, familyLabel(l.Family), l.Reason)
-}
+// Where names the chain: its list and family.
+func (l LeftOut) Where() string { return fmt.Sprintf("list %s (%s)", l.List, familyLabel(l.Family)) }
+
+func (l LeftOut) String() string { return l.Where() + ": " + l.Reason }
 
 // Limits that keep a hostile text cheap: the rules read, and how many rule
 // matches the reader may try (each knock is walked through the rules).

@@ -344,6 +344,7 @@ func FuzzReadRouterOS(f *testing.F) {
 		rosDisabled, rosBelowDefconf, rosRaw, rosL7Many, rosVariable, rosSamePort,
 		"{\n:local a [/ip firewall filter find where chain=input]\n:if ([:len $a] = 0) do={:error x} else={/ip firewall filter add place-before=[:pick $a 0] chain=input}\n}",
 		":foreach i in=[/ip firewall filter find] do={ :put $i }", "/ip firewall filter\nadd chain=input place-before=0 action=accept",
+		"{\n:local s \"/ip firewall filter add chain=input action=accept src-address-list=a\"\n[[:parse $s]]\n:do {[[:parse \"/ipv6 firewall filter remove [find]\"]]} on-error={}\n}",
 	} {
 		f.Add(s)
 	}

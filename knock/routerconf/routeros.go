@@ -43,9 +43,7 @@ func RouterOS(s Spec) (string, error) {
 				"knocker %s: this router has no interface list %s; create it, or name the LAN's list with knocker router-config --lan-list",
 				p.name, p.lanList))))
 	}
-	for _, f := range p.families {
-		fmt.Fprintf(&b, "%s filter remove [find where comment~%s]\n", f.rosMenu, rosString([]byte("^"+p.rosComment(""))))
-	}
+	p.writeRouterOSRemoval(&b)
 	if p.usesLayer7() {
 		// Patterns are this name's by their names, NAME-stepN: an earlier
 		// run's go, however many steps it had, or adding a name again fails.
@@ -63,6 +61,24 @@ func RouterOS(s Spec) (string, error) {
 	}
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// writeRouterOSRemoval removes the rules an earlier run made for this name
+// in both families, whichever this run writes: a profile whose host became
+// an IPv4 address, or that is run again with -4, must not leave its IPv6
+// rules working, nor the other way round. Where this run writes no IPv6
+// rules the router may have no IPv6 at all (RouterOS 6 with the ipv6
+// package disabled, which has no /ipv6 menu): RouterOS resolves a script's
+// menus before it runs it, so the removal is handed to :parse, and its
+// failure there is caught, not the whole script's.
+func (p *plan) writeRouterOSRemoval(b *strings.Builder) {
+	for _, f := range []family{ipv4, ipv6} {
+		remove := fmt.Sprintf("%s filter remove [find where comment~%s]", f.rosMenu, rosString([]byte("^"+p.rosComment(""))))
+		if f == ipv6 && !slices.Contains(p.families, ipv6) {
+			remove = fmt.Sprintf(":do {[[:parse %s]]} on-error={}", rosString([]byte(remove)))
+		}
+		b.WriteString(remove + "\n")
+	}
 }
 
 // Limits of the RouterOS matchers, from what they are built on: RouterOS's
@@ -161,7 +177,9 @@ func (p *plan) writeRouterOSHeader(b *strings.Builder) {
 	fmt.Fprintf(b, "# Knocker %s: %d-step knock opening %s for %s.\n",
 		p.name, len(p.stages), p.protect, formatDuration(p.timeout))
 	fmt.Fprintf(b, "# Paste it into a RouterOS terminal, or upload it and /import it. Run again,\n")
-	fmt.Fprintf(b, "# it replaces the rules commented \"knocker %s: ...\" and touches nothing else.\n", p.name)
+	fmt.Fprintf(b, "# it replaces the rules commented \"knocker %s: ...\", IPv4 and IPv6, and\n", p.name)
+	b.WriteString("# touches nothing else.\n")
+	fmt.Fprintf(b, "# The router knows this knock as %s: address lists %s-*.\n", p.name, p.name)
 	b.WriteString("# The rules go just above defconf's \"drop invalid\" (below its \"accept\n")
 	b.WriteString("# established,related,untracked\"), or at the top of the input chain.\n")
 	if p.lanList == NoLANList {

@@ -39,6 +39,11 @@ func TestRunRefuses(t *testing.T) {
 		{"place-before nothing", "{\n:local at [/ip firewall filter find where comment=\"none\"]\n/ip firewall filter add place-before=[:pick $at 0] chain=input\n}", "place-before takes one item"},
 		{"the script's own error", "{\n:error \"stop here\"\n/ip firewall filter add chain=input\n}", "script error: stop here"},
 		{"remove takes items", "/ip firewall filter remove 3", "remove takes items"},
+		{":do without on-error", "{\n:do {/ip firewall filter remove 3}\n}", ":do is used here with on-error"},
+		{":parse of a number", "{\n[[:parse 3]]\n}", ":parse takes text"},
+		{"calling a number", "{\n[[:len \"x\"]]\n}", "runs code only"},
+		{"parsed code sees no locals", "{\n:local a 1\n[[:parse \":set a 2\"]]\n}", "not declared"},
+		{"parsed code's errors outside :do", "{\n[[:parse \"/ip firewall filter add chain=nope\"]]\n}", "chain="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +92,47 @@ func TestRunPlacement(t *testing.T) {
 	}
 }
 
+// :do on-error catches what fails at run time, the syntax errors :parse
+// finds included; a router without IPv6 refuses a script that names an
+// /ipv6 menu before running any of it, but not one that hands it to :parse.
+func TestRunDoParseWithoutIPv6(t *testing.T) {
+	addV6 := `[[:parse "/ipv6 firewall filter add chain=input action=accept comment=\"v6\""]]`
+	guarded := "{\n/ip firewall filter add chain=input action=accept comment=\"v4\"\n:do {" + addV6 +
+		"} on-error={/ip firewall filter add chain=input action=accept comment=\"caught\"}\n}"
+	bare := "{\n/ip firewall filter add chain=input action=accept comment=\"v4\"\n/ipv6 firewall filter add chain=input action=accept comment=\"v6\"\n}"
+	tests := []struct {
+		name   string
+		router *Router
+		script string
+		err    string
+		v4, v6 []string
+	}{
+		{"guarded, with IPv6", New(), guarded, "", []string{"v4"}, []string{"v6"}},
+		{"guarded, without IPv6", New().WithoutIPv6(), guarded, "", []string{"v4", "caught"}, nil},
+		{"bare, with IPv6", New(), bare, "", []string{"v4"}, []string{"v6"}},
+		{"bare, without IPv6", New().WithoutIPv6(), bare, "unknown menu /ipv6 firewall filter", nil, nil},
+		{"a refused command caught", New(), "{\n:do {/ip firewall filter add chain=nope} on-error={/ip firewall filter add chain=input action=accept comment=\"v4\"}\n}",
+			"", []string{"v4"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.router.Run(tt.script)
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+			for menu, want := range map[string][]string{IPFilter: tt.v4, IPv6Filter: tt.v6} {
+				var got []string
+				for _, it := range tt.router.Items(menu) {
+					got = append(got, it.Props["comment"])
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: %q, want %q", menu, got, want)
+				}
+			}
+		})
+	}
+}
+
 // The defconf model written as nftables is a ruleset the kernel takes.
 func TestDefconfNFTables(t *testing.T) {
 	r := Defconf([]string{"bridge"}, []string{"ether1"})
@@ -124,6 +170,7 @@ func FuzzRun(f *testing.F) {
 		`/ip firewall layer7-protocol add name=a regexp="^a\$"`,
 		"# comment\n/ip firewall filter remove [find where comment~\"^x\"]",
 		`{ :error "x" }`, `[`, `"`, `:if (`, "{{{{", `/ip firewall filter add comment="\`,
+		`:do {[[:parse "/ipv6 firewall filter remove [find where comment~\"^k: \"]"]]} on-error={}`,
 	} {
 		f.Add(seed)
 	}

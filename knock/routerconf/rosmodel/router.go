@@ -32,6 +32,9 @@ const (
 
 var menus = []string{IPFilter, IPv6Filter, Layer7, IfaceList}
 
+// ipv6Menus are the menus a RouterOS 6 without its ipv6 package lacks.
+var ipv6Menus = []string{IPv6Filter}
+
 // Item is one entry of a menu: a firewall rule, a layer-7 pattern or an
 // interface list.
 type Item = rosscript.Item
@@ -101,6 +104,22 @@ func Defconf(lan, wan []string) *Router {
 		}
 		rule(m.menu, "action", "accept", "chain", "forward", "comment", "defconf: accept established,related,untracked",
 			"connection-state", "established,related,untracked")
+	}
+	return r
+}
+
+// WithoutIPv6 makes r a RouterOS 6 whose ipv6 package is disabled, as
+// small routers' owners do to save memory: it has no /ipv6 menus, so a
+// script that names one is refused as it is read, before any of its { }
+// block runs (RouterOS 7 has IPv6 built in, and its menus always). Any
+// IPv6 rules go with the package.
+func (r *Router) WithoutIPv6() *Router {
+	// The strict dialect's menus are the ones a script may name; :parse
+	// reads with the same dialect, so code parsed at run time is held to
+	// them too.
+	r.cfg.Dialect.Menus = slices.DeleteFunc(slices.Clone(menus), func(m string) bool { return slices.Contains(ipv6Menus, m) })
+	for _, m := range ipv6Menus {
+		delete(r.cfg.Menus, m)
 	}
 	return r
 }

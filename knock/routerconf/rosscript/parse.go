@@ -24,10 +24,11 @@ type (
 		Line int
 		// One of: "block" (Body), "menu" (a menu path alone, which makes
 		// it the current one), ":local", ":set", ":if", ":do" (Body, and
-		// Else for on-error), ":error", ":len",
-		// ":pick", another ":" command (lenient only), or a menu verb such
-		// as "add" with Menu set (empty for a verb relative to the
-		// enclosing command's menu, inside [ ]).
+		// Else for on-error), ":error", ":len", ":pick", ":parse", "eval"
+		// (Args[0] is evaluated), "call" (Args[0] yields the code to run),
+		// another ":" command (lenient only), or a menu verb such as "add"
+		// with Menu set (empty for a verb relative to the enclosing
+		// command's menu, inside [ ]).
 		Kind string
 		Menu string
 		Body *Block
@@ -85,7 +86,7 @@ var lenientVerbs = map[string]bool{
 }
 
 // strictColon are the ":" commands Knocker's scripts use.
-var strictColon = []string{":if", ":do", ":local", ":set", ":error", ":len", ":pick"}
+var strictColon = []string{":if", ":do", ":local", ":set", ":error", ":len", ":pick", ":parse"}
 
 // Limits that keep a hostile script small and shallow: a command's
 // arguments, the nesting of [ ] and { }, and the syntax tree one top-level
@@ -335,6 +336,19 @@ func (p *Parser) command(nested bool) (*Command, error) {
 			return nil, err
 		}
 		c.Kind, c.Body = "block", body
+		return c, nil
+	case p.peek() == '[':
+		// A line [cmd] runs cmd for its effect; a command that is itself
+		// [cmd], as the inner one of [[:parse "..."]], runs the code cmd
+		// returns.
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		c.Kind, c.Args = "eval", []Arg{{Val: v}}
+		if nested {
+			c.Kind = "call"
+		}
 		return c, nil
 	case p.peek() == ':':
 		p.advance()

@@ -85,3 +85,42 @@ func TestDoOnError(t *testing.T) {
 		t.Errorf("strict :do without on-error: %v", err)
 	}
 }
+
+// [[:parse "..."]] runs the code in the text, in the caller's dialect and
+// without its local variables; lenient, code from a value the text does
+// not set is noted, not run; and :parse reads no more text in a run than
+// the script holds, however often it is handed the same string.
+func TestParseCall(t *testing.T) {
+	const menu = "/ip firewall filter"
+	add := `/ip firewall filter add chain=input comment=\"p\"`
+	tests := []struct {
+		name    string
+		lenient bool
+		script  string
+		err     string
+		rules   int
+		note    string
+	}{
+		{"strict", false, "{\n:local a 1\n[[:parse \"" + add + "\"]]\n}", "", 1, ""},
+		{"lenient", true, "[[:parse \"" + add + "\"]]\n", "", 1, ""},
+		{"lenient, a value it does not set", true, "[[:parse $elsewhere]]\n", "", 0, "was not run"},
+		{"lenient, a syntax error noted", true, "[[:parse \"/ip firewall filter add comment=\\\"\"]]\n", "", 0, ":parse: line 1"},
+		{"strict, the same string again and again", false,
+			"{\n:local s \"" + add + "\"\n" + strings.Repeat("[[:parse $s]]\n", 20) + "}", "more text than the script holds", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewConfig(Dialect{Lenient: tt.lenient, Menus: []string{menu}})
+			err := c.Run(tt.script)
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+			if tt.err == "" && len(c.Menus[menu]) != tt.rules {
+				t.Errorf("%d rules, want %d", len(c.Menus[menu]), tt.rules)
+			}
+			if tt.note != "" && (len(c.Notes) != 1 || !strings.Contains(c.Notes[0].Msg, tt.note)) {
+				t.Errorf("notes %+v, want one saying %q", c.Notes, tt.note)
+			}
+		})
+	}
+}

@@ -98,7 +98,7 @@ var ErrTooManyItems = errors.New("more items than the reader takes")
 // and only a syntax error or too many items stop it.
 func (c *Config) Run(script string) error {
 	p := NewParser(script, c.Dialect)
-	e := &env{c: c}
+	e := &env{c: c, parseLeft: len(script)}
 	for {
 		cmd, err := p.Next()
 		if cmd == nil || err != nil {
@@ -123,16 +123,21 @@ func (c *Config) Run(script string) error {
 // "unknown" for what it cannot know: a variable the text does not set, a
 // command it does not run.
 type value struct {
-	kind string // "nil", "str", "num", "ids", "unknown"
+	kind string // "nil", "str", "num", "ids", "code", "unknown"
 	s    string
 	n    int64
 	ids  []string
+	code *Block
 }
 
 type env struct {
 	c      *Config
 	scopes []map[string]*value
 	unsure string // why the items added now are unsure, if they are
+	// parseLeft is how many more bytes :parse may read in this run: as
+	// many as the script has, so that a text parsing one string again and
+	// again costs no more than reading it once.
+	parseLeft int
 }
 
 func (e *env) fail(c *Command, format string, a ...any) error {
@@ -217,6 +222,13 @@ func (e *env) exec(c *Command, menu string) (value, error) {
 		return value{kind: "ids", ids: []string{v.ids[i.n]}}, nil
 	case ":if":
 		return nothing, e.runIf(c, menu)
+	case ":parse":
+		return e.parse(c, menu)
+	case "eval":
+		_, err := e.eval(c, c.Args[0].Val, menu)
+		return nothing, err
+	case "call":
+		return e.call(c, menu)
 	case ":do":
 		if c.Body == nil {
 			break // lenient: a loop, not run
@@ -303,6 +315,47 @@ func (e *env) setVar(c *Command, menu string) error {
 		return e.fail(c, "variable %q is not declared", name)
 	}
 	return nil
+}
+
+// parse runs :parse, which reads text as code: syntax errors in it are
+// errors of the run, which :do's on-error catches.
+func (e *env) parse(c *Command, menu string) (value, error) {
+	args, err := e.evalArgs(c, menu, ":parse CODE")
+	switch {
+	case err != nil:
+		return value{}, err
+	case args[0].kind == "unknown":
+		return unknown, nil
+	case args[0].kind != "str":
+		return value{}, e.fail(c, ":parse takes text")
+	}
+	if e.parseLeft -= len(args[0].s) + 1; e.parseLeft < 0 {
+		return value{}, e.fail(c, ":parse: more text than the script holds")
+	}
+	code, err := Parse(args[0].s, e.c.Dialect)
+	if err != nil {
+		return value{}, e.fail(c, ":parse: %v", err)
+	}
+	return value{kind: "code", code: code}, nil
+}
+
+// call runs the code [[...]]'s inner command returns.
+func (e *env) call(c *Command, menu string) (value, error) {
+	v, err := e.eval(c, c.Args[0].Val, menu)
+	switch {
+	case err != nil:
+		return value{}, err
+	case v.kind == "unknown":
+		e.c.note(c.Line, "", "code made from a value this text does not set was not run")
+		return unknown, nil
+	case v.kind != "code":
+		return value{}, e.fail(c, "[[...]] runs code only")
+	}
+	// Parsed code sees none of the caller's local variables.
+	outer := e.scopes
+	defer func() { e.scopes = outer }()
+	e.scopes = []map[string]*value{{}}
+	return value{kind: "nil"}, e.runBlock(v.code, "")
 }
 
 func (e *env) runIf(c *Command, menu string) error {

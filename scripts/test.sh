@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make test: every check, each once, and a table of where the time went.
+#
+#   packages   the Debian packages the tests need (apt, as root)
+#   build      bin/knocker and bin/knocker-cli; knocker.exe starts building
+#              in the background (scripts/windows-build.sh), at low priority
+#   check      gofmt, go vet (three build configurations), staticcheck
+#   suite      go test -race over every package, once: in a time zone 14 h
+#              from UTC (no test may lean on the machine's zone), in a
+#              private D-Bus session with gnome-keyring, with every start
+#              of bin/knocker watched by the secrets audit, writing the
+#              coverage profile and the window's screenshots
+#   headless   the end-to-end tests again with bin/knocker-cli, audited too
+#   coverage   the floors for knock/ and app/profile, from the suite's profile
+#   fuzz       every fuzz target, $FUZZTIME inputs each (scripts/fuzz.sh)
+#   winbuild   the wait for the background build of knocker.exe, if it is not done
+#   windows    knocker.exe and its installer under Wine (scripts/windows-test.sh)
+#   deb        the .deb, installed here and removed again (as root)
+#
+# The variables come from the Makefile: GO, TEST_DEPS, BIN, CLI, VERSION,
+# FUZZTIME, FAR_ZONE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${GO:=go}" "${BIN:=bin/knocker}" "${CLI:=bin/knocker-cli}" "${FAR_ZONE:=Pacific/Kiritimati}"
+: "${VERSION:=$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
+export VERSION
+mkdir -p bin
+artifacts=$PWD/bin/artifacts
+cover=$PWD/bin/cover.out
+
+names=() seconds=()
+started=$SECONDS
+report() {
+	local code=$?
+	echo
+	echo "make test: where the time went"
+	printf '  %-10s %8s\n' stage seconds
+	local i
+	for i in "${!names[@]}"; do
+		printf '  %-10s %8s\n' "${names[$i]}" "${seconds[$i]}"
+	done
+	printf '  %-10s %8s\n' total $((SECONDS - started))
+	[ "$code" -eq 0 ] || echo "make test: FAILED in stage ${current:-?}"
+}
+trap report EXIT
+
+# stage NAME COMMAND... runs one stage and keeps its time.
+stage() {
+	current=$1
+	shift
+	echo "=== stage $current: $*"
+	local start=$SECONDS
+	"$@"
+	names+=("$current")
+	seconds+=($((SECONDS - start)))
+}
+
+desktop=(env "KNOCKER_BIN=$PWD/$BIN" "KNOCKER_CLI_BIN=$PWD/$CLI")
+headless=(env "KNOCKER_BIN=$PWD/$CLI" "KNOCKER_CLI_BIN=$PWD/$CLI")
+audited=(scripts/with-keyring.sh scripts/secrets-audit.sh)
+
+stage packages scripts/deps.sh $TEST_DEPS
+build() {
+	scripts/windows-build.sh --start
+	make -s build cli GO="$GO" VERSION="$VERSION"
+}
+stage build build
+stage check make -s check GO="$GO"
+stage suite env TZ="$FAR_ZONE" KNOCKER_ARTIFACTS="$artifacts" "${desktop[@]}" "${audited[@]}" \
+	"$GO" test -race -tags ci -count=1 -coverprofile="$cover" ./...
+stage headless "${headless[@]}" "${audited[@]}" "$GO" test -race -tags ci -count=1 ./e2e/...
+stage coverage scripts/coverage.sh "$cover"
+stage fuzz env FUZZTIME="${FUZZTIME:-150000x}" scripts/fuzz.sh
+if command -v x86_64-w64-mingw32-gcc >/dev/null; then
+	stage winbuild scripts/windows-build.sh --wait # the wait for what is left of it
+	stage windows env KNOCKER_EXE_BUILT=1 KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh
+else
+	stage windows env KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh # says what is missing
+fi
+stage deb env KNOCKER_PACKAGE_TEST=1 "${desktop[@]}" "$GO" test -count=1 -v ./e2e/deb/
