@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +13,8 @@ import (
 // Keyboard only, through the real window running in the lab's client
 // namespace: Ctrl+N, type the profile (Tab between fields), Enter saves;
 // Ctrl+K knocks the router the lab guards with the nftables rules that
-// router-config writes; the port opens and the list says "open".
+// router-config writes; the port opens and the list says when it was
+// knocked and until when the router keeps it (no check port: not "open").
 func TestLabWindowKeyboardOnly(t *testing.T) {
 	needDesktop(t)
 	l := newLab(t)
@@ -35,7 +38,7 @@ func TestLabWindowKeyboardOnly(t *testing.T) {
 		waitViewable(t, g.display, true)
 		return true
 	}, "no window titled Knocker appeared in the client namespace")
-	time.Sleep(500 * time.Millisecond) // the first frame
+	g.waitDrawn(t, "Knocker")
 
 	g.key(t, "ctrl+n")
 	g.waitWindow(t, "New profile")
@@ -63,19 +66,38 @@ func TestLabWindowKeyboardOnly(t *testing.T) {
 	if !waitFor(10*time.Second, func() bool { return l.open(labRouter4) }) {
 		t.Fatalf("Ctrl+K did not open the router's port; output:\n%s", g.logs.String())
 	}
-	time.Sleep(time.Second) // the knock's result reaches the list
-	passes, ok := ocrBothWays(t, g.screenshotOf(t, "Knocker", "keyboard-knocked.png"))
-	if !ok {
+	// The profile has no check port, so the row says when it was knocked
+	// and until when the router should keep the entry (its timeout, 2 h),
+	// not "open": read until the knock's result has reached the list.
+	knocked := regexp.MustCompile(`knocked (\d\d):(\d\d)\W+until (\d\d):(\d\d)`)
+	var all string
+	seen := waitFor(30*time.Second, func() bool {
+		passes, ok := ocrBothWays(t, g.screenshotOf(t, "Knocker", "keyboard-knocked.png"))
+		if !ok {
+			all = "(no OCR)"
+			return true
+		}
+		var read []string
+		for _, lines := range passes {
+			for _, line := range lines {
+				read = append(read, line.text)
+			}
+		}
+		all = strings.Join(read, "\n")
+		return knocked.MatchString(all)
+	})
+	if all == "(no OCR)" {
 		return
 	}
-	var read []string
-	for _, lines := range passes {
-		for _, line := range lines {
-			read = append(read, line.text)
-		}
+	if !seen {
+		t.Fatalf("the window does not say when the router was knocked and until when; OCR read:\n%s", all)
 	}
-	// The row reads "lab … open for 1 h 59 min" (or 2 h 0 min).
-	if all := strings.Join(read, "\n"); !strings.Contains(all, "open for") {
-		t.Fatalf("the window does not say the router is open; OCR read:\n%s", all)
+	m := knocked.FindStringSubmatch(all)
+	minutes := func(h, m string) int { hh, _ := strconv.Atoi(h); mm, _ := strconv.Atoi(m); return hh*60 + mm }
+	if got := (minutes(m[3], m[4]) - minutes(m[1], m[2]) + 24*60) % (24 * 60); got != 120 {
+		t.Fatalf("the row says %q: until is %d min after the knock, want the 2 h timeout", m[0], got)
+	}
+	if strings.Contains(all, "open for") {
+		t.Fatalf("a knock nobody checked is shown as open; OCR read:\n%s", all)
 	}
 }

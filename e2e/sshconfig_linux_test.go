@@ -28,7 +28,11 @@ func TestSSHConfigRunsTheHeadlessBuildBeside(t *testing.T) {
 		t.Fatal(err)
 	}
 	desktop, headless := filepath.Join(dir, "knocker"), filepath.Join(dir, "knocker-cli")
-	copyFile(t, testbin.Path(t), desktop, 0o755)
+	// Both hold the headless build, which runs the same ssh-config as the
+	// desktop one: under the secrets audit testbin.Path is a wrapper script
+	// that starts a copy of knocker kept elsewhere, so it could not show
+	// what the program finds beside itself.
+	copyFile(t, testbin.HeadlessPath(t), desktop, 0o755)
 	copyFile(t, testbin.HeadlessPath(t), headless, 0o755)
 	env := silentProfileEnv(t)
 	srv := newSilentServer(t, false)

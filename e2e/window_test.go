@@ -149,7 +149,8 @@ func launchGUIIn(t *testing.T, wrap, args, env []string, up func(*gui) bool, fai
 			return g
 		}
 		g.stop() // the output is complete only once the process is gone
-		if try < 3 && strings.Contains(g.logs.String(), "GLFW") {
+		// GLFW 3.4 says PlatformUnavailable when its X connection failed.
+		if logs := g.logs.String(); try < 3 && (strings.Contains(logs, "GLFW") || strings.Contains(logs, "PlatformUnavailable")) {
 			t.Logf("GLFW did not start under Xvfb, trying again:\n%s", g.logs.String())
 			continue
 		}

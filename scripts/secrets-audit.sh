@@ -10,7 +10,8 @@
 #     strace records every file opened for writing and every rename),
 #     likewise snapshotted;
 #   - in what it printed, which is where "knocker export" writes (stdout of
-#     "export --with-secrets" excepted, which must hold them; the window's
+#     "export --with-secrets" excepted, which must hold them, and that of
+#     "proxy", which is the server's bytes relayed; the window's
 #     export files, with and without secrets, and their modes are checked
 #     by app/gui's TestExportFilesWithSecretsAreMode0600);
 #   - in the command line of any process it started (strace -f records
@@ -71,13 +72,25 @@ pwd >"\$run/cwd"
 cfg=\${XDG_CONFIG_HOME:-\$HOME/.config}
 # Copies of the output go through FIFOs: tee processes forked by the traced
 # side would be strace's children, and strace waits for them.
-mkfifo "\$run/out" "\$run/err"
-tee "\$run/stdout" <"\$run/out" &
-tee1=\$!
+mkfifo "\$run/err"
 tee "\$run/stderr" <"\$run/err" >&2 &
 tee2=\$!
-setpriv --pdeathsig KILL -- $trace \\
-	setpriv --pdeathsig KILL -- "$real" "\$@" <&0 >"\$run/out" 2>"\$run/err" &
+tee1=
+if [ "\${1:-}" = proxy ]; then
+	# knocker proxy's standard output is the server's bytes relayed for
+	# ssh: it goes straight through, so that ssh going away reaches knocker
+	# as it would without the audit (through tee, never while the server
+	# is silent).
+	: >"\$run/stdout"
+	setpriv --pdeathsig KILL -- $trace \\
+		setpriv --pdeathsig KILL -- "$real" "\$@" <&0 2>"\$run/err" &
+else
+	mkfifo "\$run/out"
+	tee "\$run/stdout" <"\$run/out" &
+	tee1=\$!
+	setpriv --pdeathsig KILL -- $trace \\
+		setpriv --pdeathsig KILL -- "$real" "\$@" <&0 >"\$run/out" 2>"\$run/err" &
+fi
 tracer=\$!
 forward() { kill -s "\$1" \$(pgrep -P "\$tracer" 2>/dev/null) 2>/dev/null; }
 trap 'forward TERM' TERM
@@ -88,7 +101,7 @@ while :; do
 	code=\$?
 	kill -0 "\$tracer" 2>/dev/null || break
 done
-wait "\$tee1" "\$tee2"
+wait \$tee1 "\$tee2"
 rm -f "\$run/out" "\$run/err"
 for d in "\${KNOCKER_CONFIG_DIR:-}" "\$cfg/fyne/io.knocker.desktop" "\$cfg/autostart" "\$cfg/knocker"; do
 	[ -n "\$d" ] && [ -d "\$d" ] && mkdir -p "\$run/files\$(dirname "\$d")" && cp -a "\$d" "\$run/files\$(dirname "\$d")/" 2>/dev/null
