@@ -35,6 +35,11 @@ SPA keys) in the keyring. The format is detected and named:
   Knock on Ports JSON  the Android app's export, format version 1 or legacy
   knockd.conf          sections become profiles knocking HOST (--host)
   ~/.fwknoprc          fwknop client stanzas become SPA profiles
+  RouterOS             an export (/export, /ip firewall export), a script or
+                       one command a line: each knock the rules let in becomes
+                       a profile knocking HOST (--host), named after the list
+                       that grants access; chains that are no knock (such as
+                       brute-force ladders) are left out, with why
 Settings Knocker cannot honour are reported as warnings. A knockd.conf
 section or .fwknoprc stanza Knocker cannot knock (tcpflags other than syn,
 one_time_sequences, a knockd fork's setting, GnuPG, NAT, a stanza without

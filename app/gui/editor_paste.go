@@ -13,9 +13,10 @@ import (
 )
 
 // askForCommand asks for the command line the user knocks with today (an
-// nping one-liner, a knock or a knocker send line) and fills the form from
-// it. The line is only read; nothing is run. The dialog's entry is the one
-// place the line's payload shows, and it is gone with the dialog.
+// nping one-liner, a knock or a knocker send line), or the router's
+// RouterOS rules, and fills the form from it. The line is only read;
+// nothing is run. The dialog's entry is the one place the line's payload
+// shows, and it is gone with the dialog.
 func (e *editor) askForCommand() {
 	line := widget.NewMultiLineEntry()
 	line.Wrapping = fyne.TextWrapBreak
@@ -24,6 +25,10 @@ func (e *editor) askForCommand() {
 	var parsed profile.Imported
 	line.Validator = func(s string) error {
 		var err error
+		if profile.DetectFormat([]byte(s)) == profile.FormatRouterOS {
+			parsed, err = parseRouterRules(s, e.host.Text)
+			return err
+		}
 		parsed, err = profile.ParseCommand(s)
 		return err
 	}
@@ -47,7 +52,10 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 	if strings.TrimSpace(e.name.Text) == "" {
 		e.name.SetText(p.Name)
 	}
-	e.host.SetText(p.Host)
+	if imp.Format != profile.FormatRouterOS {
+		// Router rules do not say where the router is.
+		e.host.SetText(p.Host)
+	}
 	e.setFamily(p.Family)
 	if v := p.Verify; v != nil {
 		e.verifyPort.SetText(strconv.Itoa(int(v.Port)))
@@ -73,4 +81,27 @@ func (e *editor) fillFromCommand(imp profile.Imported) {
 	e.pasteNote.Show()
 	e.name.Validate()
 	e.host.Validate()
+}
+
+// parseRouterRules reads pasted RouterOS rules as the form's knock: the
+// first knock they let in; the others, and the chains left out, are said
+// as not carried over. The form's host stays as it is.
+func parseRouterRules(rules, host string) (profile.Imported, error) {
+	host = strings.TrimSpace(host)
+	if profile.ValidateHost(host) != nil {
+		host = "router" // only to read the rules: the form keeps its own
+	}
+	imp, err := profile.ParseRouterOS([]byte(rules), host)
+	if err != nil {
+		return imp, err
+	}
+	imp.Format = profile.FormatRouterOS
+	for _, p := range imp.Profiles[1:] {
+		imp.Warnings = append(imp.Warnings, lang.L("another knock, through list {{.Name}}", tmpl{"Name": p.Name}))
+	}
+	for _, s := range imp.Skipped {
+		imp.Warnings = append(imp.Warnings, s.String())
+	}
+	imp.Profiles = imp.Profiles[:1]
+	return imp, nil
 }

@@ -20,8 +20,9 @@ import (
 	"github.com/knocker/knocker/knock/spa"
 )
 
-// importFile asks for a Knocker JSON export or a knockd.conf and adds its
-// profiles, all or nothing, with their steps going to the keyring.
+// importFile asks for a file of profiles (any format DetectFormat knows:
+// Knocker JSON, knockd.conf, RouterOS rules...) and adds its profiles, all
+// or nothing, with their steps going to the keyring.
 func (u *ui) importFile() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
@@ -33,12 +34,13 @@ func (u *ui) importFile() {
 		}
 		u.importFrom(r.URI().Name(), r)
 	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf", ".rsc", ".txt"}))
 	d.Show()
 }
 
-// importFrom reads r and shows what it holds; a knockd.conf first asks which
-// router it belongs to, since the file describes only the server.
+// importFrom reads r and shows what it holds; a knockd.conf or RouterOS
+// configuration first asks which router it belongs to, since the file
+// describes only the server.
 func (u *ui) importFrom(name string, r io.ReadCloser) {
 	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
 	r.Close()
@@ -46,7 +48,7 @@ func (u *ui) importFrom(name string, r io.ReadCloser) {
 		u.banner.showError(fmt.Errorf("%s: %w", lang.L("reading {{.File}}", tmpl{"File": name}), err))
 		return
 	}
-	if profile.DetectFormat(data) != profile.FormatKnockd {
+	if f := profile.DetectFormat(data); f != profile.FormatKnockd && f != profile.FormatRouterOS {
 		u.previewImport(name, data, "")
 		return
 	}
@@ -325,6 +327,8 @@ func formatName(f profile.Format) string {
 		return lang.L("knockd.conf")
 	case profile.FormatFwknoprc:
 		return lang.L("fwknop client configuration (.fwknoprc)")
+	case profile.FormatRouterOS:
+		return lang.L("RouterOS configuration")
 	case profile.FormatNping:
 		return lang.L("nping command")
 	case profile.FormatKnockClient:

@@ -283,6 +283,37 @@ func TestEveryTextOnScreenIsTranslated(t *testing.T) {
 	test.Tap(v.copy)
 	c.window("router setup, copied", v.win)
 
+	// Its check against the router's rules, and a verdict that disagrees:
+	// the verdict's own sentence is router-check's, in English as the
+	// command line says it.
+	test.Tap(findButton(t, v.win.Canvas().Content(), lang.L("Check against my router…")))
+	c.data = append(c.data, strings.Split(routerRulesExample, "\n")...)
+	c.window("router check", v.win)
+	check := v.win.Canvas().Overlays().Top()
+	walk(check, func(o fyne.CanvasObject) bool {
+		if en, ok := o.(*widget.Entry); ok && en.MultiLine {
+			en.SetText(guiRouterRules)
+			c.skip[en] = true // what the test typed
+		}
+		return false
+	})
+	test.Tap(findButton(t, check, lang.L("Check")))
+	h.settle()
+	office := h.u.list.profiles[slices.IndexFunc(h.u.list.profiles, func(p profile.Profile) bool { return p.Name == "office" })]
+	spec := office.RouterSpec()
+	verdict, err := routerconf.CheckRouterOS(guiRouterRules, office.Steps, spec.Family, spec.Protect)
+	if err != nil || verdict.OK {
+		t.Fatalf("router-check of office: %v, %v; want a disagreement", verdict, err)
+	}
+	walk(check, func(o fyne.CanvasObject) bool {
+		if l, ok := o.(*widget.Label); ok && l.Importance == widget.DangerImportance {
+			c.skip[l] = true
+			c.text("router check, verdict", strings.ReplaceAll(l.Text, profile.Printable(verdict.String()), ""))
+		}
+		return false
+	})
+	c.window("router check, verdict", v.win)
+
 	if len(c.bad) > 0 {
 		t.Fatalf("%d texts on screen did not go through lang:\n%s", len(c.bad), strings.Join(c.bad, "\n"))
 	}

@@ -165,7 +165,11 @@ func (u *ui) openRouterView(p profile.Profile) *routerView {
 	v.format.SetSelected(labels[0])
 
 	top := container.NewVBox(append(head, v.optionForms[formatRouterOS], v.optionForms[formatNFTables], v.optionForms[formatSSH])...)
-	bottom := container.NewVBox(v.note, container.NewHBox(v.copy))
+	buttons := container.NewHBox(v.copy)
+	if p.SPA == nil {
+		buttons.Add(u.checkButton(v.win, p))
+	}
+	bottom := container.NewVBox(v.note, buttons)
 	v.win.SetContent(container.NewBorder(top, container.NewPadded(bottom), nil, nil, container.NewScroll(v.rules)))
 	v.win.Resize(routerViewSize)
 	v.win.Show()

@@ -126,19 +126,26 @@ func (h *harness) dialogText() string {
 func (h *harness) tapDialogButton(label string) {
 	h.t.Helper()
 	top := h.u.win.Canvas().Overlays().Top()
+	if top == nil {
+		h.t.Fatalf("no dialog with a %q button: no dialog is open", label)
+	}
+	test.Tap(findButton(h.t, top, label))
+}
+
+// findButton is the button called label drawn in o.
+func findButton(t testing.TB, o fyne.CanvasObject, label string) *widget.Button {
+	t.Helper()
 	var found *widget.Button
-	if top != nil {
-		walk(top, func(o fyne.CanvasObject) bool {
-			if b, ok := o.(*widget.Button); ok && b.Text == label {
-				found = b
-			}
-			return found != nil
-		})
-	}
+	walk(o, func(o fyne.CanvasObject) bool {
+		if b, ok := o.(*widget.Button); ok && b.Text == label {
+			found = b
+		}
+		return found != nil
+	})
 	if found == nil {
-		h.t.Fatalf("no dialog with a %q button; the window shows %q", label, h.dialogText())
+		t.Fatalf("no %q button", label)
 	}
-	test.Tap(found)
+	return found
 }
 
 // walk visits o and everything drawn inside it until visit returns true.

@@ -65,12 +65,16 @@ const (
 	FormatKoPLegacy Format = "Knock on Ports JSON (legacy, unversioned)"
 	FormatKnockd    Format = "knockd.conf"
 	FormatFwknoprc  Format = "fwknop client configuration (.fwknoprc)"
+	FormatRouterOS  Format = "RouterOS configuration"
 )
 
 // DetectFormat says which format data looks like, from its shape alone; the
 // parser for that format then gives the precise error if it is damaged.
 func DetectFormat(data []byte) Format {
 	trimmed := bytes.TrimSpace(data)
+	if looksLikeRouterOS(data) {
+		return FormatRouterOS
+	}
 	switch {
 	case len(trimmed) > 0 && trimmed[0] == '{':
 		var head struct {
@@ -93,8 +97,9 @@ func DetectFormat(data []byte) Format {
 }
 
 // ParseImport reads any format DetectFormat knows. host is the router to
-// knock for knockd.conf, which describes only the server side; the other
-// formats name their own hosts and host must then be empty. The whole file
+// knock for knockd.conf and RouterOS configuration, which describe only the
+// server side; the other formats name their own hosts and host must then be
+// empty. The whole file
 // is checked before anything is returned, and the first error names the
 // field or line.
 func ParseImport(data []byte, host string) (Imported, error) {
@@ -102,8 +107,8 @@ func ParseImport(data []byte, host string) (Imported, error) {
 		return Imported{}, fmt.Errorf("the file is larger than %d bytes", MaxFileSize)
 	}
 	format := DetectFormat(data)
-	if host != "" && format != FormatKnockd {
-		return Imported{Format: format}, fmt.Errorf("this is %s, which names its own hosts; --host is for knockd.conf", format)
+	if host != "" && format != FormatKnockd && format != FormatRouterOS {
+		return Imported{Format: format}, fmt.Errorf("this is %s, which names its own hosts; --host is for knockd.conf and RouterOS configuration", format)
 	}
 	var imp Imported
 	var err error
@@ -114,6 +119,8 @@ func ParseImport(data []byte, host string) (Imported, error) {
 		imp, err = ParseKnockOnPorts(data)
 	case FormatFwknoprc:
 		imp, err = ParseFwknoprc(data)
+	case FormatRouterOS:
+		imp, err = ParseRouterOS(data, host)
 	default:
 		imp, err = ParseKnockd(data, host)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/knocker/knocker/knock"
 	"github.com/knocker/knocker/knock/routerconf/rosmodel"
+	"github.com/knocker/knocker/knock/routerconf/rosscript"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -471,7 +472,7 @@ func TestRouterOSString(t *testing.T) {
 		if got != want {
 			t.Errorf("rosString(%q) = %s, want %s", in, got, want)
 		}
-		if back, err := rosmodel.Unquote(got); err != nil || back != in {
+		if back, err := rosscript.Unquote(got); err != nil || back != in {
 			t.Errorf("RouterOS reads %s as %q (%v), want %q", got, back, err, in)
 		}
 	}
@@ -483,18 +484,18 @@ func TestRouterOSString(t *testing.T) {
 func TestLayer7Regexp(t *testing.T) {
 	for _, payload := range []string{`\x41`, `a\\b`, `]}{[`, "\xff\xe0\xd7\x80", "MiXeD", `^$.|?*+()`, `\`, `x\`} {
 		re := string(layer7Regexp([]byte(payload)))
-		ok, err := rosmodel.L7Matches(re, []byte(payload))
+		ok, err := rosscript.L7Matches(re, []byte(payload))
 		if err != nil || !ok {
 			t.Errorf("pattern %q does not match its payload %q: %v", re, payload, err)
 		}
 		for i := range payload {
 			other := []byte(payload)
 			other[i] ^= 0x01 // never only a letter's case
-			if ok, err := rosmodel.L7Matches(re, other); ok || err != nil {
+			if ok, err := rosscript.L7Matches(re, other); ok || err != nil {
 				t.Errorf("pattern %q also matches %q (%v)", re, other, err)
 			}
 		}
-		if lit, err := rosmodel.L7Literal(re); err != nil || string(lit) != asciiLower(payload) {
+		if lit, err := rosscript.L7Literal(re); err != nil || string(lit) != asciiLower(payload) {
 			t.Errorf("pattern %q reads back as %q (%v)", re, lit, err)
 		}
 	}
@@ -572,7 +573,7 @@ func quotedValue(t *testing.T, script, key string) string {
 		case '\\':
 			j++
 		case '"':
-			v, err := rosmodel.Unquote(s[:j+1])
+			v, err := rosscript.Unquote(s[:j+1])
 			if err != nil {
 				t.Fatalf("RouterOS cannot read %s%s: %v", key, s[:j+1], err)
 			}
@@ -637,7 +638,7 @@ func FuzzPayloadEscaping(f *testing.F) {
 			t.Fatal(err)
 		}
 		re := quotedValue(t, ros, "regexp=")
-		if lit, err := rosmodel.L7Literal(re); err != nil || string(lit) != asciiLower(string(data)) {
+		if lit, err := rosscript.L7Literal(re); err != nil || string(lit) != asciiLower(string(data)) {
 			t.Fatalf("pattern %q matches %q (%v), want the payload %q without case", re, lit, err, data)
 		}
 	})
@@ -698,6 +699,7 @@ func FuzzRouterOSScript(f *testing.F) {
 		if err := r.AddInterfaceList("trusted", "bridge"); err != nil {
 			t.Fatal(err)
 		}
+		readBack(t, spec, script)
 		paste(t, r, script)
 		if _, err := r.NFTables("ros"); err != nil && !errors.Is(err, rosmodel.ErrTooLong) {
 			t.Fatalf("the model cannot write the pasted rules as nftables: %v\n%s", err, script)

@@ -1,6 +1,8 @@
 package rosmodel
 
 import (
+	"github.com/knocker/knocker/knock/routerconf/rosscript"
+
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +16,9 @@ import (
 // evaluate, in its order, and a set with timeouts for each address list.
 // Loading it again keeps the sets' members, as RouterOS keeps its address
 // lists when rules change, and swaps the rules in one transaction.
+//
+// A rule with disabled=yes stays in its list but matches nothing, as the
+// manual's "disabled" says, and is left out.
 //
 // The translation stands on what the manual says each matcher does. Two
 // need the packet's size pinned with packet-size, as routerconf always
@@ -34,8 +39,8 @@ func (r *Router) NFTables(name string) (string, error) {
 		table := fam.family + " " + name
 		var rules []string
 		var lists []string
-		for _, it := range r.menus[fam.menu] {
-			if it.Props["chain"] != "input" || it.Dynamic {
+		for _, it := range r.cfg.Menus[fam.menu] {
+			if it.Props["chain"] != "input" || it.Dynamic || it.Props["disabled"] == "yes" {
 				continue
 			}
 			rule, skip, err := r.nftRule(fam.menu, fam.saddr, it.Props)
@@ -155,8 +160,8 @@ func (r *Router) nftRule(menu, saddr string, p map[string]string) (rule string, 
 		m = append(m, cs...)
 	}
 	if l7 := p["layer7-protocol"]; l7 != "" {
-		i := slices.IndexFunc(r.menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 })
-		lit, err := L7Literal(r.menus[Layer7][i].Props["regexp"])
+		i := slices.IndexFunc(r.cfg.Menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 })
+		lit, err := rosscript.L7Literal(r.cfg.Menus[Layer7][i].Props["regexp"])
 		if err != nil {
 			return "", false, err
 		}

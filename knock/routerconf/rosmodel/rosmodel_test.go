@@ -9,28 +9,6 @@ import (
 	"testing"
 )
 
-func TestUnquote(t *testing.T) {
-	for in, want := range map[string]string{
-		`"test"`:              "test",
-		`"a\"b\\c\$d\?e"`:     `a"b\c$d?e`,
-		`"\00\0A\7F\FF"`:      "\x00\n\x7f\xff",
-		`"\_\n\r\t\a\b\f\v"`:  " \n\r\t\a\b\f\v",
-		`"[h]{} #;"`:          "[h]{} #;",
-		`"\48\45\4C\4C\4F"`:   "HELLO",
-		`"^knocker office: "`: "^knocker office: ",
-	} {
-		got, err := Unquote(in)
-		if err != nil || got != want {
-			t.Errorf("Unquote(%s) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{`test`, `"a$b"`, `"a?"`, `"a"b"`, `"\0a"`, `"\q"`, "\"\x01\"", "\"\xff\"", `"\`} {
-		if got, err := Unquote(bad); err == nil {
-			t.Errorf("Unquote(%s) = %q, want an error", bad, got)
-		}
-	}
-}
-
 // Scripts RouterOS would refuse, or read differently from what was meant,
 // and the model's reason.
 func TestRunRefuses(t *testing.T) {
@@ -155,39 +133,6 @@ func TestRunDoParseWithoutIPv6(t *testing.T) {
 	}
 }
 
-func TestL7(t *testing.T) {
-	// l7-filter turns \xHH into the byte, lowercased, also behind an
-	// escaped backslash, and leaves an incomplete one alone.
-	for in, want := range map[string]string{`\x41b`: "ab", `\\x41b`: `\ab`, `^\xC9$`: "^\xe9$", `a\x41`: "aa", `a\x4`: `a\x4`, "AB\xc0": "ab\xe0"} {
-		if got := preProcess(in); got != want {
-			t.Errorf("preProcess(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for _, tt := range []struct {
-		re, data string
-		match    bool
-		err      bool
-	}{
-		{"^test$", "TeSt", true, false},
-		{"^test$", "test\x00", true, false}, // NULs are not part of the data
-		{"^test$", "tests", false, false},
-		{`^[\\]x41$`, `\x41`, true, false},
-		{`^\\x41$`, `\x41`, false, true}, // l7-filter reads \a, a plain regexp \x41
-		{"^\xe0$", "\xe0", true, false},
-		{"^\xc0$", "\xc0", false, true}, // l7-filter lowercases the pattern only
-	} {
-		got, err := L7Matches(tt.re, []byte(tt.data))
-		if got != tt.match || (err != nil) != tt.err {
-			t.Errorf("L7Matches(%q, %q) = %v, %v; want %v, error %v", tt.re, tt.data, got, err, tt.match, tt.err)
-		}
-	}
-	for _, bad := range []string{"test", "^te.t$", `^a\b$`, "^a(b$"} {
-		if lit, err := L7Literal(bad); err == nil {
-			t.Errorf("L7Literal(%q) = %q, want an error", bad, lit)
-		}
-	}
-}
-
 // The defconf model written as nftables is a ruleset the kernel takes.
 func TestDefconfNFTables(t *testing.T) {
 	r := Defconf([]string{"bridge"}, []string{"ether1"})
@@ -238,4 +183,36 @@ func FuzzRun(f *testing.F) {
 			t.Fatalf("rules the model took cannot be written: %v", err)
 		}
 	})
+}
+
+// An export as RouterOS writes it runs too: a menu path alone, then bare
+// add lines; lines wrapped with a backslash anywhere, inside a value or a
+// string; v7's slash paths; a disabled rule, which stays in the list and
+// matches nothing.
+func TestRunExport(t *testing.T) {
+	r := New()
+	export := "# 2024-05-01 by RouterOS 7.14\r\n/ip firewall layer7-protocol\r\nadd name=k regexp=\"^ab\\$\"\r\n" +
+		"/ip firewall filter\nadd action=add-src-to-address-list address-list=s1 address-list-timeout=\\\n    30s chain=input comment=\"knock \\\n    one\" dst-port=1\\\n    234 protocol=udp\n" +
+		"add action=accept chain=input disabled=yes dst-port=22 protocol=tcp src-address-list=s1\n" +
+		"/ip/firewall/filter/add chain=input protocol=udp dst-port=9 layer7-protocol=k packet-size=30 action=drop\n"
+	if err := r.Run(export); err != nil {
+		t.Fatal(err)
+	}
+	items := r.Items(IPFilter)
+	if len(items) != 3 || items[0].Props["comment"] != "knock one" || items[0].Props["dst-port"] != "1234" ||
+		items[0].Props["address-list-timeout"] != "30s" || items[1].Props["disabled"] != "yes" {
+		t.Fatalf("rules %v", items)
+	}
+	out, err := r.NFTables("ros")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "th dport 22") || !strings.Contains(out, "th dport 1234") {
+		t.Fatalf("the disabled rule is written, or the first is not:\n%s", out)
+	}
+	for _, bad := range []string{"/ip firewall filter\nadd chain=input disabled=maybe", "/ip firewall nat\nadd chain=srcnat", "add chain=input"} {
+		if err := New().Run(bad); err == nil {
+			t.Errorf("ran %q", bad)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package rosmodel
 
 import (
+	"github.com/knocker/knocker/knock/routerconf/rosscript"
+
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What the model accepts of each property, after the RouterOS manual
@@ -35,6 +38,7 @@ var filterProps = map[string]propCheck{
 	"in-interface-list":    checkInterfaceList,
 	"dst-address":          checkAddress,
 	"comment":              func(string, string) error { return nil },
+	"disabled":             oneOf("yes", "no"),
 }
 
 var layer7Props = map[string]propCheck{
@@ -95,7 +99,7 @@ func (r *Router) checkAdd(menu string, props map[string]string) error {
 		if props["name"] == "" || props["regexp"] == "" {
 			return errors.New("a layer-7 protocol needs name= and regexp=")
 		}
-		for _, it := range r.menus[Layer7] {
+		for _, it := range r.cfg.Menus[Layer7] {
 			if it.Props["name"] == props["name"] {
 				return fmt.Errorf("failure: already have such name %s", props["name"])
 			}
@@ -130,12 +134,12 @@ func (r *Router) checkRule(menu string, props map[string]string) error {
 	if (action == "add-src-to-address-list") != listed || listed && !(has("address-list") && has("address-list-timeout")) {
 		return errors.New("action=add-src-to-address-list goes with address-list= and address-list-timeout=")
 	}
-	if l7 := props["layer7-protocol"]; l7 != "" && !slices.ContainsFunc(r.menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 }) {
+	if l7 := props["layer7-protocol"]; l7 != "" && !slices.ContainsFunc(r.cfg.Menus[Layer7], func(it *Item) bool { return it.Props["name"] == l7 }) {
 		return fmt.Errorf("input does not match any value of layer7-protocol (%s)", l7)
 	}
 	if list, ok := props["in-interface-list"]; ok {
 		list = strings.TrimPrefix(list, "!")
-		if !slices.ContainsFunc(r.menus[IfaceList], func(it *Item) bool { return it.Props["name"] == list }) {
+		if !slices.ContainsFunc(r.cfg.Menus[IfaceList], func(it *Item) bool { return it.Props["name"] == list }) {
 			return fmt.Errorf("input does not match any value of interface list (%s)", list)
 		}
 	}
@@ -217,25 +221,19 @@ func checkTime(_, v string) error {
 
 // ParseTime reads a RouterOS time such as 1d2h3m4s, in whole seconds.
 func ParseTime(v string) (int64, error) {
-	m := timeRE.FindStringSubmatch(v)
-	if v == "" || m == nil {
+	if v == "" || !timeRE.MatchString(v) {
 		return 0, errors.New("want a time in whole seconds such as 2h or 1m30s")
 	}
-	var secs int64
-	for i, unit := range []int64{7 * 86400, 86400, 3600, 60, 1} {
-		if m[i+1] == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(m[i+1][:len(m[i+1])-1], 10, 64)
-		if err != nil || n > 1<<31 {
-			return 0, errors.New("time out of range")
-		}
-		secs += n * unit
-	}
-	if secs == 0 {
+	d, err := rosscript.ParseTime(v)
+	switch {
+	case err != nil:
+		return 0, err
+	case d > 1<<31*time.Second:
+		return 0, errors.New("time out of range")
+	case d == 0:
 		return 0, errors.New("a timeout of zero keeps an address forever")
 	}
-	return secs, nil
+	return int64(d / time.Second), nil
 }
 
 func checkContent(_, v string) error {
@@ -275,7 +273,7 @@ func checkL7Regexp(_, v string) error {
 	if strings.IndexByte(v, 0) >= 0 {
 		return errors.New("a zero byte ends the pattern early")
 	}
-	if _, err := compileL7(v); err != nil {
+	if _, err := rosscript.CompileL7(v); err != nil {
 		return err
 	}
 	return nil

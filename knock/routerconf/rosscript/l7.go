@@ -1,4 +1,4 @@
-package rosmodel
+package rosscript
 
 import (
 	"errors"
@@ -65,7 +65,7 @@ func latin1(s string) string {
 	return b.String()
 }
 
-func compileL7(re string) (*regexp.Regexp, error) {
+func CompileL7(re string) (*regexp.Regexp, error) {
 	c, err := regexp.CompilePOSIX(latin1(re))
 	if err != nil {
 		return nil, errors.New("not a POSIX regular expression: " + err.Error())
@@ -100,16 +100,33 @@ func l7Data(data []byte) string {
 // fails where the two readings disagree, as nobody can tell which one a
 // RouterOS uses.
 func L7Matches(re string, data []byte) (bool, error) {
-	l7, err := compileL7(preProcess(re))
+	m, err := NewL7Matcher(re)
 	if err != nil {
 		return false, err
 	}
-	plain, err := compileL7(asciiLower(re))
+	return m.Match(data)
+}
+
+// L7Matcher is a pattern compiled both ways L7Matches reads it.
+type L7Matcher struct{ l7, plain *regexp.Regexp }
+
+// NewL7Matcher compiles re for L7Matches's Match.
+func NewL7Matcher(re string) (*L7Matcher, error) {
+	l7, err := CompileL7(preProcess(re))
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	plain, err := CompileL7(asciiLower(re))
+	if err != nil {
+		return nil, err
+	}
+	return &L7Matcher{l7, plain}, nil
+}
+
+// Match is L7Matches of the compiled pattern.
+func (m *L7Matcher) Match(data []byte) (bool, error) {
 	d := l7Data(data)
-	a, b := l7.MatchString(d), plain.MatchString(d)
+	a, b := m.l7.MatchString(d), m.plain.MatchString(d)
 	if a != b {
 		return false, errors.New("l7-filter's reading of the pattern and a plain POSIX one disagree")
 	}
@@ -151,3 +168,8 @@ func L7Literal(re string) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// L7Reading is pattern re as l7-filter reads it, for Go's regexp/syntax:
+// each \xHH turned into its byte, every byte lowercased as the kernel does
+// and written as the rune of the same number.
+func L7Reading(re string) string { return latin1(preProcess(re)) }
