@@ -33,7 +33,7 @@ func (e *editor) askForCommand() {
 		return err
 	}
 	d := dialog.NewForm(lang.L("Paste a command"), lang.L("Fill in"), lang.L("Cancel"), []*widget.FormItem{
-		{Text: lang.L("Command"), Widget: line, HintText: lang.L("nping, knock or knocker send, as you type it in a terminal; it is read, not run")},
+		{Text: lang.L("Command"), Widget: line, HintText: lang.L("nping, knock or knocker send, as you type it in a terminal, or the router's own rules (/ip firewall export); it is read, not run")},
 	}, func(ok bool) {
 		if ok && line.Validate() == nil {
 			e.fillFromCommand(parsed)
