@@ -5,14 +5,16 @@
 #   build      bin/knocker and bin/knocker-cli; knocker.exe starts building
 #              in the background (scripts/windows-build.sh), at low priority
 #   check      gofmt, go vet (three build configurations), staticcheck
+#   headless   the end-to-end tests with bin/knocker-cli, audited too
+#              (beside the suite)
+#   fuzz       every fuzz target, $FUZZTIME inputs each (scripts/fuzz.sh;
+#              beside everything after check, at the lowest priority)
 #   suite      go test -race over every package, once: in a time zone 14 h
 #              from UTC (no test may lean on the machine's zone), in a
 #              private D-Bus session with gnome-keyring, with every start
 #              of bin/knocker watched by the secrets audit, writing the
 #              coverage profile and the window's screenshots
-#   headless   the end-to-end tests again with bin/knocker-cli, audited too
 #   coverage   the floors for knock/ and app/profile, from the suite's profile
-#   fuzz       every fuzz target, $FUZZTIME inputs each (scripts/fuzz.sh)
 #   winbuild   the wait for the background build of knocker.exe, if it is not done
 #   windows    knocker.exe and its installer under Wine (scripts/windows-test.sh)
 #   deb        the .deb, installed here and removed again (as root)
@@ -29,11 +31,14 @@ artifacts=$PWD/bin/artifacts
 cover=$PWD/bin/cover.out
 
 names=() seconds=()
+declare -A job_pid=() job_start=()
 started=$SECONDS
 report() {
 	local code=$?
+	# A failure leaves no stage running beside: each runs in a session of its own.
+	for pid in "${job_pid[@]}"; do kill -- -"$pid" 2>/dev/null || true; done
 	echo
-	echo "make test: where the time went"
+	echo "make test: where the time went (stages marked beside ran at the same time as the others)"
 	printf '  %-10s %8s\n' stage seconds
 	local i
 	for i in "${!names[@]}"; do
@@ -55,6 +60,35 @@ stage() {
 	seconds+=($((SECONDS - start)))
 }
 
+# beside NAME COMMAND... starts a stage that runs beside those that follow,
+# its output kept in bin/stage-NAME.log until collect shows it.
+beside() {
+	local name=$1
+	shift
+	echo "=== stage $name, beside the next ones (shown when done): $*"
+	rm -f "bin/stage-$name.end"
+	job_start[$name]=$(date +%s)
+	setsid bash -c '"$@"; code=$?; date +%s >"$0"; exit $code' "bin/stage-$name.end" "$@" \
+		>"bin/stage-$name.log" 2>&1 </dev/null &
+	job_pid[$name]=$!
+}
+
+# collect NAME waits for a stage started beside, shows its output, keeps
+# its time (to its own end) and fails as it did.
+collect() {
+	local name=$1 code=0
+	current=$name
+	wait "${job_pid[$name]}" || code=$?
+	unset "job_pid[$name]"
+	echo "=== stage $name (beside):"
+	cat "bin/stage-$name.log"
+	local end
+	end=$(cat "bin/stage-$name.end" 2>/dev/null || date +%s)
+	names+=("$name beside")
+	seconds+=($((end - job_start[$name])))
+	return $code
+}
+
 desktop=(env "KNOCKER_BIN=$PWD/$BIN" "KNOCKER_CLI_BIN=$PWD/$CLI")
 headless=(env "KNOCKER_BIN=$PWD/$CLI" "KNOCKER_CLI_BIN=$PWD/$CLI")
 audited=(scripts/with-keyring.sh scripts/secrets-audit.sh)
@@ -66,11 +100,15 @@ build() {
 }
 stage build build
 stage check make -s check GO="$GO"
+# The end-to-end suite mostly waits (on sockets, timers, X and Wine), so
+# the headless build's run and the fuzzing go beside it; the fuzzing at the
+# lowest priority, on what the tests leave idle.
+beside headless "${headless[@]}" "${audited[@]}" "$GO" test -race -tags ci -count=1 ./e2e/...
+beside fuzz nice -n 19 env FUZZTIME="${FUZZTIME:-150000x}" scripts/fuzz.sh
 stage suite env TZ="$FAR_ZONE" KNOCKER_ARTIFACTS="$artifacts" "${desktop[@]}" "${audited[@]}" \
 	"$GO" test -race -tags ci -count=1 -coverprofile="$cover" ./...
-stage headless "${headless[@]}" "${audited[@]}" "$GO" test -race -tags ci -count=1 ./e2e/...
+collect headless
 stage coverage scripts/coverage.sh "$cover"
-stage fuzz env FUZZTIME="${FUZZTIME:-150000x}" scripts/fuzz.sh
 if command -v x86_64-w64-mingw32-gcc >/dev/null; then
 	stage winbuild scripts/windows-build.sh --wait # the wait for what is left of it
 	stage windows env KNOCKER_EXE_BUILT=1 KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh
@@ -78,3 +116,4 @@ else
 	stage windows env KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh # says what is missing
 fi
 stage deb env KNOCKER_PACKAGE_TEST=1 "${desktop[@]}" "$GO" test -count=1 -v ./e2e/deb/
+collect fuzz

@@ -163,9 +163,9 @@ func (s *wineStage) startServer(log *os.File) error {
 	if err := server.Start(); err != nil {
 		return fmt.Errorf("wineserver -f -p: %w", err)
 	}
-	s.server = server
 	exited := make(chan error, 1)
 	go func() { exited <- server.Wait() }()
+	s.server, s.serverExited = server, exited
 	// wineserver -k answers 1 while no server runs for the prefix; 0 would
 	// kill it, so ask with a signal that does nothing: 0.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
@@ -178,20 +178,27 @@ func (s *wineStage) startServer(log *os.File) error {
 		probe := exec.Command(s.wineserver(), "-k0")
 		probe.Env = s.env
 		if probe.Run() == nil {
-			s.serverExited = exited
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return errors.New("wineserver -f -p took no connection within 30 s")
+			out, _ := os.ReadFile(log.Name())
+			return fmt.Errorf("wineserver -f -p took no connection within 30 s:\n%s", out)
 		}
 	}
 }
 
 func (s *wineStage) wineserver() string { return filepath.Join(filepath.Dir(s.wine), "wineserver") }
 
-// waitIdle waits until no Windows program of the prefix runs (Wine's own
-// services end with the last of them), as "wineserver -w" would, but
-// without waiting for the persistent server to go.
+// wineServices are the programs Wine itself keeps running in a prefix. They
+// end only with the server, so with a persistent one they stay.
+var wineServices = map[string]bool{
+	"services.exe": true, "winedevice.exe": true, "plugplay.exe": true, "svchost.exe": true,
+	"rpcss.exe": true, "explorer.exe": true, "tabtip.exe": true,
+}
+
+// waitIdle waits until no Windows program of the prefix runs but Wine's own
+// services, as "wineserver -w" would, without waiting for the persistent
+// server to go.
 func (s *wineStage) waitIdle() error {
 	mark := []byte("WINEPREFIX=" + s.prefix + "\x00")
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
@@ -205,8 +212,8 @@ func (s *wineStage) waitIdle() error {
 	}
 }
 
-// prefixProcesses names the processes (but server) whose environment holds
-// mark, the prefix's WINEPREFIX entry.
+// prefixProcesses names the processes (but server and Wine's services)
+// whose environment holds mark, the prefix's WINEPREFIX entry.
 func prefixProcesses(mark []byte, server int) []string {
 	dirs, _ := os.ReadDir("/proc")
 	var names []string
@@ -220,7 +227,9 @@ func prefixProcesses(mark []byte, server int) []string {
 			continue
 		}
 		comm, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "comm"))
-		names = append(names, fmt.Sprintf("%s (%d)", strings.TrimSpace(string(comm)), pid))
+		if name := strings.TrimSpace(string(comm)); !wineServices[name] {
+			names = append(names, fmt.Sprintf("%s (%d)", name, pid))
+		}
 	}
 	return names
 }
