@@ -8,6 +8,7 @@ import (
 
 	"github.com/knocker/knocker/internal/testbin"
 	"github.com/knocker/knocker/internal/testnet"
+	"github.com/knocker/knocker/knock/schedule"
 )
 
 // sequence is a three-step knock on fresh loopback ports: its steps as the
@@ -68,27 +69,34 @@ func TestKnockerSend(t *testing.T) {
 }
 
 // The list's timeout closes the service; a knock before it runs out starts
-// the timeout over and keeps the service open past the first expiry.
+// the timeout over and keeps the service open past the first expiry. The
+// router's time is a fake clock the test moves, so however long a knocker
+// send takes to start on a busy machine, the second knock lands before the
+// first one's timeout runs out.
 func TestKnockerSendExpiryAndRefresh(t *testing.T) {
 	routerSteps, order := sequence(t)
 	const timeout = 2 * time.Second
-	r, rec := startRouter(t, Config{Steps: steps(t, routerSteps...), Timeout: timeout})
+	clk := schedule.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	r, rec := startRouter(t, Config{Steps: steps(t, routerSteps...), Timeout: timeout, Clock: clk})
 	send := func() {
 		t.Helper()
 		if res := testbin.Run(t, nil, append([]string{"send", "127.0.0.1"}, order(0, 1, 2)...)...); res.Code != 0 {
 			t.Fatalf("knocker send: %s", res.Stderr)
 		}
 	}
+	// Real time bounds only how long the router may take to see a knock.
+	const seen = 30 * time.Second
 	send()
-	first := rec.waitFor(t, ListAdded, "demo-allow", time.Second).Time
-	time.Sleep(timeout * 6 / 10)
+	first := rec.waitFor(t, ListAdded, "demo-allow", seen).Time
+	clk.Advance(timeout * 6 / 10)
 	send()
-	rec.waitFor(t, ListRefreshed, "demo-allow", time.Second)
-	time.Sleep(time.Until(first.Add(timeout + 300*time.Millisecond)))
-	if _, err := dialService(r, alice, time.Second); err != nil {
+	rec.waitFor(t, ListRefreshed, "demo-allow", seen)
+	clk.Advance(timeout*4/10 + 300*time.Millisecond) // past the first knock's timeout
+	if _, err := dialService(r, alice, seen); err != nil {
 		t.Fatalf("the service shut at the first knock's timeout despite the second knock: %v\n%s", err, rec)
 	}
-	expired := rec.waitFor(t, ListExpired, "demo-allow", timeout)
+	clk.Advance(timeout * 5 / 10) // past the second knock's timeout, at 1.6 timeouts
+	expired := rec.waitFor(t, ListExpired, "demo-allow", seen)
 	if _, err := dialService(r, alice, 300*time.Millisecond); err == nil {
 		t.Errorf("the service is still open after the list expired:\n%s", rec)
 	}

@@ -385,3 +385,26 @@ func FuzzDecodeList(f *testing.F) {
 		}
 	})
 }
+
+// An empty packet (size:0) is a knock of its own: over UDP, no payload at
+// all sends knock's one zero byte instead. An export keeps the difference.
+func TestExportKeepsAnEmptyPacket(t *testing.T) {
+	for _, spec := range []string{"1234:udp=size:0", "icmp=size:0"} {
+		step, err := knock.ParseStep(spec, knock.TCP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Profile{ID: NewID(), Name: "empty", Host: "192.0.2.1", Steps: []knock.Step{step}}
+		out, err := Export([]Profile{p}, WithSecrets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseKnocker(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := back[0].Steps[0]; got.Payload.Encoding != knock.Size || got.Payload.Data == nil || len(got.Payload.Data) != 0 {
+			t.Errorf("%s came back as %s", spec, got.Spec())
+		}
+	}
+}

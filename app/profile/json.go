@@ -139,7 +139,9 @@ func stepsToJSON(steps []knock.Step) []stepJSON {
 	out := make([]stepJSON, len(steps))
 	for i, s := range steps {
 		out[i] = stepJSON{Proto: s.Proto.String(), Port: int(s.Port), Delay: formatDuration(s.Delay)}
-		if len(s.Payload.Data) > 0 {
+		// size:0 is an empty packet, asked for: no payload at all is
+		// another knock (knock's one zero byte over UDP).
+		if len(s.Payload.Data) > 0 || s.Payload.Encoding == knock.Size {
 			out[i].Payload = s.Payload.Value()
 			out[i].Encoding = s.Payload.Encoding.String()
 		}
