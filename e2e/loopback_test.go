@@ -67,7 +67,7 @@ func newRecorder(t *testing.T, ip string, udpPort int) *recorder {
 			if err != nil {
 				return
 			}
-			r.arrivals <- arrival{"tcp", time.Now()}
+			r.arrivals <- arrival{"tcp", connectedAt(c)}
 			c.Close()
 		}
 	}()
@@ -78,8 +78,8 @@ func (r *recorder) udpPort() int { return r.udp.LocalAddr().(*net.UDPAddr).Port 
 func (r *recorder) tcpPort() int { return r.tcp.Addr().(*net.TCPAddr).Port }
 
 // expect waits for exactly the given arrivals, in order, and then for silence.
-// Order is by arrival time (the kernel's, for UDP), not by which listening
-// goroutine happened to run first.
+// Order is by arrival time (the kernel's: of the datagram for UDP, of the
+// handshake for TCP), not by which listening goroutine happened to run first.
 func (r *recorder) expect(t *testing.T, want ...string) []arrival {
 	t.Helper()
 	var got []arrival

@@ -40,3 +40,27 @@ func (s *stampedUDP) read(buf []byte) (int, time.Time, error) {
 	}
 	return n, time.Now(), nil
 }
+
+// connectedAt is when the kernel completed an accepted TCP connection's
+// handshake (the client's last ACK, which on loopback follows its SYN at
+// once), from TCP_INFO, not the later moment a busy scheduler ran the
+// accepting goroutine. Its resolution is the kernel's tick, a few ms.
+func connectedAt(c net.Conn) time.Time {
+	now := time.Now()
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return now
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return now
+	}
+	var info *unix.TCPInfo
+	_ = raw.Control(func(fd uintptr) {
+		info, err = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+	})
+	if err != nil || info == nil {
+		return now
+	}
+	return now.Add(-time.Duration(info.Last_ack_recv) * time.Millisecond)
+}

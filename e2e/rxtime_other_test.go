@@ -17,3 +17,7 @@ func (s *stampedUDP) read(buf []byte) (int, time.Time, error) {
 	n, _, err := s.ReadFromUDP(buf)
 	return n, time.Now(), err
 }
+
+// connectedAt is when the connection was accepted; only Linux offers the
+// kernel's time of the handshake here.
+func connectedAt(net.Conn) time.Time { return time.Now() }
