@@ -5,16 +5,15 @@
 #   build      bin/knocker and bin/knocker-cli; knocker.exe starts building
 #              in the background (scripts/windows-build.sh), at low priority
 #   check      gofmt, go vet (three build configurations), staticcheck
-#   headless   the end-to-end tests with bin/knocker-cli, audited too
-#              (beside the suite)
-#   fuzz       every fuzz target, $FUZZTIME inputs each (scripts/fuzz.sh;
-#              beside everything after check, at the lowest priority)
 #   suite      go test -race over every package, once: in a time zone 14 h
 #              from UTC (no test may lean on the machine's zone), in a
 #              private D-Bus session with gnome-keyring, with every start
 #              of bin/knocker watched by the secrets audit, writing the
 #              coverage profile and the window's screenshots
+#   headless   the end-to-end tests with bin/knocker-cli, audited too
 #   coverage   the floors for knock/ and app/profile, from the suite's profile
+#   fuzz       every fuzz target, $FUZZTIME inputs each (scripts/fuzz.sh),
+#              beside the Windows stage, at the lowest priority
 #   winbuild   the wait for the background build of knocker.exe, if it is not done
 #   windows    knocker.exe and its installer under Wine (scripts/windows-test.sh)
 #   deb        the .deb, installed here and removed again (as root)
@@ -100,15 +99,15 @@ build() {
 }
 stage build build
 stage check make -s check GO="$GO"
-# The end-to-end suite mostly waits (on sockets, timers, X and Wine), so
-# the headless build's run and the fuzzing go beside it; the fuzzing at the
-# lowest priority, on what the tests leave idle.
-beside headless "${headless[@]}" "${audited[@]}" "$GO" test -race -tags ci -count=1 ./e2e/...
-beside fuzz nice -n 19 env FUZZTIME="${FUZZTIME:-150000x}" scripts/fuzz.sh
 stage suite env TZ="$FAR_ZONE" KNOCKER_ARTIFACTS="$artifacts" "${desktop[@]}" "${audited[@]}" \
 	"$GO" test -race -tags ci -count=1 -coverprofile="$cover" ./...
-collect headless
+stage headless "${headless[@]}" "${audited[@]}" "$GO" test -race -tags ci -count=1 ./e2e/...
 stage coverage scripts/coverage.sh "$cover"
+# The Windows stage mostly waits on Wine, so the fuzzing goes beside it, at
+# the lowest priority. Not beside the two suites: there it slowed them by
+# half, and in one run of three the headless suite's gnome-keyring stopped
+# answering under that load.
+beside fuzz nice -n 19 env FUZZTIME="${FUZZTIME:-150000x}" scripts/fuzz.sh
 if command -v x86_64-w64-mingw32-gcc >/dev/null; then
 	stage winbuild scripts/windows-build.sh --wait # the wait for what is left of it
 	stage windows env KNOCKER_EXE_BUILT=1 KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh
