@@ -2,8 +2,6 @@ package gui
 
 import (
 	"encoding/json"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -116,7 +114,7 @@ func (w windowPlace) remember(size fyne.Size, split float64) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(w.file), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.MkdirAll(filepath.Dir(w.file), 0o700); err != nil {
 		return err
 	}
 	return profile.WriteFileAtomic(w.file, data, 0o600)
