@@ -2,8 +2,9 @@
 # make test: every check, each once, and a table of where the time went.
 #
 #   packages   the Debian packages the tests need (apt, as root)
-#   build      bin/knocker and bin/knocker-cli; knocker.exe starts building
-#              in the background (scripts/windows-build.sh), at low priority
+#   build      bin/knocker and bin/knocker-cli
+#   winbuild   knocker.exe (scripts/windows-build.sh), beside everything up
+#              to the Windows stage, at low priority
 #   check      gofmt, go vet (three build configurations), staticcheck
 #   suite      go test -race over every package, once: in a time zone 14 h
 #              from UTC (no test may lean on the machine's zone), in a
@@ -14,7 +15,6 @@
 #   coverage   the floors for knock/ and app/profile, from the suite's profile
 #   fuzz       every fuzz target, $FUZZTIME inputs each (scripts/fuzz.sh),
 #              beside the Windows stage, at the lowest priority
-#   winbuild   the wait for the background build of knocker.exe, if it is not done
 #   windows    knocker.exe and its installer under Wine (scripts/windows-test.sh)
 #   deb        the .deb, installed here and removed again (as root)
 #
@@ -38,12 +38,12 @@ report() {
 	for pid in "${job_pid[@]}"; do kill -- -"$pid" 2>/dev/null || true; done
 	echo
 	echo "make test: where the time went (stages marked beside ran at the same time as the others)"
-	printf '  %-10s %8s\n' stage seconds
+	printf '  %-16s %8s\n' stage seconds
 	local i
 	for i in "${!names[@]}"; do
-		printf '  %-10s %8s\n' "${names[$i]}" "${seconds[$i]}"
+		printf '  %-16s %8s\n' "${names[$i]}" "${seconds[$i]}"
 	done
-	printf '  %-10s %8s\n' total $((SECONDS - started))
+	printf '  %-16s %8s\n' total $((SECONDS - started))
 	[ "$code" -eq 0 ] || echo "make test: FAILED in stage ${current:-?}"
 }
 trap report EXIT
@@ -93,11 +93,12 @@ headless=(env "KNOCKER_BIN=$PWD/$CLI" "KNOCKER_CLI_BIN=$PWD/$CLI")
 audited=(scripts/with-keyring.sh scripts/secrets-audit.sh)
 
 stage packages scripts/deps.sh $TEST_DEPS
-build() {
-	scripts/windows-build.sh --start
-	make -s build cli GO="$GO" VERSION="$VERSION"
-}
-stage build build
+cross=
+if command -v x86_64-w64-mingw32-gcc >/dev/null; then
+	cross=1
+	beside winbuild nice -n 10 scripts/windows-build.sh
+fi
+stage build make -s build cli GO="$GO" VERSION="$VERSION"
 stage check make -s check GO="$GO"
 stage suite env TZ="$FAR_ZONE" KNOCKER_ARTIFACTS="$artifacts" "${desktop[@]}" "${audited[@]}" \
 	"$GO" test -race -tags ci -count=1 -coverprofile="$cover" ./...
@@ -108,8 +109,8 @@ stage coverage scripts/coverage.sh "$cover"
 # half, and in one run of three the headless suite's gnome-keyring stopped
 # answering under that load.
 beside fuzz nice -n 19 env FUZZTIME="${FUZZTIME:-150000x}" scripts/fuzz.sh
-if command -v x86_64-w64-mingw32-gcc >/dev/null; then
-	stage winbuild scripts/windows-build.sh --wait # the wait for what is left of it
+if [ -n "$cross" ]; then
+	collect winbuild
 	stage windows env KNOCKER_EXE_BUILT=1 KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh
 else
 	stage windows env KNOCKER_ARTIFACTS="$artifacts" scripts/windows-test.sh # says what is missing

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The Windows stage of make test: takes bin/knocker.exe from
-# scripts/windows-build.sh (built in the background since the suite began,
-# or now) and runs e2e/wine, which starts it under
+# scripts/windows-build.sh (built beside the suite by make test, or now) and runs e2e/wine, which starts it under
 # Wine with a private X server and a fresh Wine prefix: the CLI against the
 # Credential Manager, the window (screenshot in bin/artifacts), the single
 # instance, start at login, the Windows unit tests (ICMP helper, instance
@@ -26,8 +25,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 0
 fi
 version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-# make test collects the background build as a stage of its own.
-[ -n "${KNOCKER_EXE_BUILT:-}" ] || VERSION=$version scripts/windows-build.sh --wait
+# make test builds it beside the suite, as a stage of its own.
+[ -n "${KNOCKER_EXE_BUILT:-}" ] || VERSION=$version scripts/windows-build.sh
 start=$SECONDS
 KNOCKER_WINE_TEST=1 KNOCKER_WINE=$wine KNOCKER_EXE=$PWD/bin/knocker.exe KNOCKER_VERSION=$version \
 	KNOCKER_ARTIFACTS=${KNOCKER_ARTIFACTS:-$PWD/bin/artifacts} \
