@@ -181,8 +181,12 @@ func (s *wineStage) startServer(log *os.File) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(log.Name())
-			return fmt.Errorf("wineserver -f -p took no connection within 30 s:\n%s", out)
+			// Seen twice in about nine stages: the probe found no server
+			// (a new /tmp/wine-XXXXXX folder of its own) though the server
+			// ran. Going on costs only the persistence: wineboot then finds
+			// or starts a server as Wine always does.
+			fmt.Println("wine stage: wineserver -k0 found no server after 30 s; going on")
+			return nil
 		}
 	}
 }
