@@ -111,10 +111,8 @@ func startGUI(t *testing.T, args []string, env ...string) *gui {
 	}, "no window titled Knocker appeared")
 }
 
-// launchGUI starts knocker on a fresh Xvfb until up reports it is up.
-// Now and then GLFW fails to initialise under Xvfb and the process exits at
-// once; that is the test bed, not Knocker, so it gets two more tries. Any
-// other failure of up fails the test with failure and the output.
+// launchGUI starts knocker on a fresh Xvfb and waits until up reports it
+// is up; if it never is, the test fails with failure and the output.
 func launchGUI(t *testing.T, args, env []string, up func(*gui) bool, failure string) *gui {
 	t.Helper()
 	return launchGUIIn(t, nil, args, env, up, failure)
@@ -133,29 +131,22 @@ func launchGUIIn(t *testing.T, wrap, args, env []string, up func(*gui) bool, fai
 		// The tests read the window's English, whatever this machine's
 		// language; a test of another language sets its own.
 		"KNOCKER_LANG=en"), env...)
-	for try := 1; ; try++ {
-		ctx, cancel := context.WithCancel(context.Background())
-		argv := append(append(append([]string{}, wrap...), testbin.Path(t)), args...)
-		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-		cmd.Env = env
-		g := &gui{env: env, display: display, cancel: cancel, exited: make(chan error, 1), logs: &strings.Builder{}}
-		cmd.Stdout, cmd.Stderr = g.logs, g.logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { g.exited <- cmd.Wait() }()
-		if up(g) {
-			t.Cleanup(g.stop)
-			return g
-		}
+	ctx, cancel := context.WithCancel(context.Background())
+	argv := append(append(append([]string{}, wrap...), testbin.Path(t)), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = env
+	g := &gui{env: env, display: display, cancel: cancel, exited: make(chan error, 1), logs: &strings.Builder{}}
+	cmd.Stdout, cmd.Stderr = g.logs, g.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { g.exited <- cmd.Wait() }()
+	t.Cleanup(g.stop)
+	if !up(g) {
 		g.stop() // the output is complete only once the process is gone
-		// GLFW 3.4 says PlatformUnavailable when its X connection failed.
-		if logs := g.logs.String(); try < 3 && (strings.Contains(logs, "GLFW") || strings.Contains(logs, "PlatformUnavailable")) {
-			t.Logf("GLFW did not start under Xvfb, trying again:\n%s", g.logs.String())
-			continue
-		}
 		t.Fatalf("%s; output:\n%s", failure, g.logs.String())
 	}
+	return g
 }
 
 // xdotool runs xdotool against the GUI's X server.

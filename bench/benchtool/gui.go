@@ -28,9 +28,6 @@ type GUIStats struct {
 	IdleSec    float64   `json:"idle_s"`
 	CPUPct     float64   `json:"idle_cpu_pct"` // of one core
 	Hidden     bool      `json:"window_hidden"`
-	// FailedStarts counts starts that exited before showing anything
-	// (GLFW failing to initialise under Xvfb); they were started again.
-	FailedStarts int `json:"failed_starts"`
 }
 
 var errExited = errors.New("exited before its window or tray item appeared")
@@ -106,14 +103,6 @@ func gui(args []string, out io.Writer) error {
 		err = ready(ctx, p)
 		elapsed := time.Since(p.started)
 		cancel()
-		if errors.Is(err, errExited) && st.FailedStarts < 5 {
-			// Now and then GLFW fails to initialise under Xvfb and the app
-			// exits at once; count it and start again.
-			st.FailedStarts++
-			p.stop()
-			i--
-			continue
-		}
 		if err != nil {
 			p.stop()
 			return err

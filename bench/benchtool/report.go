@@ -212,9 +212,6 @@ func (r *reporter) sectionGUI() {
 		for i, s := range st.StartMs {
 			samples[i] = fmt.Sprintf("%.0f", s)
 		}
-		if st.FailedStarts > 0 {
-			samples = append(samples, fmt.Sprintf("and %d start(s) where GLFW failed to initialise, repeated", st.FailedStarts))
-		}
 		hidden := "-"
 		if st.Mode == "tray" {
 			hidden = fmt.Sprint(st.Hidden)

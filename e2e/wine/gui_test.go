@@ -2,7 +2,6 @@ package wine
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -10,12 +9,6 @@ import (
 	"testing"
 	"time"
 )
-
-// glfwHelperWindowFailure is how GLFW reports, now and then under Wine, that
-// it could not create its hidden helper window at start; the process then
-// dies before any window shows. It is Wine's, not Knocker's, so a start
-// that failed this way, and only this way, is tried again.
-const glfwHelperWindowFailure = "Win32: Failed to create helper window"
 
 // gui is a knocker.exe running under Wine on the stage's X server.
 type gui struct {
@@ -32,41 +25,20 @@ func (g *gui) logs() string { return readOutput(g.output) }
 // startGUI runs exe (a knocker.exe) with args until up reports it is up.
 func startGUI(t *testing.T, s *wineStage, exe string, env []string, args []string, up func(*gui) bool) *gui {
 	t.Helper()
-	var g *gui
-	retryHelperWindowFailure(t, fmt.Sprintf("%s %v did not come up", exe, args), func() (bool, string) {
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := s.command(ctx, env, append([]string{exe}, args...)...)
-		g = &gui{s: s, env: env, cancel: cancel, exited: make(chan error, 1), output: outputFile(t)}
-		cmd.Stdout, cmd.Stderr = g.output, g.output
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { g.exited <- cmd.Wait() }()
-		if up(g) {
-			t.Cleanup(g.stop)
-			return true, ""
-		}
-		g.stop()
-		return false, g.logs()
-	})
-	return g
-}
-
-// retryHelperWindowFailure runs start until it succeeds, up to three times
-// while it fails with the GLFW helper window failure in its output; any
-// other failure fails the test with what and the output.
-func retryHelperWindowFailure(t *testing.T, what string, start func() (ok bool, output string)) {
-	t.Helper()
-	for try := 1; ; try++ {
-		ok, output := start()
-		if ok {
-			return
-		}
-		if try == 3 || !strings.Contains(output, glfwHelperWindowFailure) {
-			t.Fatalf("%s; output:\n%s", what, output)
-		}
-		t.Logf("GLFW could not create its helper window under Wine, trying again:\n%s", output)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := s.command(ctx, env, append([]string{exe}, args...)...)
+	g := &gui{s: s, env: env, cancel: cancel, exited: make(chan error, 1), output: outputFile(t)}
+	cmd.Stdout, cmd.Stderr = g.output, g.output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
+	go func() { g.exited <- cmd.Wait() }()
+	t.Cleanup(g.stop)
+	if !up(g) {
+		g.stop()
+		t.Fatalf("%s %v did not come up; output:\n%s", exe, args, g.logs())
+	}
+	return g
 }
 
 func (g *gui) stop() {
@@ -249,15 +221,13 @@ func (g *gui) waitExit() bool {
 }
 
 // secondLaunch runs knocker.exe with no arguments, which must hand over to
-// the running one and exit 0; like a first start, it may meet the GLFW
-// helper window failure.
+// the running one and exit 0.
 func (s *wineStage) secondLaunch(t *testing.T, env []string) result {
 	t.Helper()
-	var res result
-	retryHelperWindowFailure(t, "a second launch must hand over to the first and exit 0", func() (bool, string) {
-		res = s.run(t, env, s.exe)
-		return res.code == 0, fmt.Sprintf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	})
+	res := s.run(t, env, s.exe)
+	if res.code != 0 {
+		t.Fatalf("a second launch must hand over to the first and exit 0: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
 	return res
 }
 

@@ -67,6 +67,7 @@ type wineStage struct {
 	// peer"), which a cold, slow machine makes likely.
 	server       *exec.Cmd
 	serverExited chan error
+	serverDir    string // its socket's folder, removed at the close
 	// Test helpers built for Windows: credlist lists Credential Manager
 	// items, loginitem drives app/autostart.
 	credlist, loginitem string
@@ -151,8 +152,14 @@ func newStage() (*wineStage, error) {
 }
 
 // startServer starts the prefix's wineserver in the foreground, persistent,
-// and waits until it takes connections. The prefix folder must exist
-// first: the server keys its socket on it.
+// and waits until it takes connections, before any other Wine program
+// runs. No client may probe it earlier: Debian's Wine keeps the server's
+// folder under a random name (/tmp/wine-XXXXXX) written into the prefix's
+// "wineserver" file by whichever Wine program finds no such file first,
+// and a client racing the server there writes a folder of its own. Every
+// later program then went to that folder, found no server and started one
+// that quits as soon as it is idle (Debian's wrapper runs it with -p0):
+// the race persistence is for was back, and windows failed to open.
 func (s *wineStage) startServer(log *os.File) error {
 	if err := os.MkdirAll(s.prefix, 0o700); err != nil {
 		return err
@@ -166,29 +173,44 @@ func (s *wineStage) startServer(log *os.File) error {
 	exited := make(chan error, 1)
 	go func() { exited <- server.Wait() }()
 	s.server, s.serverExited = server, exited
-	// wineserver -k answers 1 while no server runs for the prefix; 0 would
-	// kill it, so ask with a signal that does nothing: 0.
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		select {
 		case err := <-exited:
 			out, _ := os.ReadFile(log.Name())
 			return fmt.Errorf("wineserver -f -p ended at once: %v\n%s", err, out)
 		default:
 		}
-		probe := exec.Command(s.wineserver(), "-k0")
-		probe.Env = s.env
-		if probe.Run() == nil {
+		dir, err := s.serverFolder()
+		if err != nil {
+			return err
+		}
+		if dir != "" {
+			s.serverDir = dir
 			return nil
 		}
 		if time.Now().After(deadline) {
-			// Seen twice in about nine stages: the probe found no server
-			// (a new /tmp/wine-XXXXXX folder of its own) though the server
-			// ran. Going on costs only the persistence: wineboot then finds
-			// or starts a server as Wine always does.
-			fmt.Println("wine stage: wineserver -k0 found no server after 30 s; going on")
-			return nil
+			out, _ := os.ReadFile(log.Name())
+			return fmt.Errorf("wineserver -f -p made no socket within 30 s\n%s", out)
 		}
 	}
+}
+
+// serverFolder is the folder of the stage's server once its socket is
+// there ("" before). The server works in that folder; where the prefix
+// names the server's folder (Debian), it must name this one.
+func (s *wineStage) serverFolder() (string, error) {
+	dir, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", s.server.Process.Pid))
+	if err != nil || !strings.HasPrefix(filepath.Base(dir), "server-") {
+		return "", nil // not yet there
+	}
+	if _, err := os.Stat(filepath.Join(dir, "socket")); err != nil {
+		return "", nil
+	}
+	named, err := os.ReadFile(filepath.Join(s.prefix, "wineserver"))
+	if err == nil && string(named) != filepath.Base(filepath.Dir(dir)) {
+		return "", fmt.Errorf("the prefix names the wineserver folder %q, but the server works in %s", named, dir)
+	}
+	return dir, nil
 }
 
 func (s *wineStage) wineserver() string { return filepath.Join(filepath.Dir(s.wine), "wineserver") }
@@ -249,6 +271,13 @@ func (s *wineStage) close() {
 			_ = s.server.Process.Kill()
 			<-s.serverExited
 		}
+	}
+	if s.serverDir != "" {
+		// Wine leaves the folder behind; Debian's random parent goes too
+		// (it holds this prefix's server only), upstream's shared
+		// /tmp/.wine-UID stays while it holds others.
+		os.RemoveAll(s.serverDir)
+		os.Remove(filepath.Dir(s.serverDir))
 	}
 	if s.stopX != nil {
 		s.stopX()

@@ -20,7 +20,12 @@ func StartXvfb(screen string, options ...string) (display string, stop func(), e
 	}
 	defer r.Close()
 	// -displayfd lets the server pick a free display and tell us which.
-	xvfb := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp"}, options...)...)
+	// -noreset: by default the server resets whenever its last client
+	// goes, and refuses a client that connects during the reset; a test
+	// that starts windows one after the other met that now and then (GLFW:
+	// "PlatformUnavailable"; under Wine, a desktop with no display driver,
+	// so every window failed: "Failed to create helper window").
+	xvfb := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"}, options...)...)
 	xvfb.ExtraFiles = []*os.File{w}
 	err = xvfb.Start()
 	w.Close()
