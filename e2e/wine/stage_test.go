@@ -5,7 +5,6 @@
 package wine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -226,38 +226,57 @@ var wineServices = map[string]bool{
 // services, as "wineserver -w" would, without waiting for the persistent
 // server to go.
 func (s *wineStage) waitIdle() error {
-	mark := []byte("WINEPREFIX=" + s.prefix + "\x00")
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		running := prefixProcesses(mark, s.server.Process.Pid)
+	return s.waitGone("Windows programs", 2*time.Minute, func(p prefixProcess) bool { return !wineServices[p.name] })
+}
+
+// waitGone waits until no process of the prefix that match picks runs.
+func (s *wineStage) waitGone(what string, within time.Duration, match func(prefixProcess) bool) error {
+	for deadline := time.Now().Add(within); ; time.Sleep(100 * time.Millisecond) {
+		var running []string
+		for _, p := range s.processes() {
+			if match(p) {
+				running = append(running, fmt.Sprintf("%s (%d)", p.name, p.pid))
+			}
+		}
 		if len(running) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("Windows programs still running in the prefix after 2 minutes: %s", strings.Join(running, ", "))
+			return fmt.Errorf("%s still running in the prefix after %v: %s", what, within, strings.Join(running, ", "))
 		}
 	}
 }
 
-// prefixProcesses names the processes (but server and Wine's services)
-// whose environment holds mark, the prefix's WINEPREFIX entry.
-func prefixProcesses(mark []byte, server int) []string {
+// prefixProcess is a process of the stage's prefix, its server aside.
+type prefixProcess struct {
+	name string
+	pid  int
+	env  []string
+}
+
+// processes lists the processes whose environment holds the prefix's
+// WINEPREFIX entry, but the server.
+func (s *wineStage) processes() []prefixProcess {
+	mark := "WINEPREFIX=" + s.prefix
 	dirs, _ := os.ReadDir("/proc")
-	var names []string
+	var found []prefixProcess
 	for _, d := range dirs {
 		pid, err := strconv.Atoi(d.Name())
-		if err != nil || pid == server {
+		if err != nil || pid == s.server.Process.Pid {
 			continue
 		}
-		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
-		if err != nil || !bytes.Contains(append(env, 0), mark) {
+		environ, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		env := strings.Split(string(environ), "\x00")
+		if !slices.Contains(env, mark) {
 			continue
 		}
 		comm, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "comm"))
-		if name := strings.TrimSpace(string(comm)); !wineServices[name] {
-			names = append(names, fmt.Sprintf("%s (%d)", name, pid))
-		}
+		found = append(found, prefixProcess{name: strings.TrimSpace(string(comm)), pid: pid, env: env})
 	}
-	return names
+	return found
 }
 
 func (s *wineStage) close() {
