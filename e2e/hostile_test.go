@@ -88,6 +88,7 @@ func peakRSS(t *testing.T, env []string, args ...string) (code int, stderr strin
 // (its peak resident size, from the kernel's accounting of the child).
 // The time each took is logged as a measurement.
 func TestImportBombsThroughBinary(t *testing.T) {
+	t.Parallel()
 	fill := func(prefix, item, suffix string, size int) string {
 		n := (size - len(prefix) - len(suffix)) / (len(item) + 1)
 		return prefix + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + suffix

@@ -35,6 +35,7 @@ type launch struct {
 // ends with SIGKILL, so the next one also takes over a dead Knocker's
 // socket.
 func TestSimultaneousLaunchesLeaveOneKnocker(t *testing.T) {
+	t.Parallel()
 	display := startXvfb(t)
 	if _, err := exec.LookPath("taskset"); err != nil {
 		t.Skip("taskset is not installed (Debian package util-linux)")

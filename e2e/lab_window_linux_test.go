@@ -16,6 +16,7 @@ import (
 // router-config writes; the port opens and the list says when it was
 // knocked and until when the router keeps it (no check port: not "open").
 func TestLabWindowKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	needDesktop(t)
 	l := newLab(t)
 	const payload = "keyboard-knock"

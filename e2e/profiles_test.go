@@ -151,6 +151,7 @@ func TestProfileLifecycle(t *testing.T) {
 // ended the wait is read from the message, not from a stopwatch, so a slow
 // machine cannot fail it; testbin.Run's own minute catches a hang.
 func TestProfilesWithoutKeyring(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
 	saved := `{"version": 1, "profiles": [{"id": "0123abcd", "name": "office", "host": "127.0.0.1", "auto_refresh": false}]}`
 	if err := os.WriteFile(filepath.Join(config, "profiles.json"), []byte(saved), 0o600); err != nil {

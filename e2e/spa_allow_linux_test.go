@@ -85,6 +85,7 @@ func startLookupServer(t *testing.T, l *lab) *lookupServer {
 // packet of one that leaves it to the packet's source. All through the
 // binary, with the profiles in a KNOCKER_PROFILES file.
 func TestLabSPAAllowModes(t *testing.T) {
+	t.Parallel()
 	needFwknopd(t)
 	l := newLab(t)
 	keys, err := spa.GenerateKeys(nil)

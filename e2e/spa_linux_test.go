@@ -119,6 +119,7 @@ func (d *fwknopd) send(t *testing.T, pkt []byte, want string) string {
 // sends, close it when the access times out, and refuse a wrong HMAC key, a
 // stale timestamp and a replay, each for its own logged reason.
 func TestLabSPA(t *testing.T) {
+	t.Parallel()
 	needFwknopd(t)
 	l := newLab(t)
 	keys, err := spa.GenerateKeys(nil)

@@ -14,6 +14,7 @@ import (
 // knocker knock sends another packet, and fwknopd accepts it as a new
 // request rather than dropping it as a replay of the first.
 func TestLabSPARetryIsAccepted(t *testing.T) {
+	t.Parallel()
 	needFwknopd(t)
 	needKeyring(t)
 	l := newLab(t)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/knocker/knocker/internal/testbin"
 	"github.com/knocker/knocker/internal/testnet"
@@ -48,6 +47,7 @@ func translated(t *testing.T, code, key string, fields map[string]string) string
 // cut off or overlaps at these sizes is TestTranslatedScreensFit's, in
 // app/gui, measured with the same fonts.
 func TestWindowInEachLanguage(t *testing.T) {
+	t.Parallel()
 	needDesktop(t)
 	needXdotool(t)
 	ln := testnet.ListenUDP(t)
@@ -61,24 +61,25 @@ func TestWindowInEachLanguage(t *testing.T) {
 	}
 	for _, code := range windowLanguages {
 		t.Run(code, func(t *testing.T) {
+			t.Parallel() // each window on an X server of its own
 			env := []string{"KNOCKER_LANG=" + code, "FYNE_THEME=light"}
 			g := startGUI(t, nil, env...)
-			time.Sleep(time.Second) // the first frame is drawn just after the window maps
+			g.waitDrawn(t, "Knocker")
 			g.screenshotOf(t, "Knocker", "first-run-"+code+".png")
 			g.key(t, "ctrl+n")
 			editor := translated(t, code, "New profile", nil)
 			g.waitWindow(t, editor)
-			time.Sleep(500 * time.Millisecond)
+			g.waitDrawn(t, editor)
 			g.screenshotOf(t, editor, "editor-"+code+".png")
 			g.stop()
 
 			list := startGUI(t, nil, append(env, "KNOCKER_CONFIG_DIR="+config)...)
-			time.Sleep(time.Second)
+			list.waitDrawn(t, "Knocker")
 			list.screenshotOf(t, "Knocker", "list-"+code+".png")
 			list.key(t, "ctrl+r")
 			router := translated(t, code, "Router setup — {{.Name}}", map[string]string{"Name": "office"})
 			list.waitWindow(t, router)
-			time.Sleep(500 * time.Millisecond)
+			list.waitDrawn(t, router)
 			list.screenshotOf(t, router, "router-setup-"+code+".png")
 		})
 	}

@@ -24,18 +24,20 @@ var themes = []string{"dark", "light"}
 // the editor filled in, and the list with several profiles. Each is kept
 // as an artifact for people to look at.
 func TestWindowScreens(t *testing.T) {
+	t.Parallel()
 	needDesktop(t)
 	for _, theme := range themes {
 		t.Run(theme, func(t *testing.T) {
+			t.Parallel() // each window on an X server of its own
 			env := []string{"FYNE_THEME=" + theme}
 			g := startGUI(t, nil, env...)
-			time.Sleep(time.Second) // the first frame is drawn just after the window maps
+			g.waitDrawn(t, "Knocker")
 			first := g.screenshotOf(t, "Knocker", "first-run-"+theme+".png")
 			checkFirstRunText(t, first)
 
 			g.key(t, "ctrl+n")
 			g.waitWindow(t, "New profile")
-			time.Sleep(500 * time.Millisecond)
+			g.waitDrawn(t, "New profile")
 			g.screenshotOf(t, "New profile", "editor-"+theme+".png")
 			g.typeIn(t, "New profile", "office router")
 			g.keyIn(t, "New profile", "Tab")
@@ -58,7 +60,7 @@ func TestWindowScreens(t *testing.T) {
 				t.Fatalf("knock: %s", res.Stderr)
 			}
 			list := startGUI(t, nil, append(env, "KNOCKER_CONFIG_DIR="+config)...)
-			time.Sleep(time.Second)
+			list.waitDrawn(t, "Knocker")
 			list.screenshotOf(t, "Knocker", "list-"+theme+".png")
 		})
 	}
@@ -218,6 +220,7 @@ func (g *gui) windowSize(t *testing.T, title string) (width, height int) {
 // The window opens at the size it was left at: resized, quit with Ctrl+Q
 // at once, started again with the same settings folder.
 func TestWindowSizeIsRemembered(t *testing.T) {
+	t.Parallel()
 	needXdotool(t)
 	settings := "XDG_CONFIG_HOME=" + t.TempDir()
 	g := startGUI(t, nil, settings)

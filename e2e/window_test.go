@@ -275,6 +275,7 @@ func (g *gui) launchAgain(t *testing.T) {
 // from an imported file, so the window first asks, and opens nothing until
 // the user agrees (Enter on the question).
 func TestWindowOpensTheURLAfterAVerifiedKnock(t *testing.T) {
+	t.Parallel()
 	needDesktop(t)
 	ln := testnet.ListenUDP(t)
 	servicePort := testnet.OpenTCPPort(t)
