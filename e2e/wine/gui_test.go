@@ -27,6 +27,9 @@ func (g *gui) logs() string { return readOutput(g.output) }
 func startGUI(t *testing.T, s *wineStage, exe string, env []string, args []string, up func(*gui) bool) *gui {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	// Wine's own errors go into the output too: where a window never
+	// comes, they say why (no display driver, no desktop, ...).
+	env = append([]string{"WINEDEBUG=-all,err+all"}, env...)
 	cmd := s.command(ctx, env, append([]string{exe}, args...)...)
 	g := &gui{s: s, env: env, cancel: cancel, exited: make(chan error, 1), output: outputFile(t)}
 	cmd.Stdout, cmd.Stderr = g.output, g.output
@@ -36,8 +39,9 @@ func startGUI(t *testing.T, s *wineStage, exe string, env []string, args []strin
 	go func() { g.exited <- cmd.Wait() }()
 	t.Cleanup(g.stop)
 	if !up(g) {
+		running := s.describeProcesses() // before stop ends it
 		g.stop()
-		t.Fatalf("%s %v did not come up; output:\n%s", exe, args, g.logs())
+		t.Fatalf("%s %v did not come up; output (Wine's errors included):\n%s\nthe prefix's processes then:\n%s", exe, args, g.logs(), running)
 	}
 	return g
 }

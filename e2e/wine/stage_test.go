@@ -247,6 +247,35 @@ func (s *wineStage) waitGone(what string, within time.Duration, match func(prefi
 	}
 }
 
+// describeProcesses lists the prefix's processes, one a line, with their
+// state and the kernel function a sleeping one waits in, and which folder
+// the prefix names for its server: what a failure needs to be understood.
+func (s *wineStage) describeProcesses() string {
+	var b strings.Builder
+	for _, p := range s.processes() {
+		stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+		wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", p.pid))
+		state := ""
+		if _, after, ok := strings.Cut(string(stat), ") "); ok && after != "" {
+			state = after[:1]
+		}
+		display, _ := envValue(p.env, "DISPLAY")
+		fmt.Fprintf(&b, "  %s (%d) state %s wchan %s DISPLAY=%q\n", p.name, p.pid, state, wchan, display)
+	}
+	named, _ := os.ReadFile(filepath.Join(s.prefix, "wineserver"))
+	fmt.Fprintf(&b, "  server %d in %s; the prefix names %q\n", s.server.Process.Pid, s.serverDir, named)
+	return b.String()
+}
+
+func envValue(env []string, key string) (string, bool) {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 // prefixProcess is a process of the stage's prefix, its server aside.
 type prefixProcess struct {
 	name string
