@@ -194,3 +194,27 @@ func TestStartRefuses(t *testing.T) {
 		})
 	}
 }
+
+// An accept that had passed its deadline check as the port shut takes the
+// plug out of the queue; the port must stay shut all the same.
+func TestShutPortSurvivesAnAcceptThatTookThePlug(t *testing.T) {
+	s, err := listenService(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	s.ln.SetDeadline(time.Time{}) // the late accept, as if its check came before the deadline
+	c, err := s.ln.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ln.SetDeadline(time.Unix(1, 0))
+	if !s.dropPlug(c) {
+		t.Fatal("the connection in the shut port's queue was not the plug")
+	}
+	conn, err := net.DialTimeout("tcp", s.addr.String(), 300*time.Millisecond)
+	if err == nil {
+		conn.Close()
+		t.Fatal("a handshake completed on the shut port once its plug was taken")
+	}
+}

@@ -67,11 +67,24 @@ func (s *service) follow(open bool) error {
 		s.unplug()
 		return nil
 	}
-	// Accept must stop before the plug goes in, or it would take it out.
+	// Accept must stop before the plug goes in, or it would take it out;
+	// one already past its deadline check puts a new one in (replug).
 	s.ln.SetDeadline(time.Unix(1, 0))
 	if err := setBacklog(s.ln, 0); err != nil {
 		return err
 	}
+	if err := s.plugIn(); err != nil {
+		return err
+	}
+	s.open = false
+	s.opened = make(chan struct{})
+	return nil
+}
+
+// plugIn fills the shut port's accept queue with a connection of the
+// router's own. Called with s.mu held.
+func (s *service) plugIn() error {
+	s.unplug()
 	plug, err := net.DialTimeout("tcp", s.addr.String(), plugWait)
 	var ne net.Error
 	if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
@@ -81,9 +94,24 @@ func (s *service) follow(open bool) error {
 		s.plug = plug
 		s.plugs[unmapped(plug.LocalAddr().(*net.TCPAddr).AddrPort())] = true
 	}
-	s.open = false
-	s.opened = make(chan struct{})
 	return nil
+}
+
+// dropPlug closes c if it is the server side of a plug, and reports so. A
+// plug taken out of a shut port is replaced: an accept that had passed its
+// deadline check when the port shut takes the next connection all the same,
+// and without a plug the port would be open to all.
+func (s *service) dropPlug(c *net.TCPConn) bool {
+	if !s.isPlug(c.RemoteAddr().(*net.TCPAddr).AddrPort()) {
+		return false
+	}
+	c.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.open {
+		_ = s.plugIn() // had it failed, shutting the port would have said so
+	}
+	return true
 }
 
 // accept serves the port until it is closed: admit says whether a source may stay.
@@ -106,12 +134,10 @@ func (s *service) accept(admit func(netip.Addr) bool, greet func(net.Conn, netip
 			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors: let some close
 			continue
 		}
-		remote := c.RemoteAddr().(*net.TCPAddr).AddrPort()
-		if s.isPlug(remote) {
-			c.Close()
+		if s.dropPlug(c) {
 			continue
 		}
-		src := remote.Addr().Unmap()
+		src := c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()
 		if admit(src) {
 			greet(c, src)
 		} else {
