@@ -183,6 +183,12 @@ func (l *lab) open(router netip.Addr) bool {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return nil
 		}
+		// The handshake completed, then a rule expiring at that moment
+		// had the router reset the connection: open when the SYN came.
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+			open = true
+			return nil
+		}
 		return err
 	})
 	if err != nil {
