@@ -153,11 +153,13 @@ leak() { echo "LEAK: $*"; leaks=$((leaks + 1)); }
 # still a secret.
 places=$audit/places
 : >"$places"
+# count KIND lists the files of every run's folder KIND into $places and
+# prints how many there were.
+count() { find "$audit"/runs/*/"$1" -type f -print0 2>/dev/null | tee -a "$places" | tr -cd '\0' | wc -c; }
+files=$(count files)
+written=$(count written)
 for run in "$audit"/runs/*/; do
 	argv=$(cat "$run/argv")
-	for kind in files written; do
-		[ -d "$run/$kind" ] && find "$run/$kind" -type f -print0 >>"$places"
-	done
 	printf '%s\0' "$run/stderr" >>"$places"
 	if [[ " $argv " != *" --with-secrets "* && "$argv" != router-config* ]]; then
 		printf '%s\0' "$run/stdout" >>"$places"
@@ -171,8 +173,6 @@ for run in "$audit"/runs/*/; do
 		fi
 	fi
 done
-files=$(find "$audit"/runs/*/files -type f 2>/dev/null | wc -l)
-written=$(find "$audit"/runs/*/written -type f 2>/dev/null | wc -l)
 if [ -s "$patterns" ]; then
 	while IFS= read -r -d '' f; do
 		rel=${f#"$audit/runs/"}
