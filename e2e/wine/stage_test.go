@@ -259,21 +259,21 @@ func (s *wineStage) describeProcesses() string {
 		if _, after, ok := strings.Cut(string(stat), ") "); ok && after != "" {
 			state = after[:1]
 		}
-		display, _ := envValue(p.env, "DISPLAY")
-		fmt.Fprintf(&b, "  %s (%d) state %s wchan %s DISPLAY=%q\n", p.name, p.pid, state, wchan, display)
+		fmt.Fprintf(&b, "  %s (%d) state %s wchan %s DISPLAY=%q\n", p.name, p.pid, state, wchan, envValue(p.env, "DISPLAY"))
 	}
 	named, _ := os.ReadFile(filepath.Join(s.prefix, "wineserver"))
 	fmt.Fprintf(&b, "  server %d in %s; the prefix names %q\n", s.server.Process.Pid, s.serverDir, named)
 	return b.String()
 }
 
-func envValue(env []string, key string) (string, bool) {
+// envValue is key's value in env ("" when unset).
+func envValue(env []string, key string) string {
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v, true
+			return v
 		}
 	}
-	return "", false
+	return ""
 }
 
 // prefixProcess is a process of the stage's prefix, its server aside.
